@@ -1,0 +1,58 @@
+/** Loads the compiled addon with `bindings` and describes its surface; nothing else imports the .node file. */
+import type { NativePlanDesc } from './plan/plan-desc';
+
+export interface NativeCapabilities {
+  /** ISA levels this CPU and OS can run, lowest first, e.g. ['scalar','avx2','avxvnni','avx512','avx512vnni']. */
+  levels: string[];
+  /** Individual features detected, e.g. ['avx2','fma','avx512f','avx512vnni']. */
+  detected: string[];
+  /** Level used when a plan does not ask for one (highest, or SPARQ_ISA). */
+  selected: string;
+  /** Hardware threads available to this process. */
+  threads: number;
+  /** CPU brand string. */
+  cpu: string;
+  arch: 'x64' | 'arm64' | string;
+}
+
+export interface NativePlan {
+  /**
+   * Runs the whole plan on this thread. `inputs` are in plan input order; returns one ArrayBuffer per plan
+   * output. `capture` lists extra tensor ids whose values are copied out right after they are produced
+   * (calibration mode); they are appended after the outputs in the order given.
+   */
+  runSync(inputs: ArrayBufferView[], capture?: number[]): ArrayBuffer[];
+  /** Same, on a libuv worker thread; the inputs are copied before the call returns. */
+  run(
+    inputs: ArrayBufferView[],
+    callback: (err: Error | null, outputs?: ArrayBuffer[]) => void,
+    capture?: number[],
+  ): void;
+  /** Kernel chosen for each op, in op order (e.g. 'f32-gemm-14x32-avx512 1x1'). */
+  kernels(): string[];
+  /** Milliseconds spent in each op during the last run, in op order (zeros before the first run). */
+  lastTimings(): number[];
+  /** Frees native memory now; later runs throw. Runs in flight finish first. */
+  dispose(): void;
+}
+
+export interface NativeBinding {
+  Plan: new (desc: NativePlanDesc) => NativePlan;
+  capabilities(): NativeCapabilities;
+  /** Counters for tests: `runCalls` counts runSync + run calls since load. */
+  stats(): { runCalls: number; plansAlive: number };
+  /** Native op types known to the executor. */
+  opTypes(): string[];
+}
+
+let cached: NativeBinding | undefined;
+
+/** @throws Error when the addon was not built (run `npm install` or `npm run build`). */
+export function native(): NativeBinding {
+  if (!cached) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const bindings = require('bindings');
+    cached = bindings('sparq') as NativeBinding;
+  }
+  return cached;
+}

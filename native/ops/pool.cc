@@ -1,0 +1,8 @@
+// STUB: the pool op family registers nothing yet (see native/ops/README.md for what belongs here).
+#include "runtime/op.h"
+
+namespace sparq {
+
+void register_pool_ops(OpRegistry& r) { (void)r; }
+
+}  // namespace sparq
