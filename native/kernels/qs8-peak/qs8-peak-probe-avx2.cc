@@ -1,35 +1,71 @@
-// Peak probe for the exact AVX2 int8 step: vpmaddwd ymm (16 s16 MACs) + vpaddd into 8 independent accumulators.
-// The 8 products use distinct operand pairs (2 x 4 registers) re-made opaque every round, so none can be hoisted.
-#include <immintrin.h>
-
+// Peak probe for the exact AVX2 int8 step the AVX2 kernel is built on: vpmaddwd ymm (16 s16 MACs) + vpaddd, 10
+// independent pairs per round into 10 accumulators. The pair is 2 vector uops for 16 MACs, so its peak is set by
+// the 3 vector ALU ports, not by the 2 multiplier ports a bare vpmaddwd loop would measure. Written in assembly
+// so that the compiler can neither hoist the loop-invariant products nor add moves or spills to the timed loop.
 #include "kernels/qs8-peak/qs8-peak-probe.h"
 
 namespace sparq {
 
 Qs8PeakProbeResult qs8_peak_probe__avx2(size_t iterations, int32_t seed) {
-  __m256i acc[8];
-  for (int c = 0; c < 8; ++c) acc[c] = _mm256_set1_epi32(seed + c);
-  __m256i a0 = _mm256_set1_epi32(seed + 11), a1 = _mm256_set1_epi32(seed + 13);
-  __m256i b0 = _mm256_set1_epi32(seed + 17), b1 = _mm256_set1_epi32(seed + 19);
-  __m256i b2 = _mm256_set1_epi32(seed + 23), b3 = _mm256_set1_epi32(seed + 29);
-  for (size_t it = 0; it < iterations; ++it) {
-    asm volatile("" : "+x"(a0), "+x"(a1), "+x"(b0), "+x"(b1), "+x"(b2), "+x"(b3));
-    acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(a0, b0));
-    acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(a0, b1));
-    acc[2] = _mm256_add_epi32(acc[2], _mm256_madd_epi16(a0, b2));
-    acc[3] = _mm256_add_epi32(acc[3], _mm256_madd_epi16(a0, b3));
-    acc[4] = _mm256_add_epi32(acc[4], _mm256_madd_epi16(a1, b0));
-    acc[5] = _mm256_add_epi32(acc[5], _mm256_madd_epi16(a1, b1));
-    acc[6] = _mm256_add_epi32(acc[6], _mm256_madd_epi16(a1, b2));
-    acc[7] = _mm256_add_epi32(acc[7], _mm256_madd_epi16(a1, b3));
-  }
-  __m256i sum = acc[0];
-  for (int c = 1; c < 8; ++c) sum = _mm256_xor_si256(sum, acc[c]);
-  alignas(32) uint32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), sum);
+  size_t n = iterations;
   uint32_t sink = 0;
-  for (uint32_t v : lanes) sink += v;
-  return {static_cast<uint64_t>(iterations) * 8 * 16, sink};
+  asm volatile(
+      "vmovd %[seed], %%xmm1\n\t"
+      "vpbroadcastd %%xmm1, %%ymm1\n\t"
+      "vpaddd %%ymm1, %%ymm1, %%ymm12\n\t"
+      "vpaddd %%ymm12, %%ymm1, %%ymm13\n\t"
+      "vpxor %%ymm2, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm3, %%ymm3, %%ymm3\n\t"
+      "vpxor %%ymm4, %%ymm4, %%ymm4\n\t"
+      "vpxor %%ymm5, %%ymm5, %%ymm5\n\t"
+      "vpxor %%ymm6, %%ymm6, %%ymm6\n\t"
+      "vpxor %%ymm7, %%ymm7, %%ymm7\n\t"
+      "vpxor %%ymm8, %%ymm8, %%ymm8\n\t"
+      "vpxor %%ymm9, %%ymm9, %%ymm9\n\t"
+      "vpxor %%ymm10, %%ymm10, %%ymm10\n\t"
+      "vpxor %%ymm11, %%ymm11, %%ymm11\n\t"
+      "test %[n], %[n]\n\t"
+      "jz 2f\n\t"
+      ".p2align 6\n\t"
+      "1:\n\t"
+      "vpmaddwd %%ymm12, %%ymm1, %%ymm14\n\t"
+      "vpmaddwd %%ymm13, %%ymm1, %%ymm15\n\t"
+      "vpaddd %%ymm14, %%ymm2, %%ymm2\n\t"
+      "vpaddd %%ymm15, %%ymm3, %%ymm3\n\t"
+      "vpmaddwd %%ymm12, %%ymm1, %%ymm14\n\t"
+      "vpmaddwd %%ymm13, %%ymm1, %%ymm15\n\t"
+      "vpaddd %%ymm14, %%ymm4, %%ymm4\n\t"
+      "vpaddd %%ymm15, %%ymm5, %%ymm5\n\t"
+      "vpmaddwd %%ymm12, %%ymm1, %%ymm14\n\t"
+      "vpmaddwd %%ymm13, %%ymm1, %%ymm15\n\t"
+      "vpaddd %%ymm14, %%ymm6, %%ymm6\n\t"
+      "vpaddd %%ymm15, %%ymm7, %%ymm7\n\t"
+      "vpmaddwd %%ymm12, %%ymm1, %%ymm14\n\t"
+      "vpmaddwd %%ymm13, %%ymm1, %%ymm15\n\t"
+      "vpaddd %%ymm14, %%ymm8, %%ymm8\n\t"
+      "vpaddd %%ymm15, %%ymm9, %%ymm9\n\t"
+      "vpmaddwd %%ymm12, %%ymm1, %%ymm14\n\t"
+      "vpmaddwd %%ymm13, %%ymm1, %%ymm15\n\t"
+      "vpaddd %%ymm14, %%ymm10, %%ymm10\n\t"
+      "vpaddd %%ymm15, %%ymm11, %%ymm11\n\t"
+      "dec %[n]\n\t"
+      "jnz 1b\n\t"
+      "2:\n\t"
+      "vpxor %%ymm3, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm4, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm5, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm6, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm7, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm8, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm9, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm10, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm11, %%ymm2, %%ymm2\n\t"
+      "vmovd %%xmm2, %[sink]\n\t"
+      "vzeroupper\n\t"
+      : [n] "+r"(n), [sink] "=r"(sink)
+      : [seed] "r"(seed)
+      : "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "cc");
+  return {static_cast<uint64_t>(iterations) * 10 * 16, sink};
 }
 
 }  // namespace sparq
