@@ -98,7 +98,7 @@ describe('ProtoReader', () => {
   });
 
   test('nesting deeper than the cap is refused', () => {
-    let inner = new Uint8Array(0);
+    let inner: Uint8Array = new Uint8Array(0);
     for (let i = 0; i <= MAX_MESSAGE_DEPTH + 1; i++) {
       const w = new ProtoWriter();
       w.bytesField(1, inner);
