@@ -42,12 +42,21 @@ export function isTensorType(value: unknown): value is TensorType {
 
 /** The type a typed array stands for when the caller gives no type (Uint8Array → uint8). */
 function typeOfArray(data: unknown): TensorType | undefined {
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof BigInt64Array) return 'int64';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof Uint8Array) return 'uint8';
-  if (data instanceof Int8Array) return 'int8';
-  return undefined;
+  switch (arrayClassName(data)) {
+    case 'Float32Array': return 'float32';
+    case 'BigInt64Array': return 'int64';
+    case 'Int32Array': return 'int32';
+    case 'Uint8Array': return 'uint8';
+    case 'Int8Array': return 'int8';
+    default: return undefined;
+  }
+}
+
+/** The typed-array class name, by tag rather than instanceof so arrays from other realms (vm, jest, Buffer) count. */
+function arrayClassName(data: unknown): string | undefined {
+  if (!ArrayBuffer.isView(data) || data instanceof DataView) return undefined;
+  const tag = Object.prototype.toString.call(data).slice(8, -1);
+  return tag;
 }
 
 /** Converts a plain JS array into the typed array of `type`; throws on values the type cannot hold. */
@@ -121,7 +130,7 @@ export class Tensor {
     }
     const Expected = ARRAY_OF_TYPE[type];
     if (Array.isArray(data)) data = fromArray(type, data);
-    else if (!(data instanceof Expected)) throw new TypeError(expected(`a ${Expected.name}`, `${type} tensor data`, data));
+    else if (arrayClassName(data) !== Expected.name) throw new TypeError(expected(`a ${Expected.name}`, `${type} tensor data`, data));
     const length = (data as TensorData).length;
     const shape = dims === undefined ? [length] : checkDims(dims, 'tensor dims');
     if (product(shape) !== length) {

@@ -16,7 +16,9 @@ export interface PipelineOptions {
 
 /** Returns an optimized copy of `g`; `g` is not modified. */
 export function optimizeGraph(g: Graph, options: PipelineOptions = {}): Graph {
-  let out = foldConstants(cloneGraph(g));
+  let out = cloneGraph(g);
+  // foldConstants / removeDeadNodes may rewrite in place or return a new graph; accept both.
+  out = (foldConstants(out) as Graph | void) ?? out;
   out = foldBatchNorms(out);
   if (options.fuse !== false) {
     out = canonicalizeActivations(out);
@@ -24,5 +26,5 @@ export function optimizeGraph(g: Graph, options: PipelineOptions = {}): Graph {
     out = fuseResiduals(out);
     out = fuseActivations(out);
   }
-  return removeDeadNodes(out);
+  return (removeDeadNodes(out) as Graph | void) ?? out;
 }
