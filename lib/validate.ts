@@ -26,6 +26,8 @@ function literal(what: string, name: string, received: string): string {
   return `Expected ${what} for ${name} but received ${received}`;
 }
 
+const article = (type: string) => (type.startsWith('int') ? 'an' : 'a');
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
@@ -121,7 +123,7 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     const t = tensorLike(value);
     if (!t) throw new TypeError(expected('a Tensor', where, value));
     if (!isTensorType(t.type) || t.type !== input.type) {
-      throw new TypeError(literal(`a ${input.type} tensor`, where, isTensorType(t.type) ? `a ${t.type} tensor` : describeValue(t.type)));
+      throw new TypeError(literal(`${article(input.type)} ${input.type} tensor`, where, isTensorType(t.type) ? `${article(t.type)} ${t.type} tensor` : describeValue(t.type)));
     }
     const dims = t.dims;
     if (!Array.isArray(dims) || dims.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
