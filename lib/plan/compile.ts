@@ -1,5 +1,8 @@
 /** Compiles an optimized IR graph for one input-shape signature into a NativePlanDesc: specialize → lower → layout → memory plan. */
 import type { Graph } from '../ir/graph';
+import { cloneGraph } from '../ir/graph-utils';
+import { fuseActivations } from '../passes/activation-fusion';
+import { fuseResiduals, splitResiduals } from '../passes/residual-fusion';
 import { specialize } from '../passes/shape-inference';
 import { tensorBytes } from '../ir/tensor-values';
 import { assignLayouts } from './layout';
@@ -65,7 +68,8 @@ export interface CompiledPlan {
 
 /** Compiles `g` (already through the load-time passes) for concrete input shapes. */
 export function compilePlan(g: Graph, inputShapes: Map<string, number[]>, options: CompileOptions): CompiledPlan {
-  const specialized = specialize(g, inputShapes);
+  // Residuals are re-fused on concrete shapes: only an exact shape match may go into the epilogue.
+  const specialized = fuseActivations(fuseResiduals(specialize(splitResiduals(cloneGraph(g)), inputShapes)));
   const lowered = lowerGraph(specialized);
   const physical = assignLayouts(lowered);
   const desc = emitPlan(physical, options);

@@ -456,12 +456,18 @@ class Lowerer {
       return out;
     };
     const yShape = this.shape(y, node);
+    // Trailing absent inputs are dropped (ConvTranspose takes no residual at all).
+    const withResidual = (r: string) => {
+      const list = [...inputs, r];
+      while (list.length > 2 && !list[list.length - 1]) list.pop();
+      return list;
+    };
     if (!residual || sameShape(this.shape(residual, node), yShape)) {
-      this.emit(type, node, [...inputs, residual], [y], { ...attrs, ...actAttrs(act) });
+      this.emit(type, node, withResidual(residual), [y], { ...attrs, ...actAttrs(act) });
       return;
     }
     const plain = this.temp(y, 'float32', yShape);
-    this.emit(type, node, [...inputs, ''], [plain], { ...attrs, activation: 'none' });
+    this.emit(type, node, withResidual(''), [plain], { ...attrs, activation: 'none' });
     if (act.name === 'none') return this.emit('Add', node, [plain, residual], [y]);
     const sum = this.temp(y, 'float32', yShape);
     this.emit('Add', node, [plain, residual], [sum]);
