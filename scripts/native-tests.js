@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // Builds and runs the native tests with cmake + ctest: host build (every ISA level), then aarch64 under qemu when the cross tools exist.
+// SPARQ_SANITIZE=1 builds the host tests with ASan + UBSan into their own directory instead (no aarch64 part).
+// SPARQ_SKIP_AARCH64=1 skips the qemu part.
 'use strict';
 const { execFileSync } = require('child_process');
-const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const jobs = String(Math.max(1, require('os').cpus().length));
+// The machines this runs on are small and shared: never more than two compile jobs.
+const jobs = String(Math.min(2, Math.max(1, require('os').cpus().length)));
 
-function run(cmd, args) {
+function run(cmd, args, env) {
   console.log(`$ ${cmd} ${args.join(' ')}`);
-  execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
 }
 function has(tool) {
   try {
@@ -20,21 +22,35 @@ function has(tool) {
     return false;
   }
 }
-function buildAndTest(dir, extra) {
-  run('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release', ...extra]);
-  run('cmake', ['--build', dir, '-j', jobs]);
-  run('ctest', ['--test-dir', dir, '--output-on-failure']);
+function buildAndTest(dir, extra, env) {
+  run('cmake', ['-S', '.', '-B', dir, ...extra], env);
+  run('cmake', ['--build', dir, '-j', jobs], env);
+  run('ctest', ['--test-dir', dir, '--output-on-failure'], env);
 }
 
-buildAndTest('build/native-host', []);
-if (process.env.SPARQ_SKIP_AARCH64 !== '1') {
-  if (has('aarch64-linux-gnu-g++') && has('qemu-aarch64')) {
-    buildAndTest('build/native-aarch64', [`-DCMAKE_TOOLCHAIN_FILE=${path.join(root, 'cmake/aarch64-linux-gnu.cmake')}`]);
-  } else if (process.env.CI) {
-    console.error('aarch64 cross tools missing (g++-aarch64-linux-gnu, qemu-user): .ci/run must install them');
-    process.exit(1);
+try {
+  if (process.env.SPARQ_SANITIZE === '1') {
+    buildAndTest('build/native-sanitize', ['-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DSPARQ_SANITIZE=ON'], {
+      ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1',
+      UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+    });
   } else {
-    console.log('aarch64 cross tools not installed: skipping the aarch64 native tests');
+    buildAndTest('build/native-host', ['-DCMAKE_BUILD_TYPE=Release']);
+    if (process.env.SPARQ_SKIP_AARCH64 !== '1') {
+      if (has('aarch64-linux-gnu-g++') && has('qemu-aarch64')) {
+        buildAndTest('build/native-aarch64', [
+          '-DCMAKE_BUILD_TYPE=Release',
+          `-DCMAKE_TOOLCHAIN_FILE=${path.join(root, 'cmake/aarch64-linux-gnu.cmake')}`,
+        ]);
+      } else if (process.env.CI) {
+        console.error('aarch64 cross tools missing (g++-aarch64-linux-gnu, qemu-user): .ci/run must install them');
+        process.exit(1);
+      } else {
+        console.log('aarch64 cross tools not installed: skipping the aarch64 native tests');
+      }
+    }
   }
+} catch (e) {
+  console.error(`native tests failed: ${e.message}`);
+  process.exit(1);
 }
-if (!fs.existsSync(path.join(root, 'build/native-host'))) process.exit(1);

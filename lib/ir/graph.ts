@@ -43,6 +43,8 @@ export interface ValueInfo {
   name: string;
   type: DataType;
   shape: Dim[];
+  /** Set when the model gives no shape at all (not even the rank); `shape` is then [] and means nothing. */
+  shapeUnknown?: boolean;
 }
 
 export type AttrValue =

@@ -36,4 +36,10 @@ std::string default_level();
 // Features restricted to `level`; throws PlanError for a name that is unknown or above what the CPU has.
 CpuFeatures features_for_level(const std::string& level);
 
+// CPU brand string, e.g. "Intel(R) Xeon(R) Platinum 8480+"; a generic name when the CPU does not say.
+const std::string& cpu_brand();
+
+// Names of the individual features usable on this CPU and OS, e.g. {"sse4.1","fma","avx2","avx512f",...}.
+const std::vector<std::string>& detected_feature_names();
+
 }  // namespace sparq

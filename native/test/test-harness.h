@@ -21,6 +21,14 @@ struct Registrar {
 int& failures();
 void report_failure(const char* file, int line, const std::string& what);
 
+// Prints chars as numbers (int8/uint8 values) and everything else as itself.
+template <typename T>
+const T& printable(const T& v) { return v; }
+inline int printable(char v) { return v; }
+inline int printable(signed char v) { return v; }
+inline int printable(unsigned char v) { return v; }
+inline std::string printable(bool v) { return v ? "true" : "false"; }
+
 }  // namespace sparq_test
 
 #define SPARQ_TEST(name)                                                \
@@ -39,7 +47,7 @@ void report_failure(const char* file, int line, const std::string& what);
     auto vb_ = (b);                                                                       \
     if (!(va_ == vb_)) {                                                                  \
       std::ostringstream os_;                                                             \
-      os_ << "CHECK_EQ(" #a ", " #b ") " << +va_ << " != " << +vb_;                        \
+      os_ << "CHECK_EQ(" #a ", " #b ") " << ::sparq_test::printable(va_) << " != " << ::sparq_test::printable(vb_);                        \
       ::sparq_test::report_failure(__FILE__, __LINE__, os_.str());                        \
     }                                                                                     \
   } while (0)

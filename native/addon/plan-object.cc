@@ -1,0 +1,236 @@
+// JS `Plan`: runSync on the calling thread, run on a libuv worker (inputs copied first), kernels, timings, dispose.
+#include "addon/plan-object.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "addon/addon-stats.h"
+#include "addon/plan-decode.h"
+#include "addon/value-description.h"
+
+namespace sparq_addon {
+namespace {
+
+// Frees the plan and keeps plansAlive honest, whichever owner (JS object or in-flight run) lets go last.
+std::shared_ptr<sparq::Plan> share_plan(std::unique_ptr<sparq::Plan> plan) {
+  plans_alive.fetch_add(1);
+  return std::shared_ptr<sparq::Plan>(plan.release(), [](sparq::Plan* p) {
+    delete p;
+    plans_alive.fetch_sub(1);
+  });
+}
+
+// Views of the caller's input bytes; valid only while the JS values are (i.e. during a synchronous call).
+std::vector<sparq::InputView> input_views(const Napi::Value& value) {
+  Napi::Env env = value.Env();
+  const char* what = "an array of ArrayBufferViews (typed arrays, Buffers or DataViews)";
+  if (!value.IsArray()) throw expected_type(env, what, "inputs", value);
+  Napi::Array a = value.As<Napi::Array>();
+  std::vector<sparq::InputView> views;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value v = a.Get(i);
+    const uint8_t* base = nullptr;
+    size_t offset = 0, bytes = 0;
+    if (v.IsTypedArray()) {
+      Napi::TypedArray t = v.As<Napi::TypedArray>();
+      base = static_cast<const uint8_t*>(t.ArrayBuffer().Data());
+      offset = t.ByteOffset();
+      bytes = t.ByteLength();
+    } else if (v.IsDataView()) {
+      Napi::DataView d = v.As<Napi::DataView>();
+      base = static_cast<const uint8_t*>(d.ArrayBuffer().Data());
+      offset = d.ByteOffset();
+      bytes = d.ByteLength();
+    } else {
+      throw expected_type(env, "an ArrayBufferView", "inputs[" + std::to_string(i) + "]", v);
+    }
+    views.push_back({base ? base + offset : nullptr, base ? bytes : 0});
+  }
+  return views;
+}
+
+std::vector<int32_t> capture_ids(const Napi::Value& value) {
+  std::vector<int32_t> ids;
+  if (value.IsUndefined() || value.IsNull()) return ids;
+  const char* what = "an array of tensor ids";
+  if (!value.IsArray()) throw expected_type(value.Env(), what, "capture", value);
+  Napi::Array a = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value v = a.Get(i);
+    const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.5;
+    if (d != static_cast<double>(static_cast<int32_t>(d)))
+      throw expected_type(value.Env(), "an integer tensor id", "capture[" + std::to_string(i) + "]", v);
+    ids.push_back(static_cast<int32_t>(d));
+  }
+  return ids;
+}
+
+Napi::Array to_array_buffers(Napi::Env env, const std::vector<std::vector<uint8_t>>& results) {
+  Napi::Array out = Napi::Array::New(env, results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, results[i].size());
+    if (!results[i].empty()) std::memcpy(buffer.Data(), results[i].data(), results[i].size());
+    out.Set(static_cast<uint32_t>(i), buffer);
+  }
+  return out;
+}
+
+// A RunError carries the failing op; JS gets it as err.opType / err.node.
+Napi::Error run_error(Napi::Env env, const std::string& message, const std::string& op_type, const std::string& node) {
+  Napi::Error e = Napi::Error::New(env, message);
+  if (!op_type.empty()) {
+    e.Set("opType", Napi::String::New(env, op_type));
+    e.Set("node", Napi::String::New(env, node));
+  }
+  return e;
+}
+
+// Runs a plan on a libuv worker. Everything it needs is plain C++ owned here; N-API is touched only in OnOK/OnError.
+class RunWorker : public Napi::AsyncWorker {
+ public:
+  RunWorker(Napi::Object receiver, Napi::Function callback, std::shared_ptr<sparq::Plan> plan,
+            std::vector<std::vector<uint8_t>> inputs, std::vector<int32_t> capture)
+      : Napi::AsyncWorker(receiver, callback, "sparq.Plan.run"),
+        plan_(std::move(plan)),
+        inputs_(std::move(inputs)),
+        capture_(std::move(capture)) {}
+
+  void Execute() override {
+    try {
+      std::vector<sparq::InputView> views;
+      for (const auto& in : inputs_) views.push_back({in.data(), in.size()});
+      results_ = plan_->run(views, capture_);
+    } catch (const sparq::RunError& e) {
+      op_type_ = e.op_type;
+      node_ = e.node;
+      SetError(e.what());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    } catch (...) {
+      SetError("Unknown native error while running the plan");
+    }
+    inputs_.clear();
+    plan_.reset();  // a disposed plan is freed here, on the worker, rather than on the JS thread
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Array outputs = to_array_buffers(env, results_);
+    results_.clear();
+    Callback().Call(Receiver().Value(), {env.Null(), outputs});
+  }
+
+  void OnError(const Napi::Error& e) override {
+    Napi::Env env = Env();
+    Callback().Call(Receiver().Value(), {run_error(env, e.Message(), op_type_, node_).Value()});
+  }
+
+ private:
+  std::shared_ptr<sparq::Plan> plan_;
+  std::vector<std::vector<uint8_t>> inputs_;
+  std::vector<int32_t> capture_;
+  std::vector<std::vector<uint8_t>> results_;
+  std::string op_type_, node_;
+};
+
+}  // namespace
+
+Napi::Function PlanObject::define_class(Napi::Env env) {
+  return DefineClass(env, "Plan",
+                     {
+                         InstanceMethod("runSync", &PlanObject::run_sync),
+                         InstanceMethod("run", &PlanObject::run),
+                         InstanceMethod("kernels", &PlanObject::kernels),
+                         InstanceMethod("lastTimings", &PlanObject::last_timings),
+                         InstanceMethod("dispose", &PlanObject::dispose),
+                     });
+}
+
+PlanObject::PlanObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlanObject>(info) {
+  Napi::Env env = info.Env();
+  sparq::PlanDesc desc = decode_plan(info[0]);
+  try {
+    plan_ = share_plan(std::make_unique<sparq::Plan>(std::move(desc)));
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "Out of memory while building the plan");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
+PlanObject::~PlanObject() = default;
+
+std::shared_ptr<sparq::Plan> PlanObject::live(const Napi::Env& env) const {
+  if (!plan_) throw Napi::Error::New(env, "Plan was disposed");
+  return plan_;
+}
+
+Napi::Value PlanObject::run_sync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  run_calls.fetch_add(1);
+  std::shared_ptr<sparq::Plan> plan = live(env);
+  const std::vector<sparq::InputView> inputs = input_views(info[0]);
+  const std::vector<int32_t> capture = capture_ids(info[1]);
+  std::vector<std::vector<uint8_t>> results;
+  try {
+    results = plan->run(inputs, capture);
+  } catch (const sparq::InputError& e) {
+    throw Napi::RangeError::New(env, e.what());
+  } catch (const sparq::RunError& e) {
+    throw run_error(env, e.what(), e.op_type, e.node);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  return to_array_buffers(env, results);
+}
+
+Napi::Value PlanObject::run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  run_calls.fetch_add(1);
+  std::shared_ptr<sparq::Plan> plan = live(env);
+  if (!info[1].IsFunction()) throw expected_type(env, "a callback function", "callback", info[1]);
+  const std::vector<sparq::InputView> views = input_views(info[0]);
+  std::vector<int32_t> capture = capture_ids(info[2]);
+  std::vector<size_t> sizes;
+  for (const auto& v : views) sizes.push_back(v.bytes);
+  try {
+    plan->check_inputs(sizes, capture);
+  } catch (const sparq::InputError& e) {
+    throw Napi::RangeError::New(env, e.what());
+  }
+  // Copy now: the caller may reuse or detach its buffers as soon as run() returns.
+  std::vector<std::vector<uint8_t>> inputs;
+  inputs.reserve(views.size());
+  for (const auto& v : views) {
+    const uint8_t* p = static_cast<const uint8_t*>(v.data);
+    inputs.emplace_back(p, p + v.bytes);
+  }
+  auto* worker = new RunWorker(info.This().As<Napi::Object>(), info[1].As<Napi::Function>(), std::move(plan),
+                               std::move(inputs), std::move(capture));
+  worker->Queue();
+  return env.Undefined();
+}
+
+Napi::Value PlanObject::kernels(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<std::string> names = live(env)->kernel_names();
+  Napi::Array out = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); ++i) out.Set(static_cast<uint32_t>(i), names[i]);
+  return out;
+}
+
+Napi::Value PlanObject::last_timings(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<double> ms = live(env)->last_timings_ms();
+  Napi::Array out = Napi::Array::New(env, ms.size());
+  for (size_t i = 0; i < ms.size(); ++i) out.Set(static_cast<uint32_t>(i), ms[i]);
+  return out;
+}
+
+Napi::Value PlanObject::dispose(const Napi::CallbackInfo& info) {
+  plan_.reset();
+  return info.Env().Undefined();
+}
+
+}  // namespace sparq_addon

@@ -1,0 +1,147 @@
+// Runs a compiled plan: copy inputs into the arena, run ops in order, copy outputs (and captures) out.
+#include "runtime/executor.h"
+
+#include <chrono>
+#include <cstring>
+#include <new>
+
+#include "runtime/plan-validation.h"
+
+namespace sparq {
+namespace {
+
+std::string describe_op(const OpDesc& op) { return "'" + op.type + "' (node '" + op.name + "')"; }
+
+}  // namespace
+
+Plan::Plan(PlanDesc desc, const OpRegistry& registry)
+    : desc_(std::move(desc)),
+      level_(desc_.isa.empty() ? default_level() : desc_.isa),
+      features_(features_for_level(level_)),
+      pool_((validate_plan(desc_), desc_.threads)) {
+  const size_t n = desc_.tensors.size();
+  bytes_.resize(n);
+  for (size_t id = 0; id < n; ++id) bytes_[id] = checked_tensor_bytes(desc_.tensors[id], id);
+
+  std::vector<OpFactory> factories;
+  for (const OpDesc& op : desc_.ops) {
+    OpFactory f = registry.find(op.type);
+    if (!f) throw PlanError("Unsupported native op type '" + op.type + "' (node '" + op.name + "')");
+    factories.push_back(f);
+  }
+
+  producer_.assign(n, -1);
+  for (size_t k = 0; k < desc_.ops.size(); ++k)
+    for (int32_t id : desc_.ops[k].outputs)
+      if (id >= 0) producer_[static_cast<size_t>(id)] = static_cast<int32_t>(k);
+
+  try {
+    const size_t size = static_cast<size_t>(desc_.arena_bytes) + kArenaAlignment;
+    if (desc_.arena_bytes > SIZE_MAX - kArenaAlignment) throw std::bad_alloc();
+    arena_storage_.reset(new uint8_t[size]());
+  } catch (const std::bad_alloc&) {
+    throw PlanError("Could not allocate the plan arena of " + std::to_string(desc_.arena_bytes) + " bytes");
+  }
+  const uintptr_t raw = reinterpret_cast<uintptr_t>(arena_storage_.get());
+  arena_ = arena_storage_.get() + ((kArenaAlignment - raw % kArenaAlignment) % kArenaAlignment);
+
+  ctx_.pool = &pool_;
+  ctx_.data.resize(n);
+  for (size_t id = 0; id < n; ++id) {
+    TensorDesc& t = desc_.tensors[id];
+    ctx_.data[id] = t.kind == TensorKind::kConstant ? static_cast<void*>(t.data.data()) : arena_ + t.offset;
+  }
+
+  const BuildContext build{desc_, features_, pool_.threads()};
+  for (size_t k = 0; k < desc_.ops.size(); ++k) {
+    const OpDesc& op = desc_.ops[k];
+    try {
+      std::unique_ptr<Op> built = factories[k](op, build);
+      if (!built) throw PlanError("the op factory returned nothing");
+      ops_.push_back(std::move(built));
+    } catch (const PlanError&) {
+      throw;
+    } catch (const std::bad_alloc&) {
+      throw PlanError("Out of memory while building native op " + describe_op(op));
+    } catch (const std::exception& e) {
+      throw PlanError("Native op " + describe_op(op) + ": " + e.what());
+    }
+  }
+  timings_ms_.assign(ops_.size(), 0.0);
+}
+
+Plan::~Plan() = default;
+
+void Plan::check_inputs(const std::vector<size_t>& input_bytes, const std::vector<int32_t>& capture) const {
+  if (input_bytes.size() != desc_.inputs.size())
+    throw InputError("Expected " + std::to_string(desc_.inputs.size()) + " inputs for the plan but received " +
+                     std::to_string(input_bytes.size()));
+  for (size_t i = 0; i < input_bytes.size(); ++i) {
+    const uint64_t want = bytes_[static_cast<size_t>(desc_.inputs[i])];
+    if (input_bytes[i] != want)
+      throw InputError("Expected " + std::to_string(want) + " bytes for inputs[" + std::to_string(i) +
+                       "] but received " + std::to_string(input_bytes[i]));
+  }
+  for (size_t i = 0; i < capture.size(); ++i)
+    if (capture[i] < 0 || static_cast<size_t>(capture[i]) >= desc_.tensors.size())
+      throw InputError("Expected a tensor id in [0, " + std::to_string(desc_.tensors.size()) + ") for capture[" +
+                       std::to_string(i) + "] but received " + std::to_string(capture[i]));
+}
+
+std::vector<std::vector<uint8_t>> Plan::run(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture) {
+  std::vector<size_t> sizes;
+  for (const InputView& in : inputs) sizes.push_back(in.bytes);
+  check_inputs(sizes, capture);
+
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  const size_t num_outputs = desc_.outputs.size();
+  std::vector<std::vector<uint8_t>> results(num_outputs + capture.size());
+  auto copy_out = [&](size_t slot, int32_t id) {
+    const uint8_t* src = static_cast<const uint8_t*>(ctx_.data[static_cast<size_t>(id)]);
+    results[slot].assign(src, src + bytes_[static_cast<size_t>(id)]);
+  };
+
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].bytes) std::memcpy(ctx_.data[static_cast<size_t>(desc_.inputs[i])], inputs[i].data, inputs[i].bytes);
+
+  // Captures of tensors no op writes (inputs, constants) are taken before the first op.
+  std::vector<std::vector<size_t>> captures_after(ops_.size());
+  for (size_t c = 0; c < capture.size(); ++c) {
+    const int32_t producer = producer_[static_cast<size_t>(capture[c])];
+    if (producer < 0) copy_out(num_outputs + c, capture[c]);
+    else captures_after[static_cast<size_t>(producer)].push_back(c);
+  }
+
+  std::vector<double> timings(ops_.size(), 0.0);
+  ctx_.error.clear();
+  for (size_t k = 0; k < ops_.size(); ++k) {
+    const auto start = std::chrono::steady_clock::now();
+    ops_[k]->run(ctx_);
+    timings[k] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (!ctx_.error.empty()) {
+      const OpDesc& op = desc_.ops[k];
+      std::string message = ctx_.error + " (" + op.type + " node '" + op.name + "')";
+      ctx_.error.clear();
+      throw RunError(message, op.type, op.name);
+    }
+    for (size_t c : captures_after[k]) copy_out(num_outputs + c, capture[c]);
+  }
+  for (size_t i = 0; i < num_outputs; ++i) copy_out(i, desc_.outputs[i]);
+
+  std::lock_guard<std::mutex> timings_lock(timings_mutex_);
+  timings_ms_ = std::move(timings);
+  return results;
+}
+
+std::vector<std::string> Plan::kernel_names() const {
+  std::vector<std::string> out;
+  for (const auto& op : ops_) out.push_back(op->kernel_name());
+  return out;
+}
+
+std::vector<double> Plan::last_timings_ms() const {
+  std::lock_guard<std::mutex> lock(timings_mutex_);
+  return timings_ms_;
+}
+
+}  // namespace sparq

@@ -1,0 +1,243 @@
+/** The N-API surface: Plan construction and validation, runSync/run, captures, stats, dispose, malformed descs. */
+import { native } from '../lib/native';
+import { DTYPE_CODE, NativePlanDesc, TENSOR_KIND } from '../lib/plan/plan-desc';
+
+const binding = native();
+
+/** A plan with no ops: output 0 is the input itself, output 1 a constant. */
+function passThroughDesc(): NativePlanDesc {
+  const constant = new Float32Array([1.5, -2.5]);
+  return {
+    threads: 1,
+    isa: '',
+    arenaBytes: 64,
+    tensors: [
+      { dtype: DTYPE_CODE.float32, shape: [2, 3], kind: TENSOR_KIND.input, offset: 0 },
+      { dtype: DTYPE_CODE.float32, shape: [2], kind: TENSOR_KIND.constant, offset: 0, data: new Uint8Array(constant.buffer) },
+    ],
+    ops: [],
+    inputs: [0],
+    outputs: [0, 1],
+  };
+}
+
+/**
+ * The error thrown by fn. Errors made by the addon come from Node's own realm, not jest's sandbox, so tests
+ * compare `name` rather than using instanceof / toThrow(Class).
+ */
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+function floats(buffer: ArrayBuffer): number[] {
+  return Array.from(new Float32Array(buffer));
+}
+
+function runAsync(plan: InstanceType<typeof binding.Plan>, inputs: ArrayBufferView[], capture?: number[]): Promise<ArrayBuffer[]> {
+  return new Promise((resolve, reject) =>
+    plan.run(inputs, (err, outputs) => (err ? reject(err) : resolve(outputs as ArrayBuffer[])), capture),
+  );
+}
+
+describe('capabilities and op types', () => {
+  test('capabilities describe this CPU', () => {
+    const caps = binding.capabilities();
+    expect(caps.levels[0]).toBe('scalar');
+    expect(caps.levels).toContain(caps.selected);
+    expect(caps.threads).toBeGreaterThanOrEqual(1);
+    expect(typeof caps.cpu).toBe('string');
+    expect(caps.cpu.length).toBeGreaterThan(0);
+    expect(caps.arch).toBe(process.arch);
+    if (caps.levels.includes('avx2')) expect(caps.detected).toEqual(expect.arrayContaining(['avx2', 'fma']));
+    if (caps.levels.includes('avx512')) expect(caps.detected).toEqual(expect.arrayContaining(['avx512f', 'avx512bw']));
+  });
+
+  test('opTypes lists sorted strings', () => {
+    const types = binding.opTypes();
+    expect(Array.isArray(types)).toBe(true);
+    expect([...types].sort()).toEqual(types);
+  });
+});
+
+describe('Plan with no ops', () => {
+  test('runSync returns the input and the constant', () => {
+    const plan = new binding.Plan(passThroughDesc());
+    const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const [y, c] = plan.runSync([x]);
+    expect(floats(y)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(floats(c)).toEqual([1.5, -2.5]);
+    expect(plan.kernels()).toEqual([]);
+    expect(plan.lastTimings()).toEqual([]);
+    plan.dispose();
+  });
+
+  test('accepts any ArrayBufferView, including views at an offset', () => {
+    const plan = new binding.Plan(passThroughDesc());
+    const backing = new Float32Array([9, 1, 2, 3, 4, 5, 6, 9]);
+    const view = new Float32Array(backing.buffer, 4, 6);
+    expect(floats(plan.runSync([view])[0])).toEqual([1, 2, 3, 4, 5, 6]);
+    const bytes = Buffer.from(new Float32Array([6, 5, 4, 3, 2, 1]).buffer);
+    expect(floats(plan.runSync([bytes])[0])).toEqual([6, 5, 4, 3, 2, 1]);
+    const dv = new DataView(new Float32Array([0, 0, 0, 0, 0, 7]).buffer);
+    expect(floats(plan.runSync([dv])[0])).toEqual([0, 0, 0, 0, 0, 7]);
+    plan.dispose();
+  });
+
+  test('run gives the same results as runSync', async () => {
+    const plan = new binding.Plan(passThroughDesc());
+    const x = new Float32Array([0.5, -1, 2, 1e-3, 7, -8]);
+    const sync = plan.runSync([x]);
+    const async = await runAsync(plan, [x]);
+    expect(async.map(floats)).toEqual(sync.map(floats));
+    plan.dispose();
+  });
+
+  test('run copies its inputs before returning', async () => {
+    const plan = new binding.Plan(passThroughDesc());
+    const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const pending = runAsync(plan, [x]);
+    x.fill(-1);
+    expect(floats((await pending)[0])).toEqual([1, 2, 3, 4, 5, 6]);
+    plan.dispose();
+  });
+
+  test('capture appends tensors after the outputs', async () => {
+    const plan = new binding.Plan(passThroughDesc());
+    const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const out = plan.runSync([x], [1, 0]);
+    expect(out.map(floats)).toEqual([[1, 2, 3, 4, 5, 6], [1.5, -2.5], [1.5, -2.5], [1, 2, 3, 4, 5, 6]]);
+    const asyncOut = await runAsync(plan, [x], [1]);
+    expect(asyncOut.map(floats)).toEqual([[1, 2, 3, 4, 5, 6], [1.5, -2.5], [1.5, -2.5]]);
+    expect(() => plan.runSync([x], [2])).toThrow('Expected a tensor id in [0, 2) for capture[0] but received 2');
+    expect(thrown(() => plan.runSync([x], [0.5])).name).toBe('TypeError');
+    plan.dispose();
+  });
+
+  test('stats().runCalls counts each runSync and run once', async () => {
+    const plan = new binding.Plan(passThroughDesc());
+    const x = new Float32Array(6);
+    const before = binding.stats().runCalls;
+    plan.runSync([x]);
+    expect(binding.stats().runCalls).toBe(before + 1);
+    await runAsync(plan, [x]);
+    expect(binding.stats().runCalls).toBe(before + 2);
+    plan.runSync([x]);
+    plan.runSync([x]);
+    expect(binding.stats().runCalls).toBe(before + 4);
+    plan.dispose();
+  });
+
+  test('plansAlive follows construction and dispose', () => {
+    const before = binding.stats().plansAlive;
+    const a = new binding.Plan(passThroughDesc());
+    const b = new binding.Plan(passThroughDesc());
+    expect(binding.stats().plansAlive).toBe(before + 2);
+    a.dispose();
+    a.dispose(); // idempotent
+    expect(binding.stats().plansAlive).toBe(before + 1);
+    b.dispose();
+    expect(binding.stats().plansAlive).toBe(before);
+  });
+
+  test('wrong inputs throw', () => {
+    const plan = new binding.Plan(passThroughDesc());
+    expect(() => plan.runSync([new Float32Array(5)])).toThrow('Expected 24 bytes for inputs[0] but received 20');
+    expect(thrown(() => plan.runSync([new Float32Array(5)])).name).toBe('RangeError');
+    expect(() => plan.runSync([])).toThrow('Expected 1 inputs for the plan but received 0');
+    expect(() => plan.runSync([new Float32Array(6), new Float32Array(6)])).toThrow('Expected 1 inputs');
+    expect(() => plan.runSync([[1, 2, 3, 4, 5, 6] as unknown as Float32Array])).toThrow(
+      'Expected an ArrayBufferView for inputs[0] but received array [1, 2, 3, 4, 5, 6]',
+    );
+    expect(thrown(() => plan.runSync('x' as unknown as Float32Array[])).name).toBe('TypeError');
+    expect(() => plan.run([new Float32Array(5)], () => undefined)).toThrow('Expected 24 bytes for inputs[0] but received 20');
+    expect(() => plan.run([new Float32Array(6)], 3 as unknown as () => void)).toThrow(
+      'Expected a callback function for callback but received 3',
+    );
+    plan.dispose();
+  });
+
+  test('a disposed plan throws on every use', () => {
+    const plan = new binding.Plan(passThroughDesc());
+    plan.dispose();
+    const x = new Float32Array(6);
+    expect(() => plan.runSync([x])).toThrow('Plan was disposed');
+    expect(() => plan.run([x], () => undefined)).toThrow('Plan was disposed');
+    expect(() => plan.kernels()).toThrow('Plan was disposed');
+    expect(() => plan.lastTimings()).toThrow('Plan was disposed');
+  });
+
+  test('dispose during 50 in-flight runs is safe and the runs finish', async () => {
+    const before = binding.stats().plansAlive;
+    const plan = new binding.Plan(passThroughDesc());
+    const runs: Promise<ArrayBuffer[]>[] = [];
+    for (let i = 0; i < 50; i++) runs.push(runAsync(plan, [new Float32Array([i, i, i, i, i, -i])]));
+    plan.dispose();
+    expect(() => plan.runSync([new Float32Array(6)])).toThrow('Plan was disposed');
+    const results = await Promise.all(runs);
+    results.forEach((out, i) => expect(floats(out[0])).toEqual([i, i, i, i, i, -i]));
+    expect(binding.stats().plansAlive).toBe(before);
+  });
+});
+
+describe('plan validation', () => {
+  function expectPlanError(mutate: (d: NativePlanDesc) => void, message: string | RegExp, name = 'Error') {
+    const desc = passThroughDesc();
+    mutate(desc);
+    const caught = thrown(() => new binding.Plan(desc));
+    expect(caught.name).toBe(name);
+    expect(caught.message).toMatch(message);
+  }
+
+  test('malformed descs throw TypeErrors naming the field', () => {
+    const cases: [(d: NativePlanDesc) => void, string][] = [
+      [(d) => ((d.tensors[0] as unknown as Record<string, unknown>).shape = 'big'), 'Expected an array of numbers for plan.tensors[0].shape but received "big"'],
+      [(d) => ((d.tensors[1] as unknown as Record<string, unknown>).shape = [2, 'x']), 'Expected an array of numbers for plan.tensors[1].shape but received array [2, "x"]'],
+      [(d) => (d.tensors[0].shape = [2, 1.5]), 'Expected an integer for plan.tensors[0].shape[1] but received 1.5'],
+      [(d) => (d.tensors[0].dtype = 4), 'Expected a dtype code (1, 2, 3, 6, 7, 9) for plan.tensors[0].dtype but received 4'],
+      [(d) => (d.tensors[0].kind = 7), 'for plan.tensors[0].kind but received 7'],
+      [(d) => (d.tensors[0].offset = -64), 'Expected a non-negative integer for plan.tensors[0].offset but received -64'],
+      [(d) => ((d.tensors[1] as unknown as Record<string, unknown>).data = [1, 2]), 'Expected a Uint8Array for plan.tensors[1].data but received array [1, 2]'],
+      [(d) => ((d as unknown as Record<string, unknown>).tensors = {}), 'Expected an array of tensor descriptors for plan.tensors but received an object of type Object'],
+      [(d) => ((d as unknown as Record<string, unknown>).threads = '2'), 'Expected a 32-bit integer for plan.threads but received "2"'],
+      [(d) => ((d as unknown as Record<string, unknown>).arenaBytes = undefined), 'Expected a non-negative integer for plan.arenaBytes but received undefined'],
+      [(d) => ((d as unknown as Record<string, unknown>).inputs = [null]), 'Expected an array of numbers for plan.inputs but received array [null]'],
+      [(d) => ((d as unknown as Record<string, unknown>).isa = 3), 'Expected a string for plan.isa but received 3'],
+      [
+        (d) => d.ops.push({ type: 'Relu', name: 'r', inputs: [0], outputs: [0], attrs: { alpha: {} as unknown as number } }),
+        'Expected a number, an array of numbers or a string for plan.ops[0].attrs.alpha but received an object of type Object',
+      ],
+      [(d) => d.ops.push({ type: 5 as unknown as string, name: 'r', inputs: [0], outputs: [0], attrs: {} }), 'Expected a string for plan.ops[0].type but received 5'],
+      [(d) => ((d.ops as unknown[]).push(null)), 'Expected an object for plan.ops[0] but received null'],
+    ];
+    for (const [mutate, message] of cases) expectPlanError(mutate, message, 'TypeError');
+    expect(() => new binding.Plan(null as unknown as NativePlanDesc)).toThrow('Expected an object for plan but received null');
+  });
+
+  test('inconsistent plans throw Errors naming the problem', () => {
+    expectPlanError((d) => (d.tensors[0].offset = 32), 'Expected a 64-byte aligned arena offset for plan.tensors[0].offset but received 32');
+    expectPlanError((d) => (d.arenaBytes = 16), 'Expected plan.tensors[0] (24 bytes at offset 0) to lie inside the arena of 16 bytes');
+    expectPlanError((d) => (d.tensors[0].shape = [2, -3]), 'Expected a non-negative dimension for plan.tensors[0].shape[1] but received -3');
+    expectPlanError((d) => (d.tensors[0].shape = [2 ** 40, 2 ** 40]), 'Expected a shape whose size fits in memory for plan.tensors[0].shape');
+    expectPlanError((d) => (d.tensors[1].data = new Uint8Array(4)), 'Expected 8 bytes of data for constant plan.tensors[1] but received 4');
+    expectPlanError((d) => (d.outputs = [2]), 'Expected a tensor id in [0, 2) for plan.outputs[0] but received 2');
+    expectPlanError((d) => (d.isa = 'z80'), /z80/);
+    expectPlanError((d) => (d.threads = 0), 'Expected a thread count in [1, 1024] for plan.threads but received 0');
+    expectPlanError(
+      (d) => d.ops.push({ type: 'NoSuchOp', name: 'layer1/conv', inputs: [0], outputs: [0], attrs: {} }),
+      "Unsupported native op type 'NoSuchOp' (node 'layer1/conv')",
+    );
+  });
+
+  test('every available ISA level can be requested', () => {
+    for (const isa of binding.capabilities().levels) {
+      const plan = new binding.Plan({ ...passThroughDesc(), isa, threads: 2 });
+      expect(floats(plan.runSync([new Float32Array([1, 2, 3, 4, 5, 6])])[0])).toEqual([1, 2, 3, 4, 5, 6]);
+      plan.dispose();
+    }
+  });
+});
