@@ -76,6 +76,15 @@ describe('fused epilogues match onnxruntime', () => {
     await compare({ graph: b.build(), shapes: { x: [1, 8, 6, 6] }, planLacks: ['Add', 'Relu'] });
   });
 
+  test('an Add that broadcasts is not fused as a residual (split and re-checked on concrete shapes)', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', ['n', 4, 5, 5]);
+    const s = b.input('s', ['n', 4, 1, 1]);
+    const y = b.node('Relu', [b.node('Add', [b.conv(x, 4, 4, 3, { pads: [1, 1, 1, 1] }), s])], {}, ['y']);
+    b.output(y, ['n', 4, 5, 5]);
+    await compare({ graph: b.build(), shapes: { x: [2, 4, 5, 5], s: [2, 4, 1, 1] }, planHas: ['Add'] });
+  });
+
   test('matmul + add(bias) and gemm + add(residual)', async () => {
     const b = new GraphBuilder(13);
     const a = b.input('a', [5, 12]);
