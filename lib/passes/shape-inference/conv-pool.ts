@@ -120,9 +120,11 @@ export const convTranspose: ShapeRule = (ctx) => {
   } else {
     out = x.slice(2).map((d, i) => {
       const dk = (win.kernel[i] - 1) * win.dilations[i] + 1;
-      if (win.autoPad === 'SAME_UPPER' || win.autoPad === 'SAME_LOWER') return d * win.strides[i];
+      const full = win.strides[i] * (d - 1) + outputPadding[i] + dk;
+      // SAME aims at input * stride but, like onnxruntime, never pads negatively when the kernel is smaller than the stride.
+      if (win.autoPad === 'SAME_UPPER' || win.autoPad === 'SAME_LOWER') return Math.min(full, d * win.strides[i]);
       const pads = win.autoPad === 'VALID' ? 0 : win.pads[i] + win.pads[i + spatial];
-      return win.strides[i] * (d - 1) + outputPadding[i] + dk - pads;
+      return full - pads;
     });
   }
   if (out.some((d) => d < 1)) ctx.fail(`output spatial size ${fmt(out)} is not positive`);
