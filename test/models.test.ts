@@ -5,10 +5,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { loadNpy } from '../lib/format/npy';
+import { loadNpy, NpyArray } from '../lib/format/npy';
 import { decodeModel } from '../lib/onnx/decode';
 import { expectClose, ortEval, ortRun, ortSession, OrtValue } from './support/ort';
-import { engineAvailable, isaLevels, loadEngine, runEngine } from './support/sparq-run';
+import { isaLevels, loadEngine, runEngine } from './support/sparq-run';
 import { rng } from './support/onnx-models';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -73,7 +73,6 @@ describe.each(FIXTURE_LIST.map((f) => [f.name, f] as const))('%s', (_name, fx) =
   });
 
   test('sparq matches onnxruntime-node and torch at every ISA level with 1 and 2 threads', async () => {
-    if (!engineAvailable) return; // lib/index.ts does not export Engine yet: the ORT half above still runs
     for (const isa of levels) {
       for (const threads of [1, 2]) {
         const engine = await loadEngine(fx.path, { isa, threads });
@@ -95,7 +94,6 @@ describe.each(FIXTURE_LIST.map((f) => [f.name, f] as const))('%s', (_name, fx) =
     for (const input of feeds) {
       const ref = Object.values(await ortEval(fx.path, { input }))[0];
       expect(ref.dims[0]).toBe(1);
-      if (!engineAvailable) continue;
       const engine = await loadEngine(fx.path, { threads: 1 });
       try {
         const actual = Object.values(await runEngine(engine, { input }))[0];
@@ -121,11 +119,15 @@ function argmaxRows(data: ArrayLike<number>, classes: number): number[] {
 }
 
 describe('Fashion-MNIST fixtures', () => {
-  const images = loadNpy(join(FMNIST, 'test-images.npy'));
-  const labels = Array.from(loadNpy(join(FMNIST, 'test-labels.npy')).data as BigInt64Array, Number);
-  const metrics = JSON.parse(readFileSync(join(FMNIST, 'metrics.json'), 'utf8')) as {
-    models: Record<string, { test_accuracy: number; subset_accuracy: number }>;
-  };
+  let images: NpyArray;
+  let labels: number[];
+  let metrics: { models: Record<string, { test_accuracy: number; subset_accuracy: number }> };
+
+  beforeAll(() => {
+    images = loadNpy(join(FMNIST, 'test-images.npy'));
+    labels = Array.from(loadNpy(join(FMNIST, 'test-labels.npy')).data as BigInt64Array, Number);
+    metrics = JSON.parse(readFileSync(join(FMNIST, 'metrics.json'), 'utf8'));
+  });
 
   test('the committed subsets have the documented shapes and preprocessing', () => {
     expect(images.type).toBe('float32');
@@ -160,7 +162,6 @@ describe('Fashion-MNIST fixtures', () => {
     const acc = accuracy(await ortPredictions(join(FMNIST, `${name}.onnx`)));
     expect(acc).toBeGreaterThanOrEqual(0.88);
     expect(Math.abs(acc - metrics.models[name].subset_accuracy)).toBeLessThanOrEqual(0.001);
-    if (!engineAvailable) return;
     const engine = await loadEngine(join(FMNIST, `${name}.onnx`), { threads: 2 });
     try {
       const preds: number[] = [];
