@@ -1,0 +1,59 @@
+// The row-blocked 2:4 fp32 GEMM loop shared by every ISA: transpose a block of X rows, run the microkernel over
+// L1-sized K blocks and output-channel blocks, then transpose back into Y with bias + activation.
+// Included by one file per ISA; the anonymous namespace keeps each copy private to its file.
+#pragma once
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/sparse24/sparse24-gemm.h"
+
+namespace sparq {
+namespace {
+
+// NR output channels per microkernel call, VW rows per vector, at most VMAX vectors per block.
+template <size_t NR, size_t VW, size_t VMAX>
+void f32_sparse24_run(F32Sparse24UkernelFn ukernel, const float* x, size_t ldx, const F32Sparse24Packed& w,
+                      const ActivationParams& act, float* y, size_t ldy, float* workspace, size_t row_begin,
+                      size_t row_end) {
+  constexpr size_t P = VW * VMAX;
+  const size_t K = w.k, G = w.groups, KP = 4 * G, N = w.n, NP = w.n_padded, blocks = NP / NR;
+  // K groups per block: the block of X^T (4 x groups x P floats) stays in a 32 KB share of L1.
+  const size_t kc = std::max<size_t>(1, 32 * 1024 / (4 * sizeof(float) * P));
+  float* xt = workspace;      // KP x P
+  float* acc = xt + KP * P;   // NP x P
+  for (size_t r0 = row_begin; r0 < row_end; r0 += P) {
+    const size_t rows = std::min(P, row_end - r0);
+    const size_t vectors = (rows + VW - 1) / VW, stride = vectors * VW;
+    // xt = KP x stride: lane p is row r0 + p of X; padded K and padded lanes are zero.
+    for (size_t p = 0; p < stride; ++p) {
+      if (p < rows) {
+        const float* xr = x + (r0 + p) * ldx;
+        for (size_t k = 0; k < K; ++k) xt[k * stride + p] = xr[k];
+        for (size_t k = K; k < KP; ++k) xt[k * stride + p] = 0.f;
+      } else {
+        for (size_t k = 0; k < KP; ++k) xt[k * stride + p] = 0.f;
+      }
+    }
+    std::memset(acc, 0, NP * stride * sizeof(float));
+    for (size_t g0 = 0; g0 < G; g0 += kc) {
+      const size_t gc = std::min(kc, G - g0);
+      for (size_t b = 0; b < blocks; ++b) {
+        const size_t at = (b * G + g0) * NR * 2;
+        ukernel(gc, vectors, xt + 4 * g0 * stride, stride, w.vals.data() + at, w.idx.data() + at,
+                acc + b * NR * stride);
+      }
+    }
+    for (size_t p = 0; p < rows; ++p) {
+      float* yr = y + (r0 + p) * ldy;
+      for (size_t n = 0; n < N; ++n) yr[n] = acc[n * stride + p] + w.bias[n];
+      if (act.kind == Activation::kRelu) {
+        for (size_t n = 0; n < N; ++n) yr[n] = yr[n] > 0.f ? yr[n] : 0.f;
+      } else if (act.kind != Activation::kNone) {
+        sparse24_activate_span_portable(yr, N, act);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sparq

@@ -1,0 +1,14 @@
+// Fused Winograd F(2,3) fp32 conv built with scalar flags around the 4x8 GEMM microkernel.
+
+#include "kernels/winograd/f32-winograd-f23-driver.h"
+
+namespace sparq {
+
+void f32_winograd_f23_conv__scalar(const WinogradF23Problem& p, const float* x, const WinogradF23F32Weights& w,
+                                 const ActivationParams& act, float* y, float* workspace, size_t tile_begin,
+                                 size_t tile_end) {
+  winograd_f23_f32_run<4>(f32_winograd_gemm_ukernel_4x8__scalar, p, x, w, act, y, workspace, tile_begin, tile_end);
+}
+
+}  // namespace sparq
+

@@ -1,0 +1,136 @@
+// The fused F(2,3) loop shared by every ISA: input transform, 16 GEMMs and output transform per L2-sized tile block.
+// Included by one file per ISA so the channel loops of the transforms are vectorized with that file's flags; the
+// anonymous namespace keeps each copy private to its file (no ODR mixing of AVX-512 and scalar code).
+#pragma once
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/winograd/winograd-f23.h"
+
+namespace sparq {
+namespace {
+
+// V[pos][t][c] = (Bᵀ d B)[pos] for one tile; rows[16] point at the 4x4 input pixels (a zero row when padded).
+// Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]
+inline void winograd_f23_input_tile(const float* const* rows, size_t channels, float* v, size_t pos_stride) {
+  for (size_t c = 0; c < channels; ++c) {
+    float t[4][4];
+    for (int j = 0; j < 4; ++j) {
+      const float d0 = rows[0 * 4 + j][c], d1 = rows[1 * 4 + j][c], d2 = rows[2 * 4 + j][c], d3 = rows[3 * 4 + j][c];
+      t[0][j] = d0 - d2;
+      t[1][j] = d1 + d2;
+      t[2][j] = d2 - d1;
+      t[3][j] = d1 - d3;
+    }
+    for (int i = 0; i < 4; ++i) {
+      v[(i * 4 + 0) * pos_stride + c] = t[i][0] - t[i][2];
+      v[(i * 4 + 1) * pos_stride + c] = t[i][1] + t[i][2];
+      v[(i * 4 + 2) * pos_stride + c] = t[i][2] - t[i][1];
+      v[(i * 4 + 3) * pos_stride + c] = t[i][1] - t[i][3];
+    }
+  }
+}
+
+// out[i][j][m] = (Aᵀ M A)[i][j] + bias, Aᵀ = [[1,1,1,0],[0,1,-1,-1]]; m = products of one tile, position stride given.
+inline void winograd_f23_output_tile(const float* m, size_t pos_stride, const float* bias, size_t out_channels,
+                                     float* o00, float* o01, float* o10, float* o11) {
+  for (size_t k = 0; k < out_channels; ++k) {
+    float s[2][4];
+    for (int j = 0; j < 4; ++j) {
+      const float m0 = m[(0 * 4 + j) * pos_stride + k], m1 = m[(1 * 4 + j) * pos_stride + k];
+      const float m2 = m[(2 * 4 + j) * pos_stride + k], m3 = m[(3 * 4 + j) * pos_stride + k];
+      s[0][j] = m0 + m1 + m2;
+      s[1][j] = m1 - m2 - m3;
+    }
+    const float b = bias[k];
+    o00[k] = s[0][0] + s[0][1] + s[0][2] + b;
+    o01[k] = s[0][1] - s[0][2] - s[0][3] + b;
+    o10[k] = s[1][0] + s[1][1] + s[1][2] + b;
+    o11[k] = s[1][1] - s[1][2] - s[1][3] + b;
+  }
+}
+
+// ReLU and Clip vectorized here; the rest through the portable out-of-line loop (never the shared inline one, whose
+// weak symbol could be taken from a file built with wider ISA flags).
+inline void winograd_activate(float* y, size_t n, const ActivationParams& act) {
+  if (act.kind == Activation::kRelu) {
+    for (size_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
+  } else if (act.kind == Activation::kClip) {
+    const float lo = act.alpha, hi = act.beta;
+    for (size_t i = 0; i < n; ++i) {
+      const float v = y[i] < lo ? lo : y[i];
+      y[i] = v > hi ? hi : v;
+    }
+  } else {
+    winograd_activate_span_portable(y, n, act);
+  }
+}
+
+template <size_t MR>
+void winograd_f23_f32_run(WinogradF32GemmFn gemm, const WinogradF23Problem& p, const float* x,
+                          const WinogradF23F32Weights& w, const ActivationParams& act, float* y, float* workspace,
+                          size_t tile_begin, size_t tile_end) {
+  const size_t C = p.channels, M = p.out_channels, MP = w.out_channels_padded, NR = w.nr;
+  const size_t block = winograd_f23_tile_block(C, MP, MR);
+  float* v = workspace;                   // 16 x block x C
+  float* prod = v + 16 * block * C;       // 16 x block x MP
+  float* zeros = prod + 16 * block * MP;  // C (+ 16 spare) zeros for padded pixels
+  std::memset(zeros, 0, (C + 16) * sizeof(float));
+  float* discard = zeros + C + 16;       // MP scratch values: output pixels beyond out_h/out_w land here
+  const size_t th_count = p.tiles_h(), tw_count = p.tiles_w();
+  const size_t panels = MP / NR;
+  for (size_t t0 = tile_begin; t0 < tile_end; t0 += block) {
+    const size_t count = std::min(block, tile_end - t0);
+    // 1. input transform of `count` tiles: V[pos] is count x C.
+    for (size_t t = 0; t < count; ++t) {
+      const size_t tile = t0 + t;
+      const size_t n = tile / (th_count * tw_count), rem = tile % (th_count * tw_count);
+      const ptrdiff_t iy0 = static_cast<ptrdiff_t>(rem / tw_count * 2) - static_cast<ptrdiff_t>(p.pad_top);
+      const ptrdiff_t ix0 = static_cast<ptrdiff_t>(rem % tw_count * 2) - static_cast<ptrdiff_t>(p.pad_left);
+      const float* rows[16];
+      for (int i = 0; i < 4; ++i) {
+        for (int j = 0; j < 4; ++j) {
+          const ptrdiff_t iy = iy0 + i, ix = ix0 + j;
+          const bool inside = iy >= 0 && ix >= 0 && iy < static_cast<ptrdiff_t>(p.in_h) &&
+                              ix < static_cast<ptrdiff_t>(p.in_w);
+          rows[i * 4 + j] = inside ? x + ((n * p.in_h + static_cast<size_t>(iy)) * p.in_w + static_cast<size_t>(ix)) * C
+                                   : zeros;
+        }
+      }
+      winograd_f23_input_tile(rows, C, v + t * C, block * C);
+    }
+    // 2. sixteen GEMMs: prod[pos] (count x MP) = V[pos] (count x C) * U[pos] (C x MP); a panel stays hot across rows.
+    for (size_t pos = 0; pos < 16; ++pos) {
+      const float* a = v + pos * block * C;
+      float* c = prod + pos * block * MP;
+      for (size_t j = 0; j < panels; ++j) {
+        const float* b = w.u.data() + (pos * panels + j) * C * NR;
+        for (size_t r = 0; r < count; r += MR) {
+          gemm(std::min(MR, count - r), C, a + r * C, C, b, c + r * MP + j * NR, MP);
+        }
+      }
+    }
+    // 3. output transform + bias + activation straight into Y.
+    for (size_t t = 0; t < count; ++t) {
+      const size_t tile = t0 + t;
+      const size_t n = tile / (th_count * tw_count), rem = tile % (th_count * tw_count);
+      const size_t oy = rem / tw_count * 2, ox = rem % tw_count * 2;
+      float* o[4];
+      for (int i = 0; i < 2; ++i) {
+        for (int j = 0; j < 2; ++j) {
+          const bool inside = oy + i < p.out_h && ox + j < p.out_w;
+          o[i * 2 + j] = inside ? y + ((n * p.out_h + oy + i) * p.out_w + ox + j) * M : discard;
+        }
+      }
+      winograd_f23_output_tile(prod + t * MP, block * MP, w.bias.data(), M, o[0], o[1], o[2], o[3]);
+      if (act.kind != Activation::kNone) {
+        for (int q = 0; q < 4; ++q) {
+          if (o[q] != discard) winograd_activate(o[q], M, act);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sparq

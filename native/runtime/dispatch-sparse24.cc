@@ -1,0 +1,40 @@
+// Dispatch table of the 2:4 sparse GEMM kernels, best first, filtered by what the CPU (or SPARQ_ISA) allows.
+#include "runtime/dispatch-sparse24.h"
+
+namespace sparq {
+
+namespace {
+
+bool always(const CpuFeatures&) { return true; }
+#if defined(__x86_64__)
+bool has_avx512(const CpuFeatures& f) { return f.avx512f; }
+bool has_avx2(const CpuFeatures& f) { return f.avx2; }
+#endif
+#if defined(__aarch64__)
+bool has_neon(const CpuFeatures& f) { return f.neon; }
+#endif
+
+const F32Sparse24Kernel kF32Table[] = {
+#if defined(__x86_64__)
+    {"f32-sparse24-gemm-6x64-avx512", 6, 64, f32_sparse24_gemm_6x64__avx512, has_avx512},
+    {"f32-sparse24-gemm-3x32-avx2", 3, 32, f32_sparse24_gemm_3x32__avx2, has_avx2},
+#endif
+#if defined(__aarch64__)
+    {"f32-sparse24-gemm-4x16-neon", 4, 16, f32_sparse24_gemm_4x16__neon, has_neon},
+#endif
+    {"f32-sparse24-gemm-4x16-scalar", 4, 16, f32_sparse24_gemm_4x16__scalar, always},
+};
+
+}  // namespace
+
+std::vector<F32Sparse24Kernel> f32_sparse24_kernels(const CpuFeatures& features) {
+  std::vector<F32Sparse24Kernel> out;
+  for (const auto& k : kF32Table) {
+    if (k.supported(features)) out.push_back(k);
+  }
+  return out;
+}
+
+F32Sparse24Kernel f32_sparse24_kernel(const CpuFeatures& features) { return f32_sparse24_kernels(features).front(); }
+
+}  // namespace sparq

@@ -1,0 +1,40 @@
+// Dispatch table of the Winograd F(2,3) conv kernels, best first, filtered by what the CPU (or SPARQ_ISA) allows.
+#include "runtime/dispatch-winograd.h"
+
+namespace sparq {
+
+namespace {
+
+bool always(const CpuFeatures&) { return true; }
+#if defined(__x86_64__)
+bool has_avx512(const CpuFeatures& f) { return f.avx512f; }
+bool has_avx2(const CpuFeatures& f) { return f.avx2; }
+#endif
+#if defined(__aarch64__)
+bool has_neon(const CpuFeatures& f) { return f.neon; }
+#endif
+
+const WinogradF32Kernel kF32Table[] = {
+#if defined(__x86_64__)
+    {"f32-winograd-f23-8x32-avx512", 8, 32, f32_winograd_f23_conv__avx512, has_avx512},
+    {"f32-winograd-f23-6x16-avx2", 6, 16, f32_winograd_f23_conv__avx2, has_avx2},
+#endif
+#if defined(__aarch64__)
+    {"f32-winograd-f23-8x8-neon", 8, 8, f32_winograd_f23_conv__neon, has_neon},
+#endif
+    {"f32-winograd-f23-4x8-scalar", 4, 8, f32_winograd_f23_conv__scalar, always},
+};
+
+}  // namespace
+
+std::vector<WinogradF32Kernel> winograd_f32_kernels(const CpuFeatures& features) {
+  std::vector<WinogradF32Kernel> out;
+  for (const auto& k : kF32Table) {
+    if (k.supported(features)) out.push_back(k);
+  }
+  return out;
+}
+
+WinogradF32Kernel winograd_f32_kernel(const CpuFeatures& features) { return winograd_f32_kernels(features).front(); }
+
+}  // namespace sparq

@@ -1,0 +1,22 @@
+// Dispatch table of the Winograd F(2,3) conv kernels, best first; an entry carries its kernel, tile and packing.
+#pragma once
+#include <vector>
+
+#include "kernels/winograd/winograd-f23.h"
+#include "runtime/cpu.h"
+
+namespace sparq {
+
+struct WinogradF32Kernel {
+  const char* name;  // e.g. "f32-winograd-f23-8x32-avx512"
+  size_t mr, nr;     // GEMM tile: tiles x output channels; pack with winograd_f23_f32_pack(..., nr)
+  WinogradF23F32ConvFn conv;
+  bool (*supported)(const CpuFeatures&);
+};
+
+// Every fp32 Winograd kernel the features allow, best first (the last is always the portable one).
+std::vector<WinogradF32Kernel> winograd_f32_kernels(const CpuFeatures& features);
+// The best one.
+WinogradF32Kernel winograd_f32_kernel(const CpuFeatures& features);
+
+}  // namespace sparq
