@@ -59,7 +59,7 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Gra
     } else r.skip(wire);
   }
   if (!graphReader) throw new ModelFormatError('Model has no graph (ModelProto.graph is missing)');
-  if (!sawDefaultOpset) throw new UnsupportedError('Unsupported model without an opset import for the default ONNX domain');
+  if (!sawDefaultOpset) throw new ModelFormatError('Model has no opset import for the default ONNX domain');
   const opset = opsets[''];
   if (opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new UnsupportedError(`Unsupported opset ${opset} (sparq supports opsets ${MIN_OPSET} to ${MAX_OPSET})`, undefined, undefined, opset);
@@ -133,24 +133,48 @@ function decodeGraph(
   const scope = new Set<string>(outerScope ?? []);
   for (const v of declaredInputs) scope.add(v.name);
   for (const k of g.initializers.keys()) scope.add(k);
+  const nodes = nodeReaders.map((nr, index) => decodeNode(nr, options, opset, otherOpsets, scope, index));
+  // Names the model gives win; invented `<opType>_<index>` names and duplicates get a numeric suffix.
   const names = new Set<string>();
-  nodeReaders.forEach((nr, index) => {
-    const node = decodeNode(nr, options, opset, otherOpsets, scope, index);
-    let name = node.name || `${node.opType}_${index}`;
-    if (names.has(name)) {
-      let k = 1;
-      while (names.has(`${name}_${k}`)) k++;
-      name = `${name}_${k}`;
-    }
+  const unique = (base: string): string => {
+    let name = base;
+    for (let k = 1; names.has(name); k++) name = `${base}_${k}`;
     names.add(name);
-    node.name = name;
+    return name;
+  };
+  const explicit = new Set(nodes.map((n) => n.name).filter((n) => n !== ''));
+  nodes.forEach((node) => {
+    if (node.name !== '') node.name = unique(node.name);
+  });
+  nodes.forEach((node, index) => {
+    if (node.name === '') {
+      let base = `${node.opType}_${index}`;
+      while (explicit.has(base)) base = `${base}_`;
+      node.name = unique(base);
+    }
     for (const o of node.outputs) scope.add(o);
     if (node.opType === 'Constant' && node.domain === '') {
       constantToInitializer(g, node);
     } else g.nodes.push(node);
   });
   topoSort(g, outerScope);
+  for (const o of g.outputs) {
+    if (!scope.has(o.name)) {
+      throw new ModelFormatError(`Graph output '${o.name}' is not produced by any node, initializer or graph input`);
+    }
+  }
   return g;
+}
+
+/**
+ * Int attributes are JS numbers in the IR; the exact int64 values are kept aside so Constant value_int(s)
+ * beyond 2^53 still become exact initializers.
+ */
+const exactInts = new WeakMap<AttrValue, bigint[]>();
+
+function withExact(a: AttrValue, values: bigint[]): AttrValue {
+  if (values.some((v) => v > 9007199254740991n || v < -9007199254740991n)) exactInts.set(a, values);
+  return a;
 }
 
 /** Constant nodes become initializers so every pass sees one kind of constant. */
@@ -169,8 +193,8 @@ function constantToInitializer(g: Graph, node: Node): void {
   if (key === 'value' && a.kind === 'tensor') value = a.value;
   else if (key === 'value_float' && a.kind === 'float') value = makeTensor('float32', [], [a.value]);
   else if (key === 'value_floats' && a.kind === 'floats') value = makeTensor('float32', [a.value.length], a.value);
-  else if (key === 'value_int' && a.kind === 'int') value = makeTensor('int64', [], [a.value]);
-  else if (key === 'value_ints' && a.kind === 'ints') value = makeTensor('int64', [a.value.length], a.value);
+  else if (key === 'value_int' && a.kind === 'int') value = makeTensor('int64', [], exactInts.get(a) ?? [a.value]);
+  else if (key === 'value_ints' && a.kind === 'ints') value = makeTensor('int64', [a.value.length], exactInts.get(a) ?? a.value);
   else if (key === 'value_string' && a.kind === 'string') value = makeTensor('string', [], [a.value]);
   else if (key === 'value_strings' && a.kind === 'strings') value = makeTensor('string', [a.value.length], a.value);
   else if (key === 'sparse_value') throw new UnsupportedError(`Unsupported sparse_value of Constant node '${node.name}'`, 'Constant', node.name);
@@ -240,12 +264,12 @@ function decodeAttribute(
   let name = '';
   let type: number = ATTR_TYPE.undefined;
   let f: number | undefined;
-  let i: number | undefined;
+  let i: bigint | undefined;
   let s: Uint8Array | undefined;
   let t: TensorValue | undefined;
   let graphReader: ProtoReader | undefined;
   const floats: number[] = [];
-  const ints: number[] = [];
+  const ints: bigint[] = [];
   const strings: string[] = [];
   let refAttr = false;
   let other = false;
@@ -266,7 +290,7 @@ function decodeAttribute(
         break;
       case ATTRIBUTE.i:
         r.expectWire(wire, WIRE_VARINT, 'AttributeProto.i');
-        i = r.readInt64();
+        i = r.readVarintBig();
         break;
       case ATTRIBUTE.s:
         r.expectWire(wire, WIRE_LENGTH, 'AttributeProto.s');
@@ -284,7 +308,7 @@ function decodeAttribute(
         r.readRepeatedFloat(wire, floats);
         break;
       case ATTRIBUTE.ints:
-        r.readRepeatedInt64(wire, ints);
+        r.readRepeatedInt64Big(wire, ints);
         break;
       case ATTRIBUTE.strings:
         r.expectWire(wire, WIRE_LENGTH, 'AttributeProto.strings');
@@ -324,7 +348,7 @@ function decodeAttribute(
     case ATTR_TYPE.float:
       return [name, { kind: 'float', value: f ?? 0 }];
     case ATTR_TYPE.int:
-      return [name, { kind: 'int', value: i ?? 0 }];
+      return [name, withExact({ kind: 'int', value: Number(i ?? 0n) }, [i ?? 0n])];
     case ATTR_TYPE.string:
       return [name, { kind: 'string', value: new TextDecoder('utf-8').decode(s ?? new Uint8Array(0)) }];
     case ATTR_TYPE.tensor:
@@ -336,7 +360,7 @@ function decodeAttribute(
     case ATTR_TYPE.floats:
       return [name, { kind: 'floats', value: floats }];
     case ATTR_TYPE.ints:
-      return [name, { kind: 'ints', value: ints }];
+      return [name, withExact({ kind: 'ints', value: ints.map(Number) }, ints)];
     case ATTR_TYPE.strings:
       return [name, { kind: 'strings', value: strings }];
     default:
