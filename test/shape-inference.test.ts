@@ -41,6 +41,10 @@ describe('specialize', () => {
     expect(() => specialize(g, new Map([['x', [2, 3]], ['y', [4, 3]]]))).toThrow(/\('n'\) to be 2 like input 'x' but received 4/);
     expect(() => specialize(g, new Map([['x', [2, 3]]]))).toThrow(/Expected a shape for input 'y'/);
     expect(() => specialize(g, new Map([['x', [2, 3]], ['y', [2, 3]], ['w', [1]]]))).toThrow(RangeError);
+    expect(() => specialize(g, new Map([['x', [2, 3.5]], ['y', [2, 3]]]))).toThrow(/non-negative integers for the shape of input 'x'/);
+    expect(() => specialize(g, new Map([['x', [2 ** 40, 3]], ['y', [2 ** 40, 3]]]))).toThrow(
+      /Expected at most 2147483647 elements for input 'x' but received shape \[1099511627776, 3\]/,
+    );
   });
 
   test('incompatible broadcast names node and shapes', () => {
