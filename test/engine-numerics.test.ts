@@ -176,4 +176,43 @@ describe('native calls', () => {
     engine.dispose();
     expect(native().stats().plansAlive).toBe(alive - 1);
   });
+
+  test('run() leaves the event loop free while the plan runs; concurrent runs all return their own results', async () => {
+    const b = new GraphBuilder(13);
+    let h = b.input('x', ['n', 16, 24, 24]);
+    for (let i = 0; i < 6; i++) h = b.node('Relu', [b.conv(h, 16, 16, 3, { pads: [1, 1, 1, 1] })]);
+    b.node('Identity', [h], {}, ['y']);
+    b.output('y', ['n', 16, 24, 24]);
+    const engine = Engine.loadSync(encodeModel(b.build()), { threads: 1 });
+    const feeds = (seed: number) => ({ x: new Tensor('float32', randomFloats(4 * 16 * 24 * 24, seed), [4, 16, 24, 24]) });
+    const expected = [1, 2, 3].map((seed) => engine.runSync(feeds(seed)).y.data as Float32Array);
+    let ticks = 0;
+    let running = true;
+    const spin = () => {
+      ticks++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const results = await Promise.all([1, 2, 3].map((seed) => engine.run(feeds(seed))));
+    running = false;
+    expect(ticks).toBeGreaterThan(1);
+    results.forEach((r, i) => expect(Array.from(r.y.data as Float32Array)).toEqual(Array.from(expected[i])));
+    engine.dispose();
+  });
+
+  test('plans are cached per input-shape signature, at most 8 (least recently used evicted)', () => {
+    const b = new GraphBuilder(13);
+    b.node('Relu', [b.input('x', ['n', 3])], {}, ['y']);
+    b.output('y', ['n', 3]);
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    const base = native().stats().plansAlive;
+    for (let n = 1; n <= 12; n++) engine.runSync({ x: new Tensor('float32', new Float32Array(3 * n), [n, 3]) });
+    expect(native().stats().plansAlive - base).toBe(8);
+    const calls = native().stats().runCalls;
+    engine.runSync({ x: new Tensor('float32', new Float32Array(36), [12, 3]) });
+    expect(native().stats().plansAlive - base).toBe(8);
+    expect(native().stats().runCalls - calls).toBe(1);
+    engine.dispose();
+    expect(native().stats().plansAlive).toBe(base);
+  });
 });
