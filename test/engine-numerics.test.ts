@@ -113,6 +113,39 @@ describe('layout: NHWC inside, NCHW at the boundary', () => {
     await compare({ graph: b.build(), shapes: { x: [2, 3, 5, 5] }, planHas: ['Transpose'] });
   });
 
+  test('reshape after conv; concat on axis 1 of a conv output and a graph input; per-channel Mul constant', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', [1, 3, 6, 6]);
+    const c = b.node('Relu', [b.conv(x, 3, 5, 3, { pads: [1, 1, 1, 1] })]);
+    const scaled = b.node('Mul', [c, b.init('s', [5, 1, 1])]);
+    const cat = b.node('Concat', [scaled, x], { axis: 1 }, ['cat']);
+    const pooled = b.node('MaxPool', [cat], { kernel_shape: [2, 2], strides: [2, 2] }, ['pool']);
+    b.node('Reshape', [pooled, b.init('shape', [3], [1, 8, 9], 'int64')], {}, ['r']);
+    b.output('r', [1, 8, 9]).output('cat', [1, 8, 6, 6]);
+    await compare({ graph: b.build(), shapes: { x: [1, 3, 6, 6] } });
+  });
+
+  test('global average pool, softmax over channels, reduce-mean keepdims, slice on channels', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', [2, 6, 5, 5]);
+    const c = b.conv(x, 6, 6, 1);
+    const sm = b.node('Softmax', [c], { axis: 1 });
+    const red = b.node('ReduceMean', [sm], { axes: [2, 3], keepdims: 1 }, ['red']);
+    const gap = b.node('GlobalAveragePool', [c]);
+    const sl = b.node('Slice', [b.node('Mul', [gap, red]), b.init('st', [1], [1], 'int64'), b.init('en', [1], [5], 'int64'), b.init('ax', [1], [1], 'int64')], {}, ['y']);
+    b.output(sl, [2, 4, 1, 1]).output('red', [2, 6, 1, 1]);
+    await compare({ graph: b.build(), shapes: { x: [2, 6, 5, 5] } });
+  });
+
+  test('1-D conv (H = 1) and a standalone BatchNormalization', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', [2, 3, 10]);
+    const w = b.init('w', [4, 3, 3]);
+    const c = b.node('Conv', [x, w], { pads: [1, 1], kernel_shape: [3] });
+    const n = b.batchNorm(b.node('Sigmoid', [c]), 4);
+    b.output(b.node('Identity', [n], {}, ['y']), [2, 4, 10]);
+    await compare({ graph: b.build(), shapes: { x: [2, 3, 10] }, planHas: ['ChannelAffine'] });
+  });
 });
 
 describe('native calls', () => {
