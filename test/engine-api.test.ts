@@ -110,6 +110,41 @@ describe('running', () => {
   });
 });
 
+describe('graph edge cases', () => {
+  test('an output that is a constant, an output listed twice, an unused input, an int32 input', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', [2, 2]);
+    b.input('unused', [3]);
+    const k = b.input('k', [3], 'int32');
+    b.init('c', [2], [1.5, -2]);
+    b.node('Neg', [x], {}, ['y']);
+    b.node('Abs', [k], {}, ['ka']);
+    b.output('c', [2]).output('y', [2, 2]).output('ka', [3], 'int32');
+    b.g.outputs.push({ name: 'y', type: 'float32', shape: [2, 2] });
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    const out = engine.runSync({
+      x: new Tensor('float32', new Float32Array([1, -2, 3, -4]), [2, 2]),
+      unused: new Tensor('float32', new Float32Array(3), [3]),
+      k: new Tensor('int32', new Int32Array([-7, 0, 7]), [3]),
+    });
+    expect(Array.from(out.c.data as Float32Array)).toEqual([1.5, -2]);
+    expect(Array.from(out.y.data as Float32Array)).toEqual([-1, 2, -3, 4]);
+    expect(Array.from(out.ka.data as Int32Array)).toEqual([7, 0, 7]);
+    engine.dispose();
+  });
+
+  test('a zero-size batch runs and returns an empty tensor', () => {
+    const b = new GraphBuilder(13);
+    b.node('Relu', [b.input('x', ['n', 4])], {}, ['y']);
+    b.output('y', ['n', 4]);
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    const out = engine.runSync({ x: new Tensor('float32', new Float32Array(0), [0, 4]) });
+    expect(out.y.dims).toEqual([0, 4]);
+    expect(out.y.size).toBe(0);
+    engine.dispose();
+  });
+});
+
 describe('lifecycle', () => {
   test('dispose is idempotent and later calls throw DisposedError', async () => {
     const engine = Engine.loadSync(model());

@@ -30,7 +30,7 @@ describe('layout', () => {
   test('per-channel Mul constant is permuted to [1,1,1,C]; Concat on axis 1 runs on axis 3', () => {
     const b = new GraphBuilder(13);
     const x = b.input('x', [1, 3, 6, 6]);
-    const c = b.conv(x, 3, 2, 1);
+    const c = b.node('Relu', [b.conv(x, 3, 2, 1)]); // the Relu keeps the Mul from folding into the Conv
     const m = b.node('Mul', [c, b.init('s', [2, 1, 1], [2, 3])]);
     b.node('Concat', [m, b.conv(x, 3, 4, 1)], { axis: 1 }, ['y']);
     b.output('y', [1, 6, 6, 6]);
