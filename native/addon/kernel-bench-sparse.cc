@@ -67,7 +67,8 @@ struct DenseF32 {
   std::string name;
   size_t k = 0, n = 0, mr = 0, nr = 0;
   WinogradF32GemmFn gemm = nullptr;
-  std::vector<float> packed, bias;
+  Aligned64Vector<float> packed;
+  std::vector<float> bias;
 
   // w(kk, j) = B element: rows of K, columns of N.
   template <typename W>
@@ -90,9 +91,9 @@ struct DenseF32 {
   }
 };
 
-std::vector<float> random_floats(size_t count, std::mt19937& rng) {
+Aligned64Vector<float> random_floats(size_t count, std::mt19937& rng) {
   std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  std::vector<float> v(count);
+  Aligned64Vector<float> v(count);
   for (auto& x : v) x = dist(rng);
   return v;
 }
@@ -106,7 +107,7 @@ Napi::Value BenchWinogradF32(const Napi::CallbackInfo& info) {
   const CpuFeatures features = features_for_level(default_level());
   const WinogradF32Kernel kernel = winograd_f32_kernel(features);
   std::mt19937 rng(42);
-  std::vector<std::vector<float>> xs;
+  std::vector<Aligned64Vector<float>> xs;
   for (size_t r = 0; r < kRotations; ++r) xs.push_back(random_floats(h * wd * c, rng));
   const auto weights = random_floats(m * c * 9, rng);
   const auto bias = random_floats(m, rng);
@@ -128,7 +129,7 @@ Napi::Value BenchWinogradF32(const Napi::CallbackInfo& info) {
     const size_t tap = kk / c, ch = kk % c;
     return weights[(j * c + ch) * 9 + tap];
   }, bias.data());
-  std::vector<float> cols(h * wd * K);
+  Aligned64Vector<float> cols(h * wd * K);
   const auto run_wino = [&](size_t r) {
     kernel.conv(p, xs[r].data(), packed, relu, y_wino.data(), ws.data(), 0, p.tiles());
   };
@@ -175,10 +176,10 @@ Napi::Value BenchSparse24F32(const Napi::CallbackInfo& info) {
   const CpuFeatures features = features_for_level(default_level());
   const F32Sparse24Kernel kernel = f32_sparse24_kernel(features);
   std::mt19937 rng(7);
-  std::vector<std::vector<float>> xs;
+  std::vector<Aligned64Vector<float>> xs;
   for (size_t r = 0; r < kRotations; ++r) xs.push_back(random_floats(m * k, rng));
   // Exactly two non-zeros in every group of 4: the pattern magnitude pruning produces.
-  std::vector<float> w = random_floats(n * k, rng);
+  Aligned64Vector<float> w = random_floats(n * k, rng);
   for (size_t j = 0; j < n; ++j) {
     for (size_t g = 0; g + 4 <= k; g += 4) {
       const size_t a = rng() % 4, b = (a + 1 + rng() % 3) % 4;

@@ -3,6 +3,7 @@
 // Included by one file per ISA; the anonymous namespace keeps each copy private to its file.
 #pragma once
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "kernels/sparse24/sparse24-gemm.h"
@@ -47,8 +48,9 @@ void f32_sparse24_run(F32Sparse24UkernelFn ukernel, const float* x, size_t ldx, 
   const size_t K = w.k, G = w.groups, KP = 4 * G, N = w.n, NP = w.n_padded, blocks = NP / NR;
   // K groups per block: the block of X^T (4 x groups x P floats) stays in a 32 KB share of L1.
   const size_t kc = std::max<size_t>(1, 32 * 1024 / (4 * sizeof(float) * P));
-  float* xt = workspace;      // KP x P
-  float* acc = xt + KP * P;   // NP x P
+  // 64-byte aligned so no vector load of a row splits a cache line.
+  float* xt = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(workspace) + 63) & ~uintptr_t{63});  // KP x P
+  float* acc = xt + KP * P;  // NP x P
   for (size_t r0 = row_begin; r0 < row_end; r0 += P) {
     const size_t rows = std::min(P, row_end - r0);
     const size_t vectors = (rows + VW - 1) / VW, stride = vectors * VW;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/sparse24/align64-allocator.h"
 #include "kernels/sparse24/sparse24-format.h"
 #include "ops/activation.h"
 
@@ -14,7 +15,7 @@ namespace sparq {
 // vals = [N/nr blocks][groups][nr][2] floats; idx = same shape, position 0..3 within the group (padded channels 0).
 struct F32Sparse24Packed {
   size_t n = 0, k = 0, groups = 0, nr = 0, n_padded = 0;
-  std::vector<float> vals;
+  Aligned64Vector<float> vals;
   std::vector<uint8_t> idx;
   std::vector<float> bias;  // n_padded
 };

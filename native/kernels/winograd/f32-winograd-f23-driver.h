@@ -3,6 +3,7 @@
 // anonymous namespace keeps each copy private to its file (no ODR mixing of AVX-512 and scalar code).
 #pragma once
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "kernels/winograd/winograd-f23.h"
@@ -103,7 +104,8 @@ void winograd_f23_f32_run(WinogradF32GemmFn gemm, const WinogradF23Problem& p, c
                           size_t tile_begin, size_t tile_end) {
   const size_t C = p.channels, M = p.out_channels, MP = w.out_channels_padded, NR = w.nr;
   const size_t block = winograd_f23_tile_block(C, MP, MR);
-  float* v = workspace;                   // 16 x block x C
+  // 64-byte aligned so rows of V and of the products start on cache lines when C and MP are multiples of 16.
+  float* v = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(workspace) + 63) & ~uintptr_t{63});  // 16 x block x C
   float* prod = v + 16 * block * C;       // 16 x block x MP
   float* zeros = prod + 16 * block * MP;  // C (+ 16 spare) zeros for padded pixels
   std::memset(zeros, 0, (C + 16) * sizeof(float));
