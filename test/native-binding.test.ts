@@ -180,7 +180,8 @@ describe('Plan with no ops', () => {
     expect(() => plan.runSync([new Float32Array(6)])).toThrow('Plan was disposed');
     const results = await Promise.all(runs);
     results.forEach((out, i) => expect(floats(out[0])).toEqual([i, i, i, i, i, -i]));
-    expect(binding.stats().plansAlive).toBe(before);
+    // Freed by the last run. (<=: a plan leaked by another test file in this jest process may be collected meanwhile.)
+    expect(binding.stats().plansAlive).toBeLessThanOrEqual(before);
   });
 });
 

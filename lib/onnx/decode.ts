@@ -59,7 +59,7 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Gra
     } else r.skip(wire);
   }
   if (!graphReader) throw new ModelFormatError('Model has no graph (ModelProto.graph is missing)');
-  if (!sawDefaultOpset) throw new UnsupportedError('Unsupported model without an opset import for the default ONNX domain');
+  if (!sawDefaultOpset) throw new ModelFormatError('Model has no opset import for the default ONNX domain');
   const opset = opsets[''];
   if (opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new UnsupportedError(`Unsupported opset ${opset} (sparq supports opsets ${MIN_OPSET} to ${MAX_OPSET})`, undefined, undefined, opset);
@@ -133,23 +133,36 @@ function decodeGraph(
   const scope = new Set<string>(outerScope ?? []);
   for (const v of declaredInputs) scope.add(v.name);
   for (const k of g.initializers.keys()) scope.add(k);
+  const nodes = nodeReaders.map((nr, index) => decodeNode(nr, options, opset, otherOpsets, scope, index));
+  // Names the model gives win; invented `<opType>_<index>` names and duplicates get a numeric suffix.
   const names = new Set<string>();
-  nodeReaders.forEach((nr, index) => {
-    const node = decodeNode(nr, options, opset, otherOpsets, scope, index);
-    let name = node.name || `${node.opType}_${index}`;
-    if (names.has(name)) {
-      let k = 1;
-      while (names.has(`${name}_${k}`)) k++;
-      name = `${name}_${k}`;
-    }
+  const unique = (base: string): string => {
+    let name = base;
+    for (let k = 1; names.has(name); k++) name = `${base}_${k}`;
     names.add(name);
-    node.name = name;
+    return name;
+  };
+  const explicit = new Set(nodes.map((n) => n.name).filter((n) => n !== ''));
+  nodes.forEach((node) => {
+    if (node.name !== '') node.name = unique(node.name);
+  });
+  nodes.forEach((node, index) => {
+    if (node.name === '') {
+      let base = `${node.opType}_${index}`;
+      while (explicit.has(base)) base = `${base}_`;
+      node.name = unique(base);
+    }
     for (const o of node.outputs) scope.add(o);
     if (node.opType === 'Constant' && node.domain === '') {
       constantToInitializer(g, node);
     } else g.nodes.push(node);
   });
   topoSort(g, outerScope);
+  for (const o of g.outputs) {
+    if (!scope.has(o.name)) {
+      throw new ModelFormatError(`Graph output '${o.name}' is not produced by any node, initializer or graph input`);
+    }
+  }
   return g;
 }
 

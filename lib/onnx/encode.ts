@@ -44,7 +44,7 @@ export function encodeModel(g: Graph): Uint8Array {
 
 function collectDomains(g: Graph, opsets: Record<string, number>): void {
   for (const n of g.nodes) {
-    if (!(n.domain in opsets)) opsets[n.domain] = 1;
+    if (n.domain !== 'ai.onnx' && !(n.domain in opsets)) opsets[n.domain] = 1;
     for (const a of Object.values(n.attrs)) if (a.kind === 'graph') collectDomains(a.value, opsets);
   }
 }
