@@ -7,6 +7,8 @@ export interface ValueDescription {
   name: string;
   type: TensorType;
   shape: (number | string)[];
+  /** Set when the model does not even give the rank: any dims are accepted. */
+  rankUnknown?: true;
 }
 
 export interface EngineOptions {
@@ -129,7 +131,7 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     if (!Array.isArray(dims) || dims.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
       throw new TypeError(expected('dims of non-negative integers', where, dims));
     }
-    if (dims.length !== input.shape.length) {
+    if (!input.rankUnknown && dims.length !== input.shape.length) {
       throw new RangeError(literal(`${input.shape.length} dimensions [${input.shape.join(', ')}]`, where, `dims [${dims.join(', ')}]`));
     }
     input.shape.forEach((d, i) => {

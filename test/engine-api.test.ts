@@ -91,6 +91,25 @@ describe('feed validation', () => {
   });
 });
 
+describe('running', () => {
+  test('outputs come back as Tensors of the model types; an input passed straight through is copied; `outputs` selects', async () => {
+    const engine = Engine.loadSync(model());
+    const x = new Float32Array(96).map((_, i) => i - 48);
+    const feeds = { x: new Tensor('float32', x, [2, 3, 4, 4]), ids: new Tensor('int64', new BigInt64Array([7n, -3n]), [2]) };
+    const out = await engine.run(feeds);
+    expect(out.y).toBeInstanceOf(Tensor);
+    expect(out.y.type).toBe('float32');
+    expect(out.y.dims).toEqual([2, 3, 4, 4]);
+    expect(Array.from(out.y.data as Float32Array)).toEqual(Array.from(x, (v) => Math.max(0, v)));
+    expect(out.z.type).toBe('int64');
+    expect(Array.from(out.z.data as BigInt64Array)).toEqual([7n, -3n]);
+    const sync = engine.runSync(feeds, { outputs: ['z'] });
+    expect(Object.keys(sync)).toEqual(['z']);
+    expect(Array.from(sync.z.data as BigInt64Array)).toEqual([7n, -3n]);
+    engine.dispose();
+  });
+});
+
 describe('lifecycle', () => {
   test('dispose is idempotent and later calls throw DisposedError', async () => {
     const engine = Engine.loadSync(model());

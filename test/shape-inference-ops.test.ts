@@ -114,7 +114,30 @@ const CASES: Case[] = [
   { name: 'Gelu (opset 20)', op: 'Gelu', opset: 20, inputs: [x([2, 3])], attrs: { approximate: 'tanh' }, want: [['float32', [2, 3]]] },
   { name: 'HardSwish', op: 'HardSwish', inputs: [x([2, 3])], want: [['float32', [2, 3]]] },
   { name: 'Dropout with mask', op: 'Dropout', opset: 13, inputs: [x([2, 3])], want: [['float32', [2, 3]], ['bool', [2, 3]]] },
+  { name: 'MaxPool with Indices', op: 'MaxPool', opset: 12, inputs: [x([1, 2, 5, 5])], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, want: [['float32', [1, 2, 2, 2]], ['int64', [1, 2, 2, 2]]] },
+  { name: 'LayerNormalization with Mean/InvStdDev', op: 'LayerNormalization', opset: 17, inputs: [x([2, 3, 4]), c('s', 'float32', [3, 4], Array(12).fill(1))], attrs: { axis: 1 }, want: [['float32', [2, 3, 4]], ['float32', [2, 1, 1]], ['float32', [2, 1, 1]]] },
+  { name: 'Resize sizes with empty scales (opset 11)', op: 'Resize', opset: 11, inputs: [x([1, 2, 4, 5]), c('roi', 'float32', [0], []), c('scales', 'float32', [0], []), i64('sizes', [1, 2, 3, 9])], want: [['float32', [1, 2, 3, 9]]] },
   { name: 'Identity int64', op: 'Identity', inputs: [x([4], 'int64')], want: [['int64', [4]]] },
+  // int8 ops: shape rules exist ahead of their listing as supported.
+  { name: 'QuantizeLinear uint8', op: 'QuantizeLinear', opset: 13, inputs: [x([2, 3]), c('s', 'float32', [], [0.1]), c('z', 'uint8', [], [128])], want: [['uint8', [2, 3]]] },
+  { name: 'QuantizeLinear int8 per-axis', op: 'QuantizeLinear', opset: 13, inputs: [x([2, 3]), c('s', 'float32', [3], [0.1, 0.2, 0.3]), c('z', 'int8', [3], [0, 1, -1])], attrs: { axis: 1 }, want: [['int8', [2, 3]]] },
+  { name: 'DequantizeLinear', op: 'DequantizeLinear', opset: 13, inputs: [x([2, 3], 'int8'), c('s', 'float32', [], [0.1]), c('z', 'int8', [], [3])], want: [['float32', [2, 3]]] },
+  {
+    name: 'QLinearConv', op: 'QLinearConv', inputs: [
+      x([1, 2, 5, 5], 'uint8'), c('xs', 'float32', [], [0.05]), c('xz', 'uint8', [], [128]),
+      c('w', 'int8', [3, 2, 3, 3], Array.from({ length: 54 }, (_, i) => (i % 7) - 3)), c('ws', 'float32', [], [0.01]), c('wz', 'int8', [], [0]),
+      c('ys', 'float32', [], [0.1]), c('yz', 'uint8', [], [100]), c('b', 'int32', [3], [1, -2, 3]),
+    ], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] }, want: [['uint8', [1, 3, 3, 3]]],
+  },
+  {
+    name: 'QLinearMatMul', op: 'QLinearMatMul', inputs: [
+      x([2, 3], 'uint8'), c('as', 'float32', [], [0.05]), c('az', 'uint8', [], [128]),
+      c('b', 'uint8', [3, 4], Array.from({ length: 12 }, (_, i) => i * 9)), c('bs', 'float32', [], [0.02]), c('bz', 'uint8', [], [60]),
+      c('ys', 'float32', [], [0.1]), c('yz', 'uint8', [], [10]),
+    ], want: [['uint8', [2, 4]]],
+  },
+  { name: 'ConvInteger', op: 'ConvInteger', inputs: [x([1, 2, 5, 5], 'uint8'), c('w', 'uint8', [3, 2, 3, 3], Array.from({ length: 54 }, (_, i) => i)), c('xz', 'uint8', [], [5])], want: [['int32', [1, 3, 3, 3]]] },
+  { name: 'MatMulInteger', op: 'MatMulInteger', inputs: [x([2, 3], 'uint8'), c('b', 'int8', [3, 4], Array.from({ length: 12 }, (_, i) => i - 6))], want: [['int32', [2, 4]]] },
 ];
 
 function buildGraph(cs: Case): Graph {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ops/activation.h"
+#include "ops/epilogue.h"
 #include "ops/aligned-buffer.h"
 #include "ops/f32-gemm-driver.h"
 #include "ops/f32-op-validation.h"
@@ -93,7 +94,7 @@ class ConvTransposeOp : public Op {
     x_id_ = desc.inputs[0];
     y_id_ = desc.outputs[0];
 
-    gemm_ = &f32_gemm_kernel_for(ctx.features);
+    gemm_ = &f32_gemm_kernel_for(ctx.features, g_.taps() * g_.group_out());
     // Per group: B = Cg x (kh * kw * Mg) with column (ki, kj, o) = W[g * Cg + c, o, ki, kj].
     const size_t cg = g_.group_in(), mg = g_.group_out(), cols = g_.taps() * mg;
     group_packed_ = f32_gemm_packed_size(cg, cols, gemm_->nr);
@@ -160,7 +161,7 @@ class ConvTransposeOp : public Op {
           }
         }
       }
-      activate_span(yp, m, act_);
+      epilogue_activate(yp, m, act_);
     }
   }
 

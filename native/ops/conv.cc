@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ops/activation.h"
+#include "ops/epilogue.h"
 #include "ops/aligned-buffer.h"
 #include "ops/conv-transpose.h"
 #include "ops/f32-gemm-driver.h"
@@ -112,7 +113,7 @@ class ConvOp : public Op {
     const bool pointwise = g_.kernel_h == 1 && g_.kernel_w == 1 && g_.pad_top == 0 && g_.pad_left == 0 &&
                            g_.pad_bottom == 0 && g_.pad_right == 0;
     path_ = !pointwise ? Path::kIm2col : (g_.stride_h == 1 && g_.stride_w == 1) ? Path::kDirect : Path::kGather;
-    gemm_ = &f32_gemm_kernel_for(ctx.features);
+    gemm_ = &f32_gemm_kernel_for(ctx.features, m / g_.group);
     // W = [M, C/group, kh, kw] -> per group B = K x Mg with k = (ki, kj, c), packed into panels.
     const size_t k = g_.taps() * g_.group_in(), mg = g_.group_out(), nr = gemm_->nr;
     group_packed_ = f32_gemm_packed_size(k, mg, nr);
@@ -216,7 +217,7 @@ class ConvOp : public Op {
         const size_t b = row / g_.out_h, oh = row % g_.out_h;
         float* yr = y + row * row_floats;
         dw_->ukernel(dw_params_, oh, x + b * image, packed_.data(), bias_.data(), r ? r + row * row_floats : nullptr, yr);
-        if (post) activate_span(yr, row_floats, act_);
+        if (post) epilogue_activate(yr, row_floats, act_);
       }
     };
     if (ctx.pool && ctx.pool->threads() > 1) ctx.pool->parallel_for(rows, 1, body);

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "ops/epilogue.h"
+
 namespace sparq {
 namespace {
 
@@ -82,7 +84,7 @@ void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, si
           ep.residual = out.residual ? out.residual + (mb + m) * out.residual_stride + nb : nullptr;
           kernel.ukernel(rows, ncur, kcur, ap + m * a_stride, a_stride, wp, panel_stride, cp, out.c_stride, ep, flags);
           if (last && post_activation)
-            for (size_t i = 0; i < rows; ++i) activate_span(cp + i * out.c_stride, ncur, act);
+            for (size_t i = 0; i < rows; ++i) epilogue_activate(cp + i * out.c_stride, ncur, act);
         }
       }
       k0 += kcur;

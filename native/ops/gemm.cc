@@ -40,7 +40,7 @@ class GemmOp : public Op {
     const std::vector<int64_t> y_shape = {static_cast<int64_t>(m_), static_cast<int64_t>(n_)};
     expect_shape(desc, y, y_shape, "output Y");
     act_ = parse_activation(desc.attrs, "alpha_act", "beta_act");
-    gemm_ = &f32_gemm_kernel_for(ctx.features);
+    gemm_ = &f32_gemm_kernel_for(ctx.features, n_);
     a_id_ = desc.inputs[0];
     b_id_ = desc.inputs[1];
     c_id_ = optional_input(desc, 2);
@@ -184,7 +184,7 @@ class MatMulOp : public Op {
     // One B for every batch and A not broadcast: the batches are just more rows of one GEMM.
     fold_ = b_mats_ == 1 && a_mats == batch_;
     act_ = parse_activation(desc.attrs);
-    gemm_ = &f32_gemm_kernel_for(ctx.features);
+    gemm_ = &f32_gemm_kernel_for(ctx.features, n_);
     a_id_ = desc.inputs[0];
     b_id_ = desc.inputs[1];
     r_id_ = optional_input(desc, 3);

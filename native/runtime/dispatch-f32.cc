@@ -23,6 +23,7 @@ struct GemmEntry {
 const GemmEntry kGemmTable[] = {
 #if defined(__x86_64__)
     {Isa::kAvx512, {"f32-gemm-14x32-avx512", f32_gemm_ukernel_14x32__avx512, 14, 32}},
+    {Isa::kAvx512, {"f32-gemm-14x16-avx512", f32_gemm_ukernel_14x16__avx512, 14, 16}},
     {Isa::kAvx2, {"f32-gemm-6x16-avx2", f32_gemm_ukernel_6x16__avx2, 6, 16}},
 #endif
     {Isa::kScalar, {"f32-gemm-4x8-scalar", f32_gemm_ukernel_4x8__scalar, 4, 8}},
@@ -43,10 +44,14 @@ const DwconvEntry kDwconvTable[] = {
 
 }  // namespace
 
-const F32GemmKernelInfo& f32_gemm_kernel_for(const CpuFeatures& features) {
-  for (const auto& e : kGemmTable)
-    if (allowed(e.isa, features)) return e.info;
-  return kGemmTable[sizeof(kGemmTable) / sizeof(kGemmTable[0]) - 1].info;
+const F32GemmKernelInfo& f32_gemm_kernel_for(const CpuFeatures& features, size_t n) {
+  const GemmEntry* best = nullptr;
+  for (const auto& e : kGemmTable) {
+    if (!allowed(e.isa, features)) continue;
+    if (!best) best = &e;
+    else if (e.isa == best->isa && n > 0 && n <= e.info.nr && e.info.nr < best->info.nr) best = &e;
+  }
+  return best ? best->info : kGemmTable[sizeof(kGemmTable) / sizeof(kGemmTable[0]) - 1].info;
 }
 
 std::vector<const F32GemmKernelInfo*> f32_gemm_kernels_for(const CpuFeatures& features) {

@@ -22,7 +22,9 @@ struct F32DwconvKernelInfo {
 };
 
 // Entries best first; the first whose ISA the features allow is chosen (the scalar entry always is).
-const F32GemmKernelInfo& f32_gemm_kernel_for(const CpuFeatures& features);
+// With n (the GEMM's column count) given, a narrower-panel kernel of the same ISA is preferred when n fits
+// in its panel, so that narrow layers do not compute zero columns.
+const F32GemmKernelInfo& f32_gemm_kernel_for(const CpuFeatures& features, size_t n = 0);
 const F32DwconvKernelInfo& f32_dwconv_kernel_for(const CpuFeatures& features);
 
 // Every entry the features allow, best first (tests sweep them all).

@@ -89,7 +89,11 @@ const std::vector<const sparq::F32GemmKernelInfo*> kernels() {
 SPARQ_TEST(f32_gemm_dispatch_matches_level) {
   const auto f = sparq::features_for_level(sparq::default_level());
   const std::string name = sparq::f32_gemm_kernel_for(f).name;
-  if (f.avx512f) CHECK(name == "f32-gemm-14x32-avx512");
+  if (f.avx512f) {
+    CHECK(name == "f32-gemm-14x32-avx512");
+    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 16).name) == "f32-gemm-14x16-avx512");
+    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 17).name) == "f32-gemm-14x32-avx512");
+  }
   else if (f.avx2) CHECK(name == "f32-gemm-6x16-avx2");
   else CHECK(name.find("scalar") != std::string::npos || name.find("neon") != std::string::npos);
 }

@@ -37,9 +37,11 @@ class F32PlanFixture {
     for (int64_t d : shape) n *= static_cast<size_t>(d);
     return add(shape, sparq::TensorKind::kArena, std::vector<float>(n, -777.f));
   }
-  // Builds the op through the registry at the default ISA level (throws PlanError like the executor would).
+  // Builds the op through the registry (throws PlanError like the executor would), at the default ISA level
+  // unless `features` is given.
   std::unique_ptr<sparq::Op> build(const std::string& type, const std::vector<int32_t>& inputs, int32_t out,
-                                   const sparq::OpAttrs& attrs, int threads = 1) {
+                                   const sparq::OpAttrs& attrs, int threads = 1,
+                                   const sparq::CpuFeatures* features = nullptr) {
     sparq::OpDesc desc;
     desc.type = type;
     desc.name = "node_" + type;
@@ -47,7 +49,7 @@ class F32PlanFixture {
     desc.outputs = {out};
     desc.attrs = attrs;
     plan_.ops = {desc};
-    features_ = sparq::features_for_level(sparq::default_level());
+    features_ = features ? *features : sparq::features_for_level(sparq::default_level());
     sparq::BuildContext ctx{plan_, features_, threads};
     auto factory = sparq::OpRegistry::instance().find(type);
     if (!factory) throw sparq::PlanError("no op " + type);
@@ -69,6 +71,12 @@ class F32PlanFixture {
     return buffers_[static_cast<size_t>(out)];
   }
   const std::string& error() const { return error_; }
+  // The bytes a RunContext would point at for tensor `id` (benchmarks run the op without refilling outputs).
+  void* data_of(int32_t id) {
+    auto& t = plan_.tensors[static_cast<size_t>(id)];
+    return t.kind == sparq::TensorKind::kConstant ? static_cast<void*>(t.data.data())
+                                                  : static_cast<void*>(buffers_[static_cast<size_t>(id)].data());
+  }
 
  private:
   int32_t add(const std::vector<int64_t>& shape, sparq::TensorKind kind, const std::vector<float>& values) {

@@ -1,4 +1,5 @@
-// AVX-512 depthwise-convolution row kernel, 16 channels per vector; 3x3 and 5x5 interiors keep the taps in registers.
+// AVX-512 depthwise-convolution row kernel, 16 channels per vector; 3x3 and 5x5 (stride 1, 2) interiors keep the
+// taps in registers and compute 4 output pixels per pass.
 #include <immintrin.h>
 
 // GCC 12 warns about the undefined passthrough inside _mm512_max_ps/_mm512_min_ps (a false positive).
@@ -37,13 +38,41 @@ inline void border_pixel(const F32DwconvParams& p, const float* const* rows, siz
   }
 }
 
-// Interior pixels [ow_begin, ow_end) with every tap row in the image: taps stay in registers per channel block.
-template <int KH, int KW>
+// OB adjacent interior output pixels of one channel block: each loaded input vector feeds every output
+// it overlaps (stride S, dilation 1), so a 3x3 stride-1 block of 4 needs 18 loads for 36 FMAs.
+template <int KH, int KW, int S, int OB>
+inline void interior_block(const float* const* xr, size_t C, const __m512* wv, __m512 vb, const float* rp,
+                           __mmask16 m, bool clamp, __m512 vmin, __m512 vmax, float* yp) {
+  __m512 acc[OB];
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; ++o) acc[o] = rp ? _mm512_add_ps(vb, _mm512_maskz_loadu_ps(m, rp + o * C)) : vb;
+#pragma GCC unroll 5
+  for (int ki = 0; ki < KH; ++ki) {
+#pragma GCC unroll 16
+    for (int j = 0; j < S * (OB - 1) + KW; ++j) {
+      const __m512 xv = _mm512_maskz_loadu_ps(m, xr[ki] + j * C);
+#pragma GCC unroll 4
+      for (int o = 0; o < OB; ++o) {
+        const int kj = j - S * o;
+        if (kj >= 0 && kj < KW) acc[o] = _mm512_fmadd_ps(xv, wv[ki * KW + kj], acc[o]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; ++o) {
+    if (clamp) acc[o] = _mm512_min_ps(_mm512_max_ps(acc[o], vmin), vmax);
+    _mm512_mask_storeu_ps(yp + o * C, m, acc[o]);
+  }
+}
+
+// Interior pixels [ow_begin, ow_end) with every tap row in the image and dilation 1: taps stay in registers
+// per channel block.
+template <int KH, int KW, int S>
 void interior_fixed(const F32DwconvParams& p, const float* const* rows, const float* w, const float* bias,
                     const float* residual, float* y) {
-  const size_t C = p.channels, sw = p.stride_w * C, dw = p.dilation_w * C;
+  constexpr int OB = 4;
+  const size_t C = p.channels;
   const __m512 vmin = _mm512_set1_ps(p.min), vmax = _mm512_set1_ps(p.max);
-  const long iw_first = static_cast<long>(p.ow_begin * p.stride_w) - static_cast<long>(p.pad_left);
   for (size_t c = 0; c < C; c += 16) {
     const __mmask16 m = channel_mask(C - c);
     __m512 wv[KH * KW];
@@ -51,25 +80,18 @@ void interior_fixed(const F32DwconvParams& p, const float* const* rows, const fl
     for (int t = 0; t < KH * KW; ++t) wv[t] = _mm512_maskz_loadu_ps(m, w + t * p.padded_channels + c);
     const __m512 vb = _mm512_maskz_loadu_ps(m, bias + c);
     const float* xr[KH];
-    for (int ki = 0; ki < KH; ++ki) xr[ki] = rows[ki] + iw_first * static_cast<long>(C) + c;
-    float* yp = y + p.ow_begin * C + c;
-    const float* rp = residual ? residual + p.ow_begin * C + c : nullptr;
-    for (size_t ow = p.ow_begin; ow < p.ow_end; ++ow) {
-      __m512 acc = vb;
-      if (rp) {
-        acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, rp));
-        rp += C;
-      }
-#pragma GCC unroll 5
-      for (int ki = 0; ki < KH; ++ki) {
-#pragma GCC unroll 5
-        for (int kj = 0; kj < KW; ++kj)
-          acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, xr[ki] + kj * dw), wv[ki * KW + kj], acc);
-        xr[ki] += sw;
-      }
-      if (p.clamp) acc = _mm512_min_ps(_mm512_max_ps(acc, vmin), vmax);
-      _mm512_mask_storeu_ps(yp, m, acc);
-      yp += C;
+    size_t ow = p.ow_begin;
+    for (; ow + OB <= p.ow_end; ow += OB) {
+      const long iw = static_cast<long>(ow * S) - static_cast<long>(p.pad_left);
+      for (int ki = 0; ki < KH; ++ki) xr[ki] = rows[ki] + iw * static_cast<long>(C) + c;
+      interior_block<KH, KW, S, OB>(xr, C, wv, vb, residual ? residual + ow * C + c : nullptr, m, p.clamp, vmin, vmax,
+                                    y + ow * C + c);
+    }
+    for (; ow < p.ow_end; ++ow) {
+      const long iw = static_cast<long>(ow * S) - static_cast<long>(p.pad_left);
+      for (int ki = 0; ki < KH; ++ki) xr[ki] = rows[ki] + iw * static_cast<long>(C) + c;
+      interior_block<KH, KW, S, 1>(xr, C, wv, vb, residual ? residual + ow * C + c : nullptr, m, p.clamp, vmin, vmax,
+                                   y + ow * C + c);
     }
   }
 }
@@ -94,11 +116,16 @@ void f32_dwconv_ukernel_c16__avx512(const F32DwconvParams& p, size_t oh, const f
     border_pixel(p, rows, ki_lo, ki_hi, iw0, w, bias, residual ? residual + ow * C : nullptr, y + ow * C);
   };
   for (size_t ow = 0; ow < p.ow_begin; ++ow) border(ow);
-  const bool full_rows = ki_lo == 0 && ki_hi == p.kernel_h;
-  if (full_rows && p.kernel_h == 3 && p.kernel_w == 3) {
-    interior_fixed<3, 3>(p, rows, w, bias, residual, y);
-  } else if (full_rows && p.kernel_h == 5 && p.kernel_w == 5) {
-    interior_fixed<5, 5>(p, rows, w, bias, residual, y);
+  const bool fixed = ki_lo == 0 && ki_hi == p.kernel_h && p.dilation_w == 1 && p.stride_w <= 2;
+  const size_t shape = fixed ? p.kernel_h * 100 + p.kernel_w * 10 + p.stride_w : 0;
+  if (shape == 331) {
+    interior_fixed<3, 3, 1>(p, rows, w, bias, residual, y);
+  } else if (shape == 332) {
+    interior_fixed<3, 3, 2>(p, rows, w, bias, residual, y);
+  } else if (shape == 551) {
+    interior_fixed<5, 5, 1>(p, rows, w, bias, residual, y);
+  } else if (shape == 552) {
+    interior_fixed<5, 5, 2>(p, rows, w, bias, residual, y);
   } else {
     for (size_t ow = p.ow_begin; ow < p.ow_end; ++ow) border(ow);
   }

@@ -39,6 +39,9 @@ void f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float* 
 void f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride, const float* w,
                                  size_t w_panel_stride, float* c, size_t c_stride, const F32GemmEpilogue& ep,
                                  uint32_t flags);
+void f32_gemm_ukernel_14x16__avx512(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                    const float* w, size_t w_panel_stride, float* c, size_t c_stride,
+                                    const F32GemmEpilogue& ep, uint32_t flags);
 void f32_gemm_ukernel_14x32__avx512(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                     const float* w, size_t w_panel_stride, float* c, size_t c_stride,
                                     const F32GemmEpilogue& ep, uint32_t flags);
