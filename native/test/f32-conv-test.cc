@@ -140,6 +140,7 @@ SPARQ_TEST(f32_conv_depthwise) {
   for (size_t c : channels) {
     run_conv_case({1, 9, 11, c, c, c, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, "relu", true, false});
     run_conv_case({2, 12, 9, c, c, c, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, "clip", true, true});
+    run_conv_case({1, 7, 30, c, c, c, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, "relu", true, false});
     run_conv_case({1, 10, 10, c, c, c, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, "hard_swish", true, false});
     run_conv_case({1, 13, 13, c, c, c, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, "none", false, true});
   }
