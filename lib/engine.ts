@@ -52,7 +52,9 @@ function describe(v: ValueInfo, what: string): ValueDescription {
   if (!isTensorType(v.type)) {
     throw new UnsupportedError(`Expected one of float32, int64, int32, uint8, int8, bool for the type of ${what} "${v.name}" but received "${v.type}"`);
   }
-  return { name: v.name, type: v.type, shape: v.shape.map((d, i) => (d === null ? `${v.name}_dim${i}` : d)) };
+  const out: ValueDescription = { name: v.name, type: v.type, shape: v.shape.map((d, i) => (d === null ? `${v.name}_dim${i}` : d)) };
+  if (v.shapeUnknown) out.rankUnknown = true;
+  return out;
 }
 
 function toBytes(source: unknown): Uint8Array {

@@ -7,6 +7,8 @@ export interface ValueDescription {
   name: string;
   type: TensorType;
   shape: (number | string)[];
+  /** Set when the model does not even give the rank: any dims are accepted. */
+  rankUnknown?: true;
 }
 
 export interface EngineOptions {
@@ -129,7 +131,7 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     if (!Array.isArray(dims) || dims.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
       throw new TypeError(expected('dims of non-negative integers', where, dims));
     }
-    if (dims.length !== input.shape.length) {
+    if (!input.rankUnknown && dims.length !== input.shape.length) {
       throw new RangeError(literal(`${input.shape.length} dimensions [${input.shape.join(', ')}]`, where, `dims [${dims.join(', ')}]`));
     }
     input.shape.forEach((d, i) => {
@@ -139,7 +141,8 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     });
     const arrayName = ARRAY_NAME[input.type];
     const arr = t.data as TensorData;
-    if (!ArrayBuffer.isView(arr) || arr.constructor.name !== arrayName) {
+    // By tag, not constructor: a Buffer is a Uint8Array, arrays from other realms count too.
+    if (!ArrayBuffer.isView(arr) || Object.prototype.toString.call(arr).slice(8, -1) !== arrayName) {
       throw new TypeError(expected(`a ${arrayName}`, `${where} data`, t.data));
     }
     const count = (dims as number[]).reduce((a, b) => a * b, 1);

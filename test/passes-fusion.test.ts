@@ -86,6 +86,33 @@ describe('BatchNormalization folding', () => {
   });
 });
 
+describe('per-channel affine folding into Conv', () => {
+  test('Conv → Mul([M,1,1]) → Add([1,M,1,1]) → Mul(scalar) folds into the Conv; numerics unchanged', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', [2, 3, 5, 5]);
+    const c = b.conv(x, 3, 4, 3, { pads: [1, 1, 1, 1] });
+    const m = b.node('Mul', [b.init('s', [4, 1, 1]), c]);
+    const a = b.node('Add', [m, b.init('t', [1, 4, 1, 1])]);
+    b.output(b.node('Mul', [a, b.scalar(0.5)], {}, ['y']), [2, 4, 5, 5]);
+    const g = b.build();
+    const folded = optimizeGraph(g, { fuse: false });
+    expect(opTypes(folded)).toEqual(['Conv']);
+    const feeds = { x: { type: 'float32', dims: [2, 3, 5, 5], data: randomFloats(150, 4) } };
+    const ref = await ortEval(encodeModel(g), feeds);
+    const got = await ortEval(encodeModel(folded), feeds);
+    const { err, refMax } = maxAbsError(got.y.data, ref.y.data);
+    expect(refMax).toBeGreaterThan(0.1);
+    expect(err).toBeLessThan(1e-5 * Math.max(1, refMax));
+  });
+
+  test('a Mul that is not per-channel (per-pixel [1,1,5,5]) stays', () => {
+    const b = new GraphBuilder(13);
+    const c = b.conv(b.input('x', [1, 3, 5, 5]), 3, 4, 3, { pads: [1, 1, 1, 1] });
+    b.output(b.node('Mul', [c, b.init('s', [1, 1, 5, 5])]), [1, 4, 5, 5]);
+    expect(opTypes(optimizeGraph(b.build(), { fuse: false }))).toEqual(['Conv', 'Mul']);
+  });
+});
+
 describe('activation patterns and fusion', () => {
   function convThen(build: (b: GraphBuilder, c: string) => string, opset = 13): Graph {
     const b = new GraphBuilder(opset);

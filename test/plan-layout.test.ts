@@ -30,7 +30,7 @@ describe('layout', () => {
   test('per-channel Mul constant is permuted to [1,1,1,C]; Concat on axis 1 runs on axis 3', () => {
     const b = new GraphBuilder(13);
     const x = b.input('x', [1, 3, 6, 6]);
-    const c = b.conv(x, 3, 2, 1);
+    const c = b.node('Relu', [b.conv(x, 3, 2, 1)]); // the Relu keeps the Mul from folding into the Conv
     const m = b.node('Mul', [c, b.init('s', [2, 1, 1], [2, 3])]);
     b.node('Concat', [m, b.conv(x, 3, 4, 1)], { axis: 1 }, ['y']);
     b.output('y', [1, 6, 6, 6]);
@@ -86,6 +86,18 @@ describe('layout', () => {
     const d = compile(b.build(), { x: [1, 4, 6, 6] });
     expect(types(d)).toEqual(['Transpose', 'Conv', 'Reshape']);
   });
+});
+
+test('a model Transpose between NHWC ops becomes one Transpose, not three', () => {
+  const b = new GraphBuilder(13);
+  const c = b.conv(b.input('x', [1, 4, 6, 5]), 4, 4, 1);
+  const t = b.node('Transpose', [c], { perm: [0, 1, 3, 2] });
+  b.node('Relu', [b.conv(t, 4, 4, 1)], {}, ['y']);
+  b.output('y', [1, 4, 5, 6]);
+  const d = compile(b.build(), { x: [1, 4, 6, 5] });
+  expect(types(d)).toEqual(['Transpose', 'Conv', 'Transpose', 'Conv', 'Transpose']);
+  // NHWC [1,6,5,4] → swap H and W → NHWC [1,5,6,4]
+  expect(d.ops[2].attrs.perm).toEqual([0, 2, 1, 3]);
 });
 
 describe('lowering', () => {

@@ -133,7 +133,9 @@ function decodeGraph(
   const scope = new Set<string>(outerScope ?? []);
   for (const v of declaredInputs) scope.add(v.name);
   for (const k of g.initializers.keys()) scope.add(k);
-  const nodes = nodeReaders.map((nr, index) => decodeNode(nr, options, opset, otherOpsets, scope, index));
+  // Subgraphs may read any value of this graph, so they are decoded once every node's outputs are in scope.
+  const pendingSubgraphs: (() => void)[] = [];
+  const nodes = nodeReaders.map((nr, index) => decodeNode(nr, options, opset, otherOpsets, scope, index, pendingSubgraphs));
   // Names the model gives win; invented `<opType>_<index>` names and duplicates get a numeric suffix.
   const names = new Set<string>();
   const unique = (base: string): string => {
@@ -157,6 +159,7 @@ function decodeGraph(
       constantToInitializer(g, node);
     } else g.nodes.push(node);
   });
+  for (const decodeSubgraph of pendingSubgraphs) decodeSubgraph();
   topoSort(g, outerScope);
   for (const o of g.outputs) {
     if (!scope.has(o.name)) {
@@ -211,6 +214,7 @@ function decodeNode(
   otherOpsets: Record<string, number>,
   scope: ReadonlySet<string>,
   index: number,
+  pendingSubgraphs: (() => void)[],
 ): Node {
   const node: Node = { name: '', opType: '', domain: '', inputs: [], outputs: [], attrs: {} };
   const attrReaders: ProtoReader[] = [];
@@ -247,7 +251,7 @@ function decodeNode(
   if (!node.opType) throw new ModelFormatError(`Node #${index}${node.name ? ` '${node.name}'` : ''} has no op_type`);
   const label = node.name || `${node.opType}_${index}`;
   for (const ar of attrReaders) {
-    const [name, value] = decodeAttribute(ar, options, opset, otherOpsets, scope, label);
+    const [name, value] = decodeAttribute(ar, options, opset, otherOpsets, scope, label, pendingSubgraphs);
     if (value !== undefined) node.attrs[name] = value;
   }
   return node;
@@ -260,6 +264,7 @@ function decodeAttribute(
   otherOpsets: Record<string, number>,
   scope: ReadonlySet<string>,
   nodeLabel: string,
+  pendingSubgraphs: (() => void)[],
 ): [string, AttrValue | undefined] {
   let name = '';
   let type: number = ATTR_TYPE.undefined;
@@ -354,9 +359,15 @@ function decodeAttribute(
     case ATTR_TYPE.tensor:
       if (!t) throw new ModelFormatError(`Tensor attribute '${name}' of node '${nodeLabel}' has no tensor`);
       return [name, { kind: 'tensor', value: t }];
-    case ATTR_TYPE.graph:
+    case ATTR_TYPE.graph: {
       if (!graphReader) throw new ModelFormatError(`Graph attribute '${name}' of node '${nodeLabel}' has no graph`);
-      return [name, { kind: 'graph', value: decodeGraph(graphReader, options, opset, otherOpsets, scope) }];
+      const reader = graphReader;
+      const attr = { kind: 'graph' as const, value: undefined as unknown as Graph };
+      pendingSubgraphs.push(() => {
+        attr.value = decodeGraph(reader, options, opset, otherOpsets, scope);
+      });
+      return [name, attr];
+    }
     case ATTR_TYPE.floats:
       return [name, { kind: 'floats', value: floats }];
     case ATTR_TYPE.ints:

@@ -1,10 +1,11 @@
-/** The load-time, shape-independent optimization pipeline: fold constants, fold BN, fuse epilogues, drop dead nodes. */
+/** The load-time, shape-independent optimization pipeline: fold constants, fold BN and per-channel affine ops into Conv, fuse epilogues, drop dead nodes. */
 import type { Graph } from '../ir/graph';
 import { cloneGraph } from '../ir/graph-utils';
 import { fuseActivations } from './activation-fusion';
 import { canonicalizeActivations } from './activation-patterns';
 import { foldBatchNorms } from './batchnorm-folding';
 import { foldConstants } from './constant-folding';
+import { foldConvAffine } from './conv-affine-folding';
 import { removeDeadNodes } from './dead-nodes';
 import { fuseMatMulBias } from './matmul-bias-fusion';
 import { fuseResiduals } from './residual-fusion';
@@ -20,6 +21,7 @@ export function optimizeGraph(g: Graph, options: PipelineOptions = {}): Graph {
   // foldConstants / removeDeadNodes may rewrite in place or return a new graph; accept both.
   out = (foldConstants(out) as Graph | void) ?? out;
   out = foldBatchNorms(out);
+  out = foldConvAffine(out);
   if (options.fuse !== false) {
     out = canonicalizeActivations(out);
     out = fuseMatMulBias(out);
