@@ -1,4 +1,6 @@
 /** The N-API surface: Plan construction and validation, runSync/run, captures, stats, dispose, malformed descs. */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { native } from '../lib/native';
 import { DTYPE_CODE, NativePlanDesc, TENSOR_KIND } from '../lib/plan/plan-desc';
 
@@ -55,6 +57,19 @@ describe('capabilities and op types', () => {
     expect(caps.arch).toBe(process.arch);
     if (caps.levels.includes('avx2')) expect(caps.detected).toEqual(expect.arrayContaining(['avx2', 'fma']));
     if (caps.levels.includes('avx512')) expect(caps.detected).toEqual(expect.arrayContaining(['avx512f', 'avx512bw']));
+  });
+
+  test('SPARQ_ISA forces a lower level; an unknown value warns once and falls back to the highest', () => {
+    const levels = binding.capabilities().levels;
+    const script =
+      "const b = require('bindings')('sparq'); b.capabilities(); process.stdout.write(b.capabilities().selected);";
+    const selected = (isa: string) =>
+      spawnSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), env: { ...process.env, SPARQ_ISA: isa }, encoding: 'utf8' });
+    for (const level of levels) expect(selected(level).stdout).toBe(level);
+    const bogus = selected('pentium4');
+    expect(bogus.status).toBe(0);
+    expect(bogus.stdout).toBe(levels[levels.length - 1]);
+    expect(bogus.stderr.match(/SPARQ_ISA=pentium4 is not an ISA level this CPU can run/g)).toHaveLength(1);
   });
 
   test('opTypes lists sorted strings', () => {
