@@ -100,7 +100,17 @@ describe('Plan with no ops', () => {
     expect(floats(plan.runSync([bytes])[0])).toEqual([6, 5, 4, 3, 2, 1]);
     const dv = new DataView(new Float32Array([0, 0, 0, 0, 0, 7]).buffer);
     expect(floats(plan.runSync([dv])[0])).toEqual([0, 0, 0, 0, 0, 7]);
+    const shared = new Float32Array(new SharedArrayBuffer(32), 8, 6);
+    shared.set([1, 1, 2, 3, 5, 8]);
+    expect(floats(plan.runSync([shared])[0])).toEqual([1, 1, 2, 3, 5, 8]);
     plan.dispose();
+    const desc = passThroughDesc();
+    const sharedConstant = new Uint8Array(new SharedArrayBuffer(8));
+    sharedConstant.set(new Uint8Array(new Float32Array([4, -4]).buffer));
+    desc.tensors[1].data = sharedConstant;
+    const fromShared = new binding.Plan(desc);
+    expect(floats(fromShared.runSync([new Float32Array(6)])[1])).toEqual([4, -4]);
+    fromShared.dispose();
   });
 
   test('run gives the same results as runSync', async () => {
