@@ -1,0 +1,74 @@
+// AVX-512 int8 GEMM epilogue: 16 output columns per step, masked at the row end; the operations of qs8-epilogue.h.
+// GCC 12's AVX-512 headers start conversions from _mm512_undefined_*(), which -Wall reports as uninitialized.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/qs8-epilogue/qs8-epilogue.h"
+
+namespace sparq {
+namespace {
+
+// max(lo, x) and min(hi, x) in this operand order pick x on ties, exactly like the scalar `x < lo ? lo : x`.
+inline __m512 clamp16(__m512 x, __m512 lo, __m512 hi) { return _mm512_min_ps(hi, _mm512_max_ps(lo, x)); }
+
+inline __m512 activate16(__m512 x, const Qs8EpilogueParams& p) {
+  switch (p.activation) {
+    case Qs8Activation::kNone: return x;
+    case Qs8Activation::kRelu: return _mm512_max_ps(_mm512_setzero_ps(), x);
+    case Qs8Activation::kClip: return clamp16(x, _mm512_set1_ps(p.alpha), _mm512_set1_ps(p.beta));
+    case Qs8Activation::kLeakyRelu: {
+      const __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+      return _mm512_mask_mul_ps(x, negative, x, _mm512_set1_ps(p.alpha));
+    }
+    case Qs8Activation::kHardSwish: {
+      const __m512 gate = _mm512_fmadd_ps(x, _mm512_set1_ps(1.f / 6.f), _mm512_set1_ps(0.5f));
+      return _mm512_mul_ps(x, clamp16(gate, _mm512_setzero_ps(), _mm512_set1_ps(1.f)));
+    }
+  }
+  return x;
+}
+
+}  // namespace
+
+void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_t acc_stride,
+                          const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, void* out,
+                          size_t out_stride) {
+  if (p.output == Qs8Output::kInt32) {
+    for (size_t i = 0; i < mr; ++i)
+      std::memcpy(static_cast<int32_t*>(out) + i * out_stride, acc + i * acc_stride, nc * sizeof(int32_t));
+    return;
+  }
+  const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi);
+  const __m512i zero_point = _mm512_set1_epi32(p.zero_point);
+  const __m512 inv_y_scale = _mm512_set1_ps(p.inv_y_scale);
+  const __m512i residual_zero_point = _mm512_set1_epi32(p.residual_zero_point);
+  const __m512 residual_scale = _mm512_set1_ps(p.residual_scale);
+  for (size_t i = 0; i < mr; ++i) {
+    const int32_t* acc_row = acc + i * acc_stride;
+    for (size_t j = 0; j < nc; j += 16) {
+      const __mmask16 mask = nc - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (nc - j)) - 1);
+      const __m512 vacc = _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(mask, acc_row + j));
+      __m512 x = _mm512_mul_ps(vacc, _mm512_maskz_loadu_ps(mask, p.scale + n0 + j));
+      if (!(p.output == Qs8Output::kUint8 && p.fast)) {
+        if (p.residual) {
+          const __m128i r8 = _mm_maskz_loadu_epi8(mask, residual + i * residual_stride + j);
+          const __m512 r = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(r8), residual_zero_point));
+          x = _mm512_fmadd_ps(r, residual_scale, x);
+        }
+        x = activate16(x, p);
+        if (p.output == Qs8Output::kFloat) {
+          _mm512_mask_storeu_ps(static_cast<float*>(out) + i * out_stride + j, mask, x);
+          continue;
+        }
+        x = _mm512_mul_ps(x, inv_y_scale);
+      }
+      const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamp16(x, lo, hi)), zero_point);
+      _mm_mask_storeu_epi8(static_cast<uint8_t*>(out) + i * out_stride + j, mask, _mm512_cvtepi32_epi8(q));
+    }
+  }
+}
+
+}  // namespace sparq

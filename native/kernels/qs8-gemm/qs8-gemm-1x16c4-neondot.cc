@@ -1,0 +1,12 @@
+// NEON dot-product int8 GEMM microkernel, 1 row x 16 columns, weights packed c4 (sdot on a - 128).
+#include "kernels/qs8-gemm/qs8-gemm-c4-neondot.h"
+#include "kernels/qs8-gemm/qs8-gemm.h"
+
+namespace sparq {
+
+void qs8_gemm_ukernel_1x16c4__neondot(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
+                                      int32_t* acc) {
+  qs8_gemm_c4_dot<false, 1>(mr, k, a, a_stride, packed_w, acc);
+}
+
+}  // namespace sparq

@@ -1,0 +1,12 @@
+// AVX-512 VNNI int8 GEMM microkernel, 1 row x 32 columns, weights packed c4 (vpdpbusd zmm).
+#include "kernels/qs8-gemm/qs8-gemm-c4-avx512vnni.h"
+#include "kernels/qs8-gemm/qs8-gemm.h"
+
+namespace sparq {
+
+void qs8_gemm_ukernel_1x32c4__avx512vnni(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
+                                          int32_t* acc) {
+  qs8_gemm_c4_avx512vnni<1, 2>(mr, k, a, a_stride, packed_w, acc);
+}
+
+}  // namespace sparq

@@ -1,0 +1,47 @@
+// The int8 GEMM microkernel interface (u8 activations x s8 weights -> s32 tile) and every variant's declaration.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace sparq {
+
+// Computes one MR x NR tile of s32 accumulators from packed weights:
+//   acc[i * NR + j] = packed_bias[j] + sum_k A[i][k] * W[k][j]      (i < MR, j < NR)
+// `k` is the true depth (not padded). `a` points at row 0 of the tile; row i starts `a_stride` bytes after row
+// i - 1. Rows i >= mr are not read: they repeat row mr - 1 (so their accumulators are valid but unused).
+// `a` is raw u8 rows for the c4/c1 kernels, and rows widened to u16 (qs8_pack_a_u16) for the AVX2 c2 kernel.
+// `packed_w` points at one NR-column panel written by qs8_pack_gemm_weights with this kernel's spec.
+// The whole MR x NR tile is written to `acc` (row stride NR); the caller keeps the rows and columns it needs.
+// Arithmetic wraps modulo 2^32 like the hardware; |K| <= 65536 can never wrap for any u8 x s8 data.
+using Qs8GemmUkernelFn = void (*)(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
+                                  int32_t* acc);
+
+// Portable (scalar) fallback.
+void qs8_gemm_ukernel_4x8c4__scalar(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_ukernel_1x8c4__scalar(size_t, size_t, const void*, size_t, const void*, int32_t*);
+
+#if defined(__x86_64__) || defined(_M_X64)
+// AVX2: u8 widened to u16, weights widened to s16 at pack time, vpmaddwd + vpaddd (exact, never saturates).
+void qs8_gemm_ukernel_6x16c2__avx2(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_ukernel_1x16c2__avx2(size_t, size_t, const void*, size_t, const void*, int32_t*);
+// AVX-VNNI: vpdpbusd ymm (u8 x s8, exactly our operand types).
+void qs8_gemm_ukernel_6x16c4__avxvnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_ukernel_1x16c4__avxvnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
+// AVX-512 VNNI: vpdpbusd zmm.
+void qs8_gemm_ukernel_8x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_ukernel_1x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
+#endif
+
+#if defined(__aarch64__)
+// NEON: u8 -> s16, s8 -> s16, smlal by lane (widening multiply-accumulate).
+void qs8_gemm_ukernel_4x16__neon(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_ukernel_1x16__neon(size_t, size_t, const void*, size_t, const void*, int32_t*);
+// NEON dot product: sdot on (a - 128) x w; the packing folds +128 * colsum(W) into the bias.
+void qs8_gemm_ukernel_4x16c4__neondot(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_ukernel_1x16c4__neondot(size_t, size_t, const void*, size_t, const void*, int32_t*);
+// i8mm: sudot (s8 weights x u8 activations by lane), no offset needed.
+void qs8_gemm_ukernel_4x16c4__neoni8mm(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_ukernel_1x16c4__neoni8mm(size_t, size_t, const void*, size_t, const void*, int32_t*);
+#endif
+
+}  // namespace sparq

@@ -1,0 +1,79 @@
+// int8 GEMM driver: weight packing, activation widening (AVX2), tile loop over the thread pool, fused epilogue.
+#include "ops/qgemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "runtime/plan-desc.h"
+
+namespace sparq {
+
+void Qs8PackedGemm::FreeDeleter::operator()(uint8_t* p) const { std::free(p); }
+
+Qs8PackedGemm::Qs8PackedGemm(const Qs8GemmKernel& kernel, size_t k, size_t n, const int8_t* w, size_t w_k_stride,
+                             size_t w_n_stride, const int32_t* bias, int32_t a_zero_point)
+    : kernel_(&kernel), k_(k), n_(n), panel_bytes_(qs8_panel_bytes(kernel.pack, k)) {
+  if (k == 0 || n == 0)
+    throw PlanError("int8 GEMM: Expected K and N of at least 1 but received K=" + std::to_string(k) +
+                    " N=" + std::to_string(n));
+  if (k > 65536) throw PlanError("int8 GEMM: Expected K of at most 65536 but received " + std::to_string(k));
+  if (a_zero_point < 0 || a_zero_point > 255)
+    throw PlanError("int8 GEMM: Expected an activation zero point in 0..255 but received " +
+                    std::to_string(a_zero_point));
+  const size_t bytes = (packed_bytes() + 63) / 64 * 64;
+  data_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, bytes)));
+  if (!data_) throw PlanError("int8 GEMM: out of memory packing weights");
+  qs8_pack_gemm_weights(kernel.pack, k, n, w, w_k_stride, w_n_stride, bias, a_zero_point, data_.get());
+}
+
+void Qs8PackedGemm::compute(size_t m, const uint8_t* a, size_t a_stride, const Qs8EpilogueParams& p,
+                            const uint8_t* residual, size_t residual_stride, void* out, size_t out_stride,
+                            ThreadPool* pool) const {
+  if (m == 0) return;
+  const Qs8GemmKernel& kn = *kernel_;
+  const size_t mr = kn.mr, nr = kn.pack.nr;
+  const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
+
+  // The AVX2 kernel reads activations widened to u16, once per call (reused by every column panel).
+  const void* a_rows = a;
+  size_t a_rows_stride = a_stride;
+  static thread_local std::vector<uint16_t> widened;
+  if (kn.widen_a) {
+    const size_t row = (k_ + 1) & ~size_t(1);
+    if (widened.size() < m * row) widened.resize(m * row);
+    uint16_t* dst = widened.data();
+    auto widen = [&](size_t begin, size_t end) {
+      qs8_pack_a_u16(end - begin, k_, a + begin * a_stride, a_stride, dst + begin * row, row);
+    };
+    if (pool) pool->parallel_for(m, 64, widen);
+    else widen(0, m);
+    a_rows = dst;
+    a_rows_stride = row * sizeof(uint16_t);
+  }
+
+  // Tiles in column-panel-major order: consecutive tiles share a weight panel (kept in L1/L2), and a contiguous
+  // range of tiles per thread gives each thread its own panels.
+  const size_t m_tiles = (m + mr - 1) / mr;
+  const size_t n_tiles = qs8_panel_count(kn.pack, n_);
+  const uint8_t* a_bytes = static_cast<const uint8_t*>(a_rows);
+  auto run_tiles = [&](size_t begin, size_t end) {
+    alignas(64) int32_t acc[16 * 64];
+    for (size_t t = begin; t < end; ++t) {
+      const size_t panel_index = t / m_tiles, m_tile = t % m_tiles;
+      const size_t m0 = m_tile * mr, n0 = panel_index * nr;
+      const size_t rows = std::min(mr, m - m0), cols = std::min(nr, n_ - n0);
+      const uint8_t* a_tile = a_bytes + m0 * a_rows_stride;
+      if (rows == 1 && kn.ukernel_1) kn.ukernel_1(1, k_, a_tile, a_rows_stride, panel(panel_index), acc);
+      else kn.ukernel(rows, k_, a_tile, a_rows_stride, panel(panel_index), acc);
+      kn.epilogue(rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
+                  residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
+    }
+  };
+  const size_t tiles = m_tiles * n_tiles;
+  if (pool && pool->threads() > 1) pool->parallel_for(tiles, 1, run_tiles);
+  else run_tiles(0, tiles);
+}
+
+}  // namespace sparq

@@ -1,0 +1,43 @@
+// int8 GEMM driver: packs weights once for a dispatched microkernel, then runs tiles over a thread pool with the
+// fused epilogue. Y[M x N] = epilogue(bias + (A - a_zero_point) x W), A u8 M x K, W s8 K x N (per-column scales).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "runtime/dispatch-qs8.h"
+#include "runtime/thread-pool.h"
+
+namespace sparq {
+
+class Qs8PackedGemm {
+ public:
+  // W(k, n) = w[k * w_k_stride + n * w_n_stride]; bias (int32, N values) may be null. The activation zero point
+  // is folded into the packed bias through the weight column sums. Throws PlanError when K or N is 0, K exceeds
+  // 65536 (where s32 accumulation of full-range data could wrap) or the zero point is outside 0..255.
+  Qs8PackedGemm(const Qs8GemmKernel& kernel, size_t k, size_t n, const int8_t* w, size_t w_k_stride,
+                size_t w_n_stride, const int32_t* bias, int32_t a_zero_point);
+
+  const Qs8GemmKernel& kernel() const { return *kernel_; }
+  size_t k() const { return k_; }
+  size_t n() const { return n_; }
+  const uint8_t* panel(size_t index) const { return data_.get() + index * panel_bytes_; }
+  size_t packed_bytes() const { return panel_bytes_ * qs8_panel_count(kernel_->pack, n_); }
+
+  // Computes rows [0, m) into `out` (u8, f32 or s32 as p.output says; row stride out_stride elements).
+  // `residual` (u8, row stride residual_stride) is read when p.residual. Never throws; m == 0 does nothing.
+  // `pool` may be null (runs on the calling thread).
+  void compute(size_t m, const uint8_t* a, size_t a_stride, const Qs8EpilogueParams& p, const uint8_t* residual,
+               size_t residual_stride, void* out, size_t out_stride, ThreadPool* pool) const;
+
+ private:
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const;
+  };
+  const Qs8GemmKernel* kernel_;
+  size_t k_, n_, panel_bytes_;
+  std::unique_ptr<uint8_t, FreeDeleter> data_;
+};
+
+}  // namespace sparq

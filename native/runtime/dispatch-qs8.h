@@ -1,0 +1,38 @@
+// Dispatch table of the int8 GEMM: every microkernel with its tile, packing and epilogue, best first per CPU.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "kernels/qs8-gemm/qs8-gemm.h"
+#include "kernels/qs8-pack/qs8-pack.h"
+#include "kernels/qs8-peak/qs8-peak-probe.h"
+#include "runtime/cpu.h"
+
+namespace sparq {
+
+struct Qs8GemmKernel {
+  const char* name;             // e.g. "qs8-gemm-8x32c4-avx512vnni"
+  const char* isa;              // the ISA level that introduces it
+  Qs8GemmUkernelFn ukernel;     // MR rows
+  Qs8GemmUkernelFn ukernel_1;   // 1 row, same packing (single-row remainders, GEMV)
+  uint32_t mr;
+  Qs8PackSpec pack;             // nr, kr, depth padding, weight width, activation offset
+  bool widen_a;                 // activations widened to u16 (qs8_pack_a_u16) before the kernel
+  Qs8EpilogueFn epilogue;
+  Qs8PeakProbeFn peak_probe;    // the instruction this kernel is built on, or null
+  const char* peak_instruction; // what the probe times, e.g. "vpdpbusd zmm"
+};
+
+// Kernels usable with these features (built, present on the CPU, registers saved by the OS), best first.
+// The scalar kernel is always last, so the list is never empty.
+std::vector<const Qs8GemmKernel*> qs8_gemm_kernels(const CpuFeatures& features);
+
+// The best kernel for these features (the first of qs8_gemm_kernels).
+const Qs8GemmKernel& select_qs8_gemm_kernel(const CpuFeatures& features);
+
+// Every kernel built into this binary, whatever the CPU has (for listing; check usability before running).
+const std::vector<Qs8GemmKernel>& all_qs8_gemm_kernels();
+
+}  // namespace sparq
