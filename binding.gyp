@@ -6,7 +6,7 @@
     "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-fvisibility=hidden"],
     "cflags!": ["-fno-exceptions"],
     "include_dirs": ["native", "<!(node -p \"require('node-addon-api').include_dir\")"],
-    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

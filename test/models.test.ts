@@ -3,11 +3,13 @@
  * onnxruntime-node and vs torch at every ISA level with 1 and 2 threads.
  * @jest-environment ./test/support/ort-environment.js
  */
-import { existsSync, readdirSync } from 'fs';
+import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { loadNpy } from '../lib/format/npy';
+import { Tensor } from '../lib';
+import { loadNpy, NpyArray } from '../lib/format/npy';
+import { decodeModel } from '../lib/onnx/decode';
 import { expectClose, ortEval, ortRun, ortSession, OrtValue } from './support/ort';
-import { engineAvailable, isaLevels, loadEngine, runEngine } from './support/sparq-run';
+import { isaLevels, loadEngine, runEngine } from './support/sparq-run';
 import { rng } from './support/onnx-models';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -72,7 +74,6 @@ describe.each(FIXTURE_LIST.map((f) => [f.name, f] as const))('%s', (_name, fx) =
   });
 
   test('sparq matches onnxruntime-node and torch at every ISA level with 1 and 2 threads', async () => {
-    if (!engineAvailable) return; // lib/index.ts does not export Engine yet: the ORT half above still runs
     for (const isa of levels) {
       for (const threads of [1, 2]) {
         const engine = await loadEngine(fx.path, { isa, threads });
@@ -88,20 +89,109 @@ describe.each(FIXTURE_LIST.map((f) => [f.name, f] as const))('%s', (_name, fx) =
     }
   });
 
-  test('sparq handles batch 1 and (for CNNs) another input size like onnxruntime-node', async () => {
+  test('sparq handles batch 1 and (for CNNs) another input size like onnxruntime-node, with run and runSync', async () => {
     const feeds: OrtValue[] = [firstOf(fx.input, 1)];
     if (fx.input.dims.length === 4 && !fx.name.includes('fmnist')) feeds.push(otherSize(fx.input, 40, 24));
     for (const input of feeds) {
       const ref = Object.values(await ortEval(fx.path, { input }))[0];
       expect(ref.dims[0]).toBe(1);
-      if (!engineAvailable) continue;
       const engine = await loadEngine(fx.path, { threads: 1 });
       try {
         const actual = Object.values(await runEngine(engine, { input }))[0];
         expectClose(`${fx.name} input [${input.dims.join(',')}]`, actual, ref);
+        const sync = Object.values(engine.runSync({ input: new Tensor('float32', input.data as Float32Array, input.dims) }))[0];
+        expectClose(`${fx.name} input [${input.dims.join(',')}] runSync`, sync, ref);
       } finally {
         engine.dispose();
       }
     }
+  });
+});
+
+const FMNIST = join(FIXTURES, 'fashion-mnist');
+
+/** Class predictions of a [N, 10] logits array. */
+function argmaxRows(data: ArrayLike<number>, classes: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r * classes < data.length; r++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (data[r * classes + c] > data[r * classes + best]) best = c;
+    out.push(best);
+  }
+  return out;
+}
+
+describe('Fashion-MNIST fixtures', () => {
+  let images: NpyArray;
+  let labels: number[];
+  let metrics: { models: Record<string, { test_accuracy: number; subset_accuracy: number }> };
+
+  beforeAll(() => {
+    images = loadNpy(join(FMNIST, 'test-images.npy'));
+    labels = Array.from(loadNpy(join(FMNIST, 'test-labels.npy')).data as BigInt64Array, Number);
+    metrics = JSON.parse(readFileSync(join(FMNIST, 'metrics.json'), 'utf8'));
+  });
+
+  test('the committed subsets have the documented shapes and preprocessing', () => {
+    expect(images.type).toBe('float32');
+    expect(images.dims).toEqual([2000, 1, 28, 28]);
+    expect(labels.length).toBe(2000);
+    expect(new Set(labels).size).toBe(10);
+    const calibration = loadNpy(join(FMNIST, 'calibration.npy'));
+    expect(calibration.dims).toEqual([500, 1, 28, 28]);
+    // (p / 255 - 0.2860) / 0.3530 maps pixel 0 to -0.8102 and 255 to 2.0227.
+    const data = images.data as Float32Array;
+    expect(Math.min(...data.subarray(0, 78400))).toBeCloseTo(-0.2860 / 0.353, 4);
+    expect(Math.max(...data.subarray(0, 78400))).toBeCloseTo((1 - 0.286) / 0.353, 4);
+  });
+
+  /** Predictions of onnxruntime-node over the subset in batches of 500. */
+  async function ortPredictions(model: string): Promise<number[]> {
+    const session = await ortSession(model, 2);
+    const preds: number[] = [];
+    const per = 28 * 28;
+    for (let i = 0; i < 2000; i += 500) {
+      const input: OrtValue = { type: 'float32', dims: [500, 1, 28, 28], data: (images.data as Float32Array).slice(i * per, (i + 500) * per) };
+      const out = await ortRun(session, { [session.inputNames[0]]: input });
+      preds.push(...argmaxRows(out[session.outputNames[0]].data as Float32Array, 10));
+    }
+    await session.release();
+    return preds;
+  }
+
+  const accuracy = (preds: number[]) => preds.filter((p, i) => p === labels[i]).length / labels.length;
+
+  test.each(['resnet-fmnist', 'mobilenet-fmnist'])('%s reaches >= 88%% on the subset in onnxruntime-node as torch measured, and sparq agrees', async (name) => {
+    const acc = accuracy(await ortPredictions(join(FMNIST, `${name}.onnx`)));
+    expect(acc).toBeGreaterThanOrEqual(0.88);
+    expect(Math.abs(acc - metrics.models[name].subset_accuracy)).toBeLessThanOrEqual(0.001);
+    const engine = await loadEngine(join(FMNIST, `${name}.onnx`), { threads: 2 });
+    try {
+      const preds: number[] = [];
+      const per = 28 * 28;
+      for (let i = 0; i < 2000; i += 500) {
+        const input: OrtValue = { type: 'float32', dims: [500, 1, 28, 28], data: (images.data as Float32Array).slice(i * per, (i + 500) * per) };
+        preds.push(...argmaxRows(Object.values(await runEngine(engine, { input }))[0].data as Float32Array, 10));
+      }
+      expect(Math.abs(accuracy(preds) - acc)).toBeLessThanOrEqual(0.001);
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  test('the QDQ model is int8 QDQ and onnxruntime-node agrees with torch quantized', async () => {
+    const path = join(FMNIST, 'resnet-fmnist-qdq.onnx');
+    const graph = decodeModel(new Uint8Array(readFileSync(path)));
+    const ops = graph.nodes.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'QuantizeLinear').length).toBeGreaterThan(10);
+    expect(ops.filter((o) => o === 'DequantizeLinear').length).toBeGreaterThan(10);
+    expect(ops.filter((o) => o === 'Conv').length).toBe(16);
+    const acc = accuracy(await ortPredictions(path));
+    expect(acc).toBeGreaterThanOrEqual(0.87);
+    expect(Math.abs(acc - metrics.models['resnet-fmnist-qdq'].subset_accuracy)).toBeLessThanOrEqual(0.01);
+    const sample = loadNpy(join(FMNIST, 'resnet-fmnist-qdq.input.npy'));
+    const torchOut = loadNpy(join(FMNIST, 'resnet-fmnist-qdq.output.npy'));
+    const ortOut = Object.values(await ortEval(path, { input: sample }))[0];
+    expect(argmaxRows(ortOut.data as Float32Array, 10)).toEqual(argmaxRows(torchOut.data as Float32Array, 10));
   });
 });

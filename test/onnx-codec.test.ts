@@ -83,4 +83,25 @@ describe('encodeModel / decodeModel', () => {
     const back = decodeModel(encodeModel(g));
     expect(back.initializers.get('c')!.data).toEqual(new BigInt64Array([10n, -20n, 9007199254740993n]));
   });
+
+  test('an If whose branches read values produced by earlier nodes round trips and runs in onnxruntime', async () => {
+    const branch = (op: string, out: string) => {
+      const b = emptyGraph(13);
+      b.nodes.push({ name: `${op}_in_branch`, opType: op, domain: '', inputs: ['a'], outputs: [out], attrs: {} });
+      b.outputs.push({ name: out, type: 'float32', shape: [2] });
+      return b;
+    };
+    const g = emptyGraph(13);
+    input(g, 'x', 'float32', [2]);
+    input(g, 'cond', 'bool', []);
+    addNode(g, node('Relu', ['x'], ['a']));
+    addNode(g, { name: 'if', opType: 'If', domain: '', inputs: ['cond'], outputs: ['y'], attrs: { then_branch: { kind: 'graph', value: branch('Neg', 't') }, else_branch: { kind: 'graph', value: branch('Identity', 'e') } } });
+    output(g, 'y', 'float32', [2]);
+    const back = decodeModel(encodeModel(g));
+    const thenBranch = back.nodes[1].attrs.then_branch;
+    expect(thenBranch.kind === 'graph' && thenBranch.value.nodes[0].inputs).toEqual(['a']);
+    const session = await ort.InferenceSession.create(encodeModel(back));
+    const out = await session.run({ x: new ort.Tensor('float32', new Float32Array([1, -2]), [2]), cond: new ort.Tensor('bool', new Uint8Array([1]), []) });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([-1, -0]);
+  });
 });

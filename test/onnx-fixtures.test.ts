@@ -9,7 +9,9 @@ import { assertSupported } from '../lib/ir/op-support';
 import { decodeModel } from '../lib/onnx/decode';
 import { encodeModel } from '../lib/onnx/encode';
 import { specialize } from '../lib/passes/shape-inference';
-import { expectClose, ortEval } from './support/ort';
+import { expectClose, ortEval, OrtValue } from './support/ort';
+import { makeTensor } from '../lib/ir/tensor-values';
+import { randomFloats } from './onnx-graph-builder';
 
 const DIR = path.join(__dirname, 'fixtures', 'models');
 const MODELS = fs.readdirSync(DIR).filter((f) => f.endsWith('.onnx')).map((f) => f.replace(/\.onnx$/, ''));
@@ -49,5 +51,35 @@ describe.each(MODELS)('fixture %s', (name) => {
     const feeds = { [s.inputs[0].name]: { type: input.type, dims: input.dims, data: input.data } };
     const result = await ortEval(encodeModel(s), feeds);
     expectClose(`${name} specialized`, result[s.outputs[0].name], reference);
+  });
+});
+
+/** Every .onnx committed under test/fixtures (present and future), wherever it lives. */
+function allModels(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return allModels(p);
+    return e.name.endsWith('.onnx') ? [p] : [];
+  });
+}
+
+describe.each(allModels(path.join(__dirname, 'fixtures')).map((p) => path.relative(__dirname, p)))('committed model %s', (rel) => {
+  test('re-encoding keeps onnxruntime\'s outputs bit-identical', async () => {
+    const file = path.join(__dirname, rel);
+    const g = decodeModel(fs.readFileSync(file), { baseDir: path.dirname(file) });
+    const feeds: Record<string, OrtValue> = {};
+    g.inputs.forEach((v, i) => {
+      // Symbolic dims: 2 for batch-like names, else 32 (a multiple of every stride the CNN fixtures use).
+      const dims = v.shape.map((d) => (typeof d === 'number' ? d : String(d).toLowerCase().includes('batch') ? 2 : 32));
+      const n = dims.reduce((a, b) => a * b, 1);
+      const t = makeTensor(v.type, dims, Array.from(randomFloats(n, 20 + i), (x) => (v.type === 'float32' ? x : v.type === 'bool' ? x > 0 : Math.round(x))));
+      feeds[v.name] = { type: v.type, dims, data: t.data as OrtValue['data'] };
+    });
+    const original = await ortEval(file, feeds);
+    const reencoded = await ortEval(encodeModel(g), feeds);
+    for (const o of g.outputs) {
+      expect(reencoded[o.name].dims).toEqual(original[o.name].dims);
+      expect(Array.from(reencoded[o.name].data as ArrayLike<number>)).toEqual(Array.from(original[o.name].data as ArrayLike<number>));
+    }
   });
 });

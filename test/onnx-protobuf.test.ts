@@ -95,6 +95,10 @@ describe('ProtoReader', () => {
     expect(() => new ProtoReader(bytes(0x00)).readTag()).toThrow(/field number 0/);
     expect(() => new ProtoReader(new Uint8Array(11).fill(0xff)).readVarintBig()).toThrow(/longer than 10 bytes/);
     expect(() => new ProtoReader(bytes(1, 2, 3)).readDouble()).toThrow(/need 8 bytes but only 3 remain/);
+    // 2^32 + 5 must not wrap to a plausible 5.
+    const wide = new ProtoReader(bytes(0x0a, 0x85, 0x80, 0x80, 0x80, 0x10, 1, 2, 3, 4, 5));
+    wide.readTag();
+    expect(() => wide.readBytes()).toThrow('Invalid protobuf data at byte 1: length 4294967301 exceeds the 5 remaining bytes');
   });
 
   test('nesting deeper than the cap is refused', () => {

@@ -22,9 +22,11 @@ function stringAttrIn(name: string, allowed: readonly string[], fallback: string
   };
 }
 
-function intAttrIn(name: string, allowed: readonly number[], fallback: number): NodeCheck {
+/** `fallback` undefined: a missing attribute is left for shape inference to report as a model error. */
+function intAttrIn(name: string, allowed: readonly number[], fallback: number | undefined): NodeCheck {
   return (node) => {
     const a = node.attrs[name];
+    if (a === undefined && fallback === undefined) return undefined;
     const v = a === undefined ? fallback : a.kind === 'int' ? a.value : undefined;
     if (v === undefined || !allowed.includes(v)) return `attribute value ${name}=${a ? describeAttr(a) : '?'}`;
     return undefined;
@@ -133,7 +135,7 @@ export const SUPPORTED_OPS: Record<string, OpSupport> = {
   Unsqueeze: simple(''),
   Shape: simple(''),
   Gather: simple(''),
-  Cast: { domain: '', note: 'to float, uint8, int8, int32, int64, bool', check: intAttrIn('to', CAST_TARGETS, -1) },
+  Cast: { domain: '', note: 'to float, uint8, int8, int32, int64, bool', check: intAttrIn('to', CAST_TARGETS, undefined) },
   Constant: simple(''),
   ConstantOfShape: simple(''),
   Identity: simple(''),

@@ -133,7 +133,9 @@ function decodeGraph(
   const scope = new Set<string>(outerScope ?? []);
   for (const v of declaredInputs) scope.add(v.name);
   for (const k of g.initializers.keys()) scope.add(k);
-  const nodes = nodeReaders.map((nr, index) => decodeNode(nr, options, opset, otherOpsets, scope, index));
+  // Subgraphs may read any value of this graph, so they are decoded once every node's outputs are in scope.
+  const pendingSubgraphs: (() => void)[] = [];
+  const nodes = nodeReaders.map((nr, index) => decodeNode(nr, options, opset, otherOpsets, scope, index, pendingSubgraphs));
   // Names the model gives win; invented `<opType>_<index>` names and duplicates get a numeric suffix.
   const names = new Set<string>();
   const unique = (base: string): string => {
@@ -157,6 +159,7 @@ function decodeGraph(
       constantToInitializer(g, node);
     } else g.nodes.push(node);
   });
+  for (const decodeSubgraph of pendingSubgraphs) decodeSubgraph();
   topoSort(g, outerScope);
   for (const o of g.outputs) {
     if (!scope.has(o.name)) {
@@ -164,6 +167,17 @@ function decodeGraph(
     }
   }
   return g;
+}
+
+/**
+ * Int attributes are JS numbers in the IR; the exact int64 values are kept aside so Constant value_int(s)
+ * beyond 2^53 still become exact initializers.
+ */
+const exactInts = new WeakMap<AttrValue, bigint[]>();
+
+function withExact(a: AttrValue, values: bigint[]): AttrValue {
+  if (values.some((v) => v > 9007199254740991n || v < -9007199254740991n)) exactInts.set(a, values);
+  return a;
 }
 
 /** Constant nodes become initializers so every pass sees one kind of constant. */
@@ -182,8 +196,8 @@ function constantToInitializer(g: Graph, node: Node): void {
   if (key === 'value' && a.kind === 'tensor') value = a.value;
   else if (key === 'value_float' && a.kind === 'float') value = makeTensor('float32', [], [a.value]);
   else if (key === 'value_floats' && a.kind === 'floats') value = makeTensor('float32', [a.value.length], a.value);
-  else if (key === 'value_int' && a.kind === 'int') value = makeTensor('int64', [], [a.value]);
-  else if (key === 'value_ints' && a.kind === 'ints') value = makeTensor('int64', [a.value.length], a.value);
+  else if (key === 'value_int' && a.kind === 'int') value = makeTensor('int64', [], exactInts.get(a) ?? [a.value]);
+  else if (key === 'value_ints' && a.kind === 'ints') value = makeTensor('int64', [a.value.length], exactInts.get(a) ?? a.value);
   else if (key === 'value_string' && a.kind === 'string') value = makeTensor('string', [], [a.value]);
   else if (key === 'value_strings' && a.kind === 'strings') value = makeTensor('string', [a.value.length], a.value);
   else if (key === 'sparse_value') throw new UnsupportedError(`Unsupported sparse_value of Constant node '${node.name}'`, 'Constant', node.name);
@@ -200,6 +214,7 @@ function decodeNode(
   otherOpsets: Record<string, number>,
   scope: ReadonlySet<string>,
   index: number,
+  pendingSubgraphs: (() => void)[],
 ): Node {
   const node: Node = { name: '', opType: '', domain: '', inputs: [], outputs: [], attrs: {} };
   const attrReaders: ProtoReader[] = [];
@@ -236,7 +251,7 @@ function decodeNode(
   if (!node.opType) throw new ModelFormatError(`Node #${index}${node.name ? ` '${node.name}'` : ''} has no op_type`);
   const label = node.name || `${node.opType}_${index}`;
   for (const ar of attrReaders) {
-    const [name, value] = decodeAttribute(ar, options, opset, otherOpsets, scope, label);
+    const [name, value] = decodeAttribute(ar, options, opset, otherOpsets, scope, label, pendingSubgraphs);
     if (value !== undefined) node.attrs[name] = value;
   }
   return node;
@@ -249,16 +264,17 @@ function decodeAttribute(
   otherOpsets: Record<string, number>,
   scope: ReadonlySet<string>,
   nodeLabel: string,
+  pendingSubgraphs: (() => void)[],
 ): [string, AttrValue | undefined] {
   let name = '';
   let type: number = ATTR_TYPE.undefined;
   let f: number | undefined;
-  let i: number | undefined;
+  let i: bigint | undefined;
   let s: Uint8Array | undefined;
   let t: TensorValue | undefined;
   let graphReader: ProtoReader | undefined;
   const floats: number[] = [];
-  const ints: number[] = [];
+  const ints: bigint[] = [];
   const strings: string[] = [];
   let refAttr = false;
   let other = false;
@@ -279,7 +295,7 @@ function decodeAttribute(
         break;
       case ATTRIBUTE.i:
         r.expectWire(wire, WIRE_VARINT, 'AttributeProto.i');
-        i = r.readInt64();
+        i = r.readVarintBig();
         break;
       case ATTRIBUTE.s:
         r.expectWire(wire, WIRE_LENGTH, 'AttributeProto.s');
@@ -297,7 +313,7 @@ function decodeAttribute(
         r.readRepeatedFloat(wire, floats);
         break;
       case ATTRIBUTE.ints:
-        r.readRepeatedInt64(wire, ints);
+        r.readRepeatedInt64Big(wire, ints);
         break;
       case ATTRIBUTE.strings:
         r.expectWire(wire, WIRE_LENGTH, 'AttributeProto.strings');
@@ -337,19 +353,25 @@ function decodeAttribute(
     case ATTR_TYPE.float:
       return [name, { kind: 'float', value: f ?? 0 }];
     case ATTR_TYPE.int:
-      return [name, { kind: 'int', value: i ?? 0 }];
+      return [name, withExact({ kind: 'int', value: Number(i ?? 0n) }, [i ?? 0n])];
     case ATTR_TYPE.string:
       return [name, { kind: 'string', value: new TextDecoder('utf-8').decode(s ?? new Uint8Array(0)) }];
     case ATTR_TYPE.tensor:
       if (!t) throw new ModelFormatError(`Tensor attribute '${name}' of node '${nodeLabel}' has no tensor`);
       return [name, { kind: 'tensor', value: t }];
-    case ATTR_TYPE.graph:
+    case ATTR_TYPE.graph: {
       if (!graphReader) throw new ModelFormatError(`Graph attribute '${name}' of node '${nodeLabel}' has no graph`);
-      return [name, { kind: 'graph', value: decodeGraph(graphReader, options, opset, otherOpsets, scope) }];
+      const reader = graphReader;
+      const attr = { kind: 'graph' as const, value: undefined as unknown as Graph };
+      pendingSubgraphs.push(() => {
+        attr.value = decodeGraph(reader, options, opset, otherOpsets, scope);
+      });
+      return [name, attr];
+    }
     case ATTR_TYPE.floats:
       return [name, { kind: 'floats', value: floats }];
     case ATTR_TYPE.ints:
-      return [name, { kind: 'ints', value: ints }];
+      return [name, withExact({ kind: 'ints', value: ints.map(Number) }, ints)];
     case ATTR_TYPE.strings:
       return [name, { kind: 'strings', value: strings }];
     default:

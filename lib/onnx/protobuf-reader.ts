@@ -122,11 +122,17 @@ export class ProtoReader {
     return v;
   }
 
+  /** A length prefix: a varint that must fit the remaining bytes (wider varints are never truncated into range). */
+  private readLength(): number {
+    const at = this.pos;
+    const len = this.readInt64();
+    if (len < 0 || len > this.end - this.pos) this.fail(`length ${len} exceeds the ${this.end - this.pos} remaining bytes`, at);
+    return len;
+  }
+
   /** A length-delimited payload as a view into the input (no copy). */
   readBytes(): Uint8Array {
-    const at = this.pos;
-    const len = this.readVarint32();
-    if (len > this.end - this.pos) this.fail(`length ${len} exceeds the ${this.end - this.pos} remaining bytes`, at);
+    const len = this.readLength();
     const out = this.buf.subarray(this.pos, this.pos + len);
     this.pos += len;
     return out;
@@ -140,8 +146,7 @@ export class ProtoReader {
   sub(): ProtoReader {
     const at = this.pos;
     if (this.depth + 1 > MAX_MESSAGE_DEPTH) this.fail(`messages nested deeper than ${MAX_MESSAGE_DEPTH}`, at);
-    const len = this.readVarint32();
-    if (len > this.end - this.pos) this.fail(`length ${len} exceeds the ${this.end - this.pos} remaining bytes`, at);
+    const len = this.readLength();
     const r = new ProtoReader(this.buf, this.pos, this.pos + len, this.depth + 1);
     this.pos += len;
     return r;

@@ -2,6 +2,7 @@
 import { ModelFormatError, UnsupportedError } from '../errors';
 import type { Dim, Graph, TensorValue, ValueInfo } from '../ir/graph';
 import { cloneGraph } from '../ir/graph-utils';
+import { MAX_TENSOR_ELEMENTS, elementCount } from '../ir/tensor-values';
 import { foldNode, shapeOnly } from './constant-folding';
 import { removeDeadNodes } from './dead-nodes';
 import { InferContext, ShapedType } from './shape-inference/context';
@@ -58,6 +59,7 @@ export function specialize(g: Graph, inputShapes: Map<string, number[]>): Graph 
       if (name === '') return;
       const r = results[i];
       if (!r) throw new ModelFormatError(`${node.opType} node '${node.name}' has more outputs than the op defines`);
+      elementCount(r.shape, `value '${name}' of node '${node.name}' (${node.opType})`);
       known.set(name, r);
       out.valueInfo.set(name, { name, type: r.type, shape: [...r.shape] });
     });
@@ -119,6 +121,9 @@ function resolveInputShapes(inputs: ValueInfo[], given: Map<string, number[]>): 
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new RangeError(`Expected an array of non-negative integers for the shape of input '${v.name}' but received ${describeShape(shape)}`);
+    }
+    if (shape.reduce((a, b) => a * b, 1) > MAX_TENSOR_ELEMENTS) {
+      throw new RangeError(`Expected at most ${MAX_TENSOR_ELEMENTS} elements for input '${v.name}' but received shape ${describeShape(shape)}`);
     }
     if (!v.shapeUnknown) {
       if (shape.length !== v.shape.length) {

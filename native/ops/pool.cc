@@ -1,8 +1,211 @@
-// STUB: the pool op family registers nothing yet (see native/ops/README.md for what belongs here).
-#include "runtime/op.h"
+// NHWC MaxPool / AveragePool (pads, strides, dilations, count_include_pad) and the global pools, vectorized over C.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "ops/op-checks.h"
+#include "ops/parallel-elements.h"
 
 namespace sparq {
+namespace {
 
-void register_pool_ops(OpRegistry& r) { (void)r; }
+struct PoolGeometry {
+  int64_t n, h, w, c, oh, ow;
+  int64_t kh, kw, sh, sw, dh, dw;
+  int64_t pad_top, pad_left, pad_bottom, pad_right;
+};
+
+enum class PoolKind { kMax, kAverageExcludePad, kAverageIncludePad };
+
+class PoolOp final : public Op {
+ public:
+  PoolOp(int32_t x, int32_t y, PoolGeometry g, PoolKind kind) : x_(x), y_(y), g_(g), kind_(kind) {}
+
+  void run(RunContext& ctx) override {
+    const float* x = ctx.ptr<const float>(x_);
+    float* y = ctx.ptr<float>(y_);
+    const PoolGeometry g = g_;
+    const size_t rows = static_cast<size_t>(g.n * g.oh);
+    const size_t row_work = static_cast<size_t>(std::max<int64_t>(1, g.ow * g.c * g.kh * g.kw));
+    const size_t grain = std::max<size_t>(1, kParallelElements / row_work);
+    for_element_chunks(ctx.pool, rows, [&](size_t begin, size_t end) {
+      for (size_t r = begin; r < end; ++r) pool_row(x, y, static_cast<int64_t>(r));
+    }, grain);
+  }
+  std::string kernel_name() const override {
+    return kind_ == PoolKind::kMax ? "f32-maxpool nhwc" : "f32-avgpool nhwc";
+  }
+
+ private:
+  // Output row r = (batch, oy): every ox, all channels.
+  void pool_row(const float* x, float* y, int64_t r) const {
+    const PoolGeometry& g = g_;
+    const int64_t b = r / g.oh, oy = r % g.oh, c_count = g.c;
+    const float* xb = x + b * g.h * g.w * c_count;
+    float* yr = y + r * g.ow * c_count;
+    const int64_t y0 = oy * g.sh - g.pad_top;
+    // Taps [ky_begin, ky_end) land inside the input; padded taps are skipped (or only counted).
+    const int64_t ky_begin = y0 >= 0 ? 0 : (-y0 + g.dh - 1) / g.dh;
+    const int64_t ky_end = std::min(g.kh, y0 < g.h ? (g.h - y0 + g.dh - 1) / g.dh : int64_t{0});
+    int64_t ky_padded = 0;  // taps inside the padded extent, for count_include_pad
+    for (int64_t ky = 0; ky < g.kh; ++ky) {
+      const int64_t iy = y0 + ky * g.dh;
+      ky_padded += iy >= -g.pad_top && iy < g.h + g.pad_bottom;
+    }
+    for (int64_t ox = 0; ox < g.ow; ++ox) {
+      float* out = yr + ox * c_count;
+      const int64_t x0 = ox * g.sw - g.pad_left;
+      const int64_t kx_begin = x0 >= 0 ? 0 : (-x0 + g.dw - 1) / g.dw;
+      const int64_t kx_end = std::min(g.kw, x0 < g.w ? (g.w - x0 + g.dw - 1) / g.dw : int64_t{0});
+      if (kind_ == PoolKind::kMax) {
+        for (int64_t c = 0; c < c_count; ++c) out[c] = std::numeric_limits<float>::lowest();
+        for (int64_t ky = ky_begin; ky < ky_end; ++ky)
+          for (int64_t kx = kx_begin; kx < kx_end; ++kx) {
+            const float* in = xb + ((y0 + ky * g.dh) * g.w + (x0 + kx * g.dw)) * c_count;
+            for (int64_t c = 0; c < c_count; ++c) out[c] = in[c] > out[c] ? in[c] : out[c];
+          }
+        continue;
+      }
+      for (int64_t c = 0; c < c_count; ++c) out[c] = 0.f;
+      for (int64_t ky = ky_begin; ky < ky_end; ++ky)
+        for (int64_t kx = kx_begin; kx < kx_end; ++kx) {
+          const float* in = xb + ((y0 + ky * g.dh) * g.w + (x0 + kx * g.dw)) * c_count;
+          for (int64_t c = 0; c < c_count; ++c) out[c] += in[c];
+        }
+      int64_t count;
+      if (kind_ == PoolKind::kAverageIncludePad) {
+        int64_t kx_padded = 0;
+        for (int64_t kx = 0; kx < g.kw; ++kx) {
+          const int64_t ix = x0 + kx * g.dw;
+          kx_padded += ix >= -g.pad_left && ix < g.w + g.pad_right;
+        }
+        count = ky_padded * kx_padded;
+      } else {
+        count = std::max<int64_t>(0, ky_end - ky_begin) * std::max<int64_t>(0, kx_end - kx_begin);
+      }
+      const float scale = count > 0 ? 1.f / static_cast<float>(count) : 0.f;
+      for (int64_t c = 0; c < c_count; ++c) out[c] *= scale;
+    }
+  }
+
+  int32_t x_, y_;
+  PoolGeometry g_;
+  PoolKind kind_;
+};
+
+std::vector<int64_t> pair_attr(const OpDesc& desc, const char* name, int64_t fallback) {
+  std::vector<int64_t> v = desc.attrs.ints(name);
+  if (v.empty()) return {fallback, fallback};
+  if (v.size() != 2) plan_fail(desc, std::string("expected 2 values for ") + name + " but received " + shape_string(v));
+  return v;
+}
+
+void expect_nhwc(const OpDesc& desc, const TensorDesc& x, const TensorDesc& y) {
+  expect_dtype(desc, x, {DType::kFloat32}, "input X");
+  expect_dtype(desc, y, {DType::kFloat32}, "output Y");
+  expect_rank(desc, x, 4, "NHWC input X");
+  expect_rank(desc, y, 4, "NHWC output Y");
+}
+
+template <bool kMax>
+std::unique_ptr<Op> make_pool(const OpDesc& desc, const BuildContext& ctx) {
+  expect_arity(desc, 1, 1, 1, 1);
+  const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
+  const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
+  expect_nhwc(desc, x, y);
+  const std::vector<int64_t> kernel = desc.attrs.ints("kernel_shape");
+  if (kernel.size() != 2 || kernel[0] < 1 || kernel[1] < 1)
+    plan_fail(desc, "expected kernel_shape [kh, kw] >= 1 but received " + shape_string(kernel));
+  const std::vector<int64_t> strides = pair_attr(desc, "strides", 1);
+  const std::vector<int64_t> dilations = pair_attr(desc, "dilations", 1);
+  std::vector<int64_t> pads = desc.attrs.ints("pads");
+  if (pads.empty()) pads = {0, 0, 0, 0};
+  if (pads.size() != 4) plan_fail(desc, "expected pads [top, left, bottom, right] but received " + shape_string(pads));
+  for (int64_t p : pads)
+    if (p < 0) plan_fail(desc, "expected non-negative pads but received " + shape_string(pads));
+  if (strides[0] < 1 || strides[1] < 1 || dilations[0] < 1 || dilations[1] < 1)
+    plan_fail(desc, "expected strides and dilations >= 1 but received " + shape_string(strides) + " and " +
+                        shape_string(dilations));
+  PoolGeometry g{x.shape[0], x.shape[1], x.shape[2], x.shape[3], y.shape[1], y.shape[2],
+                 kernel[0],  kernel[1],  strides[0], strides[1], dilations[0], dilations[1],
+                 pads[0],    pads[1],    pads[2],    pads[3]};
+  // Y's spatial size is the floor or the ceil_mode size (the compiler applied ceil_mode).
+  auto sizes_ok = [](int64_t in, int64_t out, int64_t k, int64_t s, int64_t d, int64_t p0, int64_t p1) {
+    const int64_t span = in + p0 + p1 - ((k - 1) * d + 1);
+    if (span < 0) return false;
+    const int64_t floor_size = span / s + 1;
+    const int64_t ceil_size = (span + s - 1) / s + 1;
+    return out == floor_size || out == ceil_size;
+  };
+  if (y.shape[0] != g.n || y.shape[3] != g.c || !sizes_ok(g.h, g.oh, g.kh, g.sh, g.dh, g.pad_top, g.pad_bottom) ||
+      !sizes_ok(g.w, g.ow, g.kw, g.sw, g.dw, g.pad_left, g.pad_right))
+    plan_fail(desc, "output Y " + shape_string(y.shape) + " does not match X " + shape_string(x.shape) +
+                        " with kernel " + shape_string(kernel) + ", strides " + shape_string(strides) + ", pads " +
+                        shape_string(pads) + ", dilations " + shape_string(dilations));
+  PoolKind kind = PoolKind::kMax;
+  if (!kMax) kind = desc.attrs.i("count_include_pad", 0) ? PoolKind::kAverageIncludePad : PoolKind::kAverageExcludePad;
+  return std::make_unique<PoolOp>(desc.inputs[0], desc.outputs[0], g, kind);
+}
+
+// Global pools: per batch, blocks of 64 channels accumulate over all H*W positions.
+template <bool kMax>
+class GlobalPoolOp final : public Op {
+ public:
+  GlobalPoolOp(int32_t x, int32_t y, int64_t n, int64_t hw, int64_t c) : x_(x), y_(y), n_(n), hw_(hw), c_(c) {}
+
+  void run(RunContext& ctx) override {
+    const float* x = ctx.ptr<const float>(x_);
+    float* y = ctx.ptr<float>(y_);
+    const int64_t c_count = c_, hw = hw_;
+    const int64_t blocks = (c_count + kBlock - 1) / kBlock;
+    const size_t grain = std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<int64_t>(1, hw * kBlock)));
+    for_element_chunks(ctx.pool, static_cast<size_t>(n_ * blocks), [&](size_t begin, size_t end) {
+      for (size_t t = begin; t < end; ++t) {
+        const int64_t b = static_cast<int64_t>(t) / blocks, c0 = (static_cast<int64_t>(t) % blocks) * kBlock;
+        const int64_t w = std::min(kBlock, c_count - c0);
+        float* out = y + b * c_count + c0;
+        const float* in = x + b * hw * c_count + c0;
+        for (int64_t c = 0; c < w; ++c) out[c] = kMax ? std::numeric_limits<float>::lowest() : 0.f;
+        for (int64_t i = 0; i < hw; ++i, in += c_count) {
+          if (kMax)
+            for (int64_t c = 0; c < w; ++c) out[c] = in[c] > out[c] ? in[c] : out[c];
+          else
+            for (int64_t c = 0; c < w; ++c) out[c] += in[c];
+        }
+        if (!kMax && hw > 0) {
+          const float scale = 1.f / static_cast<float>(hw);
+          for (int64_t c = 0; c < w; ++c) out[c] *= scale;
+        }
+      }
+    }, grain);
+  }
+  std::string kernel_name() const override { return kMax ? "f32-global-maxpool nhwc" : "f32-global-avgpool nhwc"; }
+
+ private:
+  static constexpr int64_t kBlock = 64;
+  int32_t x_, y_;
+  int64_t n_, hw_, c_;
+};
+
+template <bool kMax>
+std::unique_ptr<Op> make_global_pool(const OpDesc& desc, const BuildContext& ctx) {
+  expect_arity(desc, 1, 1, 1, 1);
+  const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
+  const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
+  expect_nhwc(desc, x, y);
+  expect_shape(desc, y, {x.shape[0], 1, 1, x.shape[3]}, "output Y");
+  return std::make_unique<GlobalPoolOp<kMax>>(desc.inputs[0], desc.outputs[0], x.shape[0], x.shape[1] * x.shape[2],
+                                              x.shape[3]);
+}
+
+}  // namespace
+
+void register_pool_ops(OpRegistry& r) {
+  r.add("MaxPool", &make_pool<true>);
+  r.add("AveragePool", &make_pool<false>);
+  r.add("GlobalMaxPool", &make_global_pool<true>);
+  r.add("GlobalAveragePool", &make_global_pool<false>);
+}
 
 }  // namespace sparq

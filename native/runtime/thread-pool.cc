@@ -91,6 +91,7 @@ struct ThreadPool::Impl {
           cpu_relax();
           g = generation.load();
           if ((spin & 63) == 0 && std::chrono::steady_clock::now() > deadline) break;
+          if ((spin & 1023) == 0) std::this_thread::yield();  // be fair when the machine is oversubscribed
         }
       }
       if (stop.load()) return;

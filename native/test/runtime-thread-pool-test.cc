@@ -1,6 +1,7 @@
 // The pool covers every index exactly once for many sizes, grains and thread counts, and survives nesting.
 #include <atomic>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "runtime/thread-pool.h"
@@ -91,4 +92,24 @@ SPARQ_TEST(pool_zero_or_negative_threads_means_one) {
   CHECK_EQ(a.threads(), 1);
   CHECK_EQ(b.threads(), 1);
   check_cover(a, 10, 1);
+}
+
+SPARQ_TEST(pool_two_callers_at_once_stay_correct) {
+  // The executor serializes runs of one plan, but nothing stops two plans sharing nothing but a pool
+  // implementation from racing; a second concurrent caller must run inline rather than corrupt the job.
+  sparq::ThreadPool pool(3);
+  std::atomic<int> wrong{0};
+  auto caller = [&](int seed) {
+    for (int iter = 0; iter < 2000; ++iter) {
+      std::vector<int> hits(257, 0);
+      pool.parallel_for(hits.size(), 7, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) hits[i] += seed;
+      });
+      for (int h : hits) wrong += h != seed;
+    }
+  };
+  std::thread a(caller, 1), b(caller, 2);
+  a.join();
+  b.join();
+  CHECK_EQ(wrong.load(), 0);
 }

@@ -81,9 +81,10 @@ function checkFusedResidual(ctx: InferContext, index: number, out: number[]): vo
   }
 }
 
-export const conv: ShapeRule = (ctx) => {
-  const x = ctx.shape(0);
-  const w = ctx.shape(1);
+/** Output shape of a convolution of input `xIndex` with weights `wIndex` (bias checked when `biasIndex` is given). */
+export function convOutputShape(ctx: InferContext, xIndex: number, wIndex: number, biasIndex?: number): number[] {
+  const x = ctx.shape(xIndex);
+  const w = ctx.shape(wIndex);
   if (x.length < 3) ctx.fail(`input shape ${fmt(x)} needs rank >= 3`);
   if (w.length !== x.length) ctx.fail(`weight shape ${fmt(w)} does not match input shape ${fmt(x)}`);
   const group = attrInt(ctx.node, 'group', 1);
@@ -91,11 +92,17 @@ export const conv: ShapeRule = (ctx) => {
     ctx.fail(`input channels ${x[1]} do not match weight shape ${fmt(w)} with group ${group}`);
   }
   if (w[0] % group !== 0) ctx.fail(`output channels ${w[0]} are not divisible by group ${group}`);
-  if (ctx.has(2) && !sameDims(ctx.shape(2), [w[0]])) ctx.fail(`bias shape ${fmt(ctx.shape(2))} is not [${w[0]}]`);
+  if (biasIndex !== undefined && ctx.has(biasIndex) && !sameDims(ctx.shape(biasIndex), [w[0]])) {
+    ctx.fail(`bias shape ${fmt(ctx.shape(biasIndex))} is not [${w[0]}]`);
+  }
   const win = readWindow(ctx, x.length - 2, w.slice(2));
   if (!sameDims(win.kernel, w.slice(2))) ctx.fail(`kernel_shape ${fmt(win.kernel)} differs from the weight shape ${fmt(w)}`);
   const { out } = windowOutput(ctx, x.slice(2), win, false);
-  const shape = [x[0], w[0], ...out];
+  return [x[0], w[0], ...out];
+}
+
+export const conv: ShapeRule = (ctx) => {
+  const shape = convOutputShape(ctx, 0, 1, 2);
   checkFusedResidual(ctx, 3, shape);
   return [{ type: ctx.type(0), shape }];
 };
@@ -120,9 +127,11 @@ export const convTranspose: ShapeRule = (ctx) => {
   } else {
     out = x.slice(2).map((d, i) => {
       const dk = (win.kernel[i] - 1) * win.dilations[i] + 1;
-      if (win.autoPad === 'SAME_UPPER' || win.autoPad === 'SAME_LOWER') return d * win.strides[i];
+      const full = win.strides[i] * (d - 1) + outputPadding[i] + dk;
+      // SAME aims at input * stride but, like onnxruntime, never pads negatively when the kernel is smaller than the stride.
+      if (win.autoPad === 'SAME_UPPER' || win.autoPad === 'SAME_LOWER') return Math.min(full, d * win.strides[i]);
       const pads = win.autoPad === 'VALID' ? 0 : win.pads[i] + win.pads[i + spatial];
-      return win.strides[i] * (d - 1) + outputPadding[i] + dk - pads;
+      return full - pads;
     });
   }
   if (out.some((d) => d < 1)) ctx.fail(`output spatial size ${fmt(out)} is not positive`);

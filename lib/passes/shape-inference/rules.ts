@@ -6,6 +6,7 @@ import { batchNormalization, conv, convTranspose, globalPool, layerNormalization
 import { gemm, matmul } from './linear';
 import { argMax, reduce, softmax } from './reduce';
 import { flatten, reshape, squeeze, transpose, unsqueeze } from './reshape';
+import { convInteger, dequantizeLinear, matMulInteger, qlinearConv, qlinearMatMul, quantizeLinear } from './quantized';
 import { resize } from './resize';
 import { concat, gather, pad, slice, split } from './slice-concat';
 import { cast, constantOfShape, range, shape, size } from './value-ops';
@@ -64,6 +65,12 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   ConstantOfShape: constantOfShape,
   Range: range,
   Cast: cast,
+  QuantizeLinear: quantizeLinear,
+  DequantizeLinear: dequantizeLinear,
+  QLinearConv: qlinearConv,
+  QLinearMatMul: qlinearMatMul,
+  ConvInteger: convInteger,
+  MatMulInteger: matMulInteger,
 };
 
 /** The rule for a node, or undefined when sparq has none. */

@@ -33,7 +33,9 @@ export function sliceParams(ctx: InferContext, x: readonly number[]): SliceParam
     let start = startsIn[i];
     let end = endsIn[i];
     if (start < 0) start += dim;
-    if (end < 0) end += dim;
+    // INT32_MAX / INT64_MAX as `end` means "to the end in the step's direction" (numpy's None), as in onnxruntime.
+    if (end === 2147483647 || end >= 9223372036854775807) end = step < 0 ? -1 : dim;
+    else if (end < 0) end += dim;
     let count: number;
     if (step > 0) {
       start = Math.min(Math.max(start, 0), dim);

@@ -1,0 +1,235 @@
+/** The public inference engine: load an ONNX model once, compile a native plan per input-shape signature, run with one native call. */
+import { promises as fsp, readFileSync } from 'fs';
+import * as path from 'path';
+import { DisposedError, ModelFormatError, NativeError, SparqError, UnsupportedError, expected } from './errors';
+import type { Graph, ValueInfo } from './ir/graph';
+import { assertSupported } from './ir/op-support';
+import { NativeCapabilities, NativePlan, native } from './native';
+import { decodeModel } from './onnx/decode';
+import { optimizeGraph } from './passes/pipeline';
+import { CompiledPlan, compilePlan } from './plan/compile';
+import { PlanCache } from './plan/plan-cache';
+import { Tensor, TensorData, TensorType, isTensorType } from './tensor';
+import { EngineOptions, RunOptions, ValueDescription, validateEngineOptions, validateFeeds, validateRunOptions } from './validate';
+
+export type { EngineOptions, RunOptions, ValueDescription };
+
+/** What this machine can run: the features found, the ISA levels usable, the level used by default. */
+export interface Capabilities {
+  detected: string[];
+  selected: string;
+  levels: string[];
+  threads: number;
+  cpu: string;
+}
+
+/** One op of the last run. */
+export interface OpProfile {
+  name: string;
+  type: string;
+  kernel: string;
+  ms: number;
+}
+
+/** How many compiled plans (one per input-shape signature) an engine keeps. */
+export const PLAN_CACHE_SIZE = 8;
+
+interface PlanEntry {
+  compiled: CompiledPlan;
+  plan: NativePlan;
+}
+
+const ARRAY_OF: Record<TensorType, new (buffer: ArrayBuffer) => TensorData> = {
+  float32: Float32Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  bool: Uint8Array,
+};
+
+function describe(v: ValueInfo, what: string): ValueDescription {
+  if (!isTensorType(v.type)) {
+    throw new UnsupportedError(`Expected one of float32, int64, int32, uint8, int8, bool for the type of ${what} "${v.name}" but received "${v.type}"`);
+  }
+  const out: ValueDescription = { name: v.name, type: v.type, shape: v.shape.map((d, i) => (d === null ? `${v.name}_dim${i}` : d)) };
+  if (v.shapeUnknown) out.rankUnknown = true;
+  return out;
+}
+
+function toBytes(source: unknown): Uint8Array {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  throw new TypeError(expected('a file path, Uint8Array, Buffer or ArrayBuffer', 'model', source));
+}
+
+function wrapDecodeError(err: unknown, source: string): Error {
+  if (err instanceof SparqError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ModelFormatError(`Expected a valid ONNX model for ${source} but could not decode it: ${message}`);
+}
+
+function wrapNativeError(err: unknown): Error {
+  if (err instanceof SparqError || err instanceof TypeError || err instanceof RangeError) return err;
+  return new NativeError(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * An ONNX model ready to run on this CPU.
+ *
+ * ```ts
+ * const engine = await Engine.load('model.onnx', { threads: 4 });
+ * const { output } = await engine.run({ input: new Tensor('float32', data, [1, 3, 224, 224]) });
+ * ```
+ */
+export class Engine {
+  /** Model inputs in feed order; symbolic dims are their names. */
+  readonly inputs: readonly ValueDescription[];
+  /** Model outputs in result order. */
+  readonly outputs: readonly ValueDescription[];
+
+  private readonly plans: PlanCache<PlanEntry>;
+  private lastPlan: PlanEntry | undefined;
+  private disposed = false;
+
+  private constructor(
+    private readonly graph: Graph,
+    private readonly options: { threads: number; isa: string },
+  ) {
+    this.inputs = Object.freeze(graph.inputs.map((v) => Object.freeze(describe(v, 'input'))));
+    this.outputs = Object.freeze(graph.outputs.map((v) => Object.freeze(describe(v, 'output'))));
+    this.plans = new PlanCache<PlanEntry>(PLAN_CACHE_SIZE, (entry) => {
+      if (entry === this.lastPlan) this.lastPlan = undefined;
+      entry.plan.dispose();
+    });
+  }
+
+  /**
+   * Loads an ONNX model from a path or bytes, checks every op is supported and optimizes the graph.
+   * @throws TypeError / RangeError for bad arguments, ModelFormatError for a malformed file,
+   *   UnsupportedError naming op, node and opset for anything sparq does not implement.
+   */
+  static async load(pathOrBytes: string | Uint8Array | ArrayBuffer, options?: EngineOptions): Promise<Engine> {
+    const checked = Engine.checkOptions(options);
+    if (typeof pathOrBytes === 'string') {
+      const bytes = await fsp.readFile(pathOrBytes);
+      return Engine.fromBytes(bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked);
+    }
+    return Engine.fromBytes(toBytes(pathOrBytes), undefined, 'the model bytes', checked);
+  }
+
+  /** Same as `load`, blocking. @throws as `load`. */
+  static loadSync(pathOrBytes: string | Uint8Array | ArrayBuffer, options?: EngineOptions): Engine {
+    const checked = Engine.checkOptions(options);
+    if (typeof pathOrBytes === 'string') {
+      const bytes = readFileSync(pathOrBytes);
+      return Engine.fromBytes(bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked);
+    }
+    return Engine.fromBytes(toBytes(pathOrBytes), undefined, 'the model bytes', checked);
+  }
+
+  /** What the CPU offers and what sparq will use. */
+  static capabilities(): Capabilities {
+    const c: NativeCapabilities = native().capabilities();
+    return { detected: c.detected.slice(), selected: c.selected, levels: c.levels.slice(), threads: c.threads, cpu: c.cpu };
+  }
+
+  private static checkOptions(options: unknown): { threads: number; isa: string } {
+    const caps = native().capabilities();
+    return validateEngineOptions(options, caps.levels, Math.max(1, caps.threads));
+  }
+
+  private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string }): Engine {
+    let graph: Graph;
+    try {
+      graph = decodeModel(bytes, baseDir ? { baseDir } : {});
+    } catch (err) {
+      throw wrapDecodeError(err, source);
+    }
+    assertSupported(graph);
+    return new Engine(optimizeGraph(graph), options);
+  }
+
+  /**
+   * Runs the model on a native worker thread; the event loop stays free.
+   * @throws (rejects) TypeError / RangeError for bad feeds, DisposedError after dispose(), NativeError from the executor.
+   */
+  run(feeds: Record<string, Tensor>, options?: RunOptions): Promise<Record<string, Tensor>> {
+    try {
+      const { entry, data, wanted } = this.prepare(feeds, options);
+      return new Promise((resolve, reject) => {
+        entry.plan.run(data, (err, buffers) => {
+          if (err || !buffers) reject(wrapNativeError(err ?? new Error('native run returned no outputs')));
+          else resolve(this.collect(entry, buffers, wanted));
+        });
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Runs the model on this thread. @throws as `run`. */
+  runSync(feeds: Record<string, Tensor>, options?: RunOptions): Record<string, Tensor> {
+    const { entry, data, wanted } = this.prepare(feeds, options);
+    let buffers: ArrayBuffer[];
+    try {
+      buffers = entry.plan.runSync(data);
+    } catch (err) {
+      throw wrapNativeError(err);
+    }
+    return this.collect(entry, buffers, wanted);
+  }
+
+  /** Per op of the last run: ONNX node name(s), native op type, kernel chosen and milliseconds. */
+  profile(): OpProfile[] {
+    this.checkAlive();
+    const entry = this.lastPlan;
+    if (!entry) return [];
+    const kernels = entry.plan.kernels();
+    const timings = entry.plan.lastTimings();
+    return entry.compiled.desc.ops.map((op, i) => ({ name: op.name, type: op.type, kernel: kernels[i] ?? '', ms: timings[i] ?? 0 }));
+  }
+
+  /** Frees native memory. Idempotent; later calls to run / runSync / profile throw DisposedError. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.plans.clear();
+    this.lastPlan = undefined;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new DisposedError('Expected a live engine for this call but received one that was disposed');
+  }
+
+  private prepare(feeds: unknown, options: unknown): { entry: PlanEntry; data: TensorData[]; wanted: Set<string> | undefined } {
+    this.checkAlive();
+    const runOptions = validateRunOptions(options, this.outputs);
+    const checked = validateFeeds(feeds, this.inputs);
+    let entry = this.plans.get(checked.signature);
+    if (!entry) {
+      const compiled = compilePlan(this.graph, checked.shapes, this.options);
+      let plan: NativePlan;
+      try {
+        plan = new (native().Plan)(compiled.desc);
+      } catch (err) {
+        throw wrapNativeError(err);
+      }
+      entry = { compiled, plan };
+      this.plans.set(checked.signature, entry);
+    }
+    this.lastPlan = entry;
+    return { entry, data: checked.data, wanted: runOptions.outputs ? new Set(runOptions.outputs) : undefined };
+  }
+
+  private collect(entry: PlanEntry, buffers: ArrayBuffer[], wanted: Set<string> | undefined): Record<string, Tensor> {
+    const result: Record<string, Tensor> = {};
+    entry.compiled.outputs.forEach((out, i) => {
+      if (wanted && !wanted.has(out.name)) return;
+      const type = out.dtype as TensorType;
+      result[out.name] = new Tensor(type, new ARRAY_OF[type](buffers[i]), out.shape);
+    });
+    return result;
+  }
+}

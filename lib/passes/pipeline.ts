@@ -1,0 +1,32 @@
+/** The load-time, shape-independent optimization pipeline: fold constants, fold BN and per-channel affine ops into Conv, fuse epilogues, drop dead nodes. */
+import type { Graph } from '../ir/graph';
+import { cloneGraph } from '../ir/graph-utils';
+import { fuseActivations } from './activation-fusion';
+import { canonicalizeActivations } from './activation-patterns';
+import { foldBatchNorms } from './batchnorm-folding';
+import { foldConstants } from './constant-folding';
+import { foldConvAffine } from './conv-affine-folding';
+import { removeDeadNodes } from './dead-nodes';
+import { fuseMatMulBias } from './matmul-bias-fusion';
+import { fuseResiduals } from './residual-fusion';
+
+export interface PipelineOptions {
+  /** Skip the fusions (BN folding stays): for debugging and for comparing fused against unfused numerics. */
+  fuse?: boolean;
+}
+
+/** Returns an optimized copy of `g`; `g` is not modified. */
+export function optimizeGraph(g: Graph, options: PipelineOptions = {}): Graph {
+  let out = cloneGraph(g);
+  // foldConstants / removeDeadNodes may rewrite in place or return a new graph; accept both.
+  out = (foldConstants(out) as Graph | void) ?? out;
+  out = foldBatchNorms(out);
+  out = foldConvAffine(out);
+  if (options.fuse !== false) {
+    out = canonicalizeActivations(out);
+    out = fuseMatMulBias(out);
+    out = fuseResiduals(out);
+    out = fuseActivations(out);
+  }
+  return (removeDeadNodes(out) as Graph | void) ?? out;
+}

@@ -1,0 +1,81 @@
+/** Compiles an optimized IR graph for one input-shape signature into a NativePlanDesc: specialize → lower → layout → memory plan. */
+import type { Graph } from '../ir/graph';
+import { cloneGraph } from '../ir/graph-utils';
+import { fuseActivations } from '../passes/activation-fusion';
+import { fuseResiduals, splitResiduals } from '../passes/residual-fusion';
+import { specialize } from '../passes/shape-inference';
+import { tensorBytes } from '../ir/tensor-values';
+import { assignLayouts } from './layout';
+import type { LoweredGraph } from './lowered-graph';
+import { lowerGraph } from './lowering';
+import { planMemory } from './memory-plan';
+import { DTYPE_CODE, NativePlanDesc, NativeTensorDesc, TENSOR_KIND } from './plan-desc';
+
+const BYTES: Record<string, number> = { float32: 4, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1 };
+
+export interface CompileOptions {
+  threads: number;
+  isa: string;
+}
+
+/** Turns a lowered graph in physical layout into the wire format, with memory offsets. */
+export function emitPlan(g: LoweredGraph, options: CompileOptions): NativePlanDesc {
+  const bytesOf = (name: string) => {
+    const t = g.tensors.get(name)!;
+    return t.shape.reduce((a, b) => a * b, 1) * BYTES[t.dtype];
+  };
+  const memory = planMemory(g, bytesOf);
+  const ids = new Map<string, number>();
+  const tensors: NativeTensorDesc[] = [];
+  const inputs = new Set(g.inputs);
+  const outputs = new Set(g.outputs);
+  const idOf = (name: string): number => {
+    if (!name) return -1;
+    const known = ids.get(name);
+    if (known !== undefined) return known;
+    const t = g.tensors.get(name);
+    if (!t) throw new Error(`plan: unknown tensor '${name}'`);
+    const desc: NativeTensorDesc = { dtype: DTYPE_CODE[t.dtype], shape: t.shape.slice(), kind: TENSOR_KIND.arena, offset: 0 };
+    if (t.value) {
+      desc.kind = TENSOR_KIND.constant;
+      desc.data = t.value.type === 'bool' && !(t.value.data instanceof Uint8Array) ? Uint8Array.from(t.value.data as ArrayLike<number>) : tensorBytes(t.value);
+    } else {
+      desc.kind = inputs.has(name) ? TENSOR_KIND.input : outputs.has(name) ? TENSOR_KIND.output : TENSOR_KIND.arena;
+      desc.offset = memory.offsets.get(name) ?? 0;
+    }
+    ids.set(name, tensors.length);
+    tensors.push(desc);
+    return tensors.length - 1;
+  };
+  const inputIds = g.inputs.map(idOf);
+  const ops = g.ops.map((op) => ({
+    type: op.type,
+    name: op.name,
+    inputs: op.inputs.map(idOf),
+    outputs: op.outputs.map(idOf),
+    attrs: op.attrs,
+  }));
+  const outputIds = g.outputs.map(idOf);
+  return { threads: options.threads, isa: options.isa, arenaBytes: memory.arenaBytes, tensors, ops, inputs: inputIds, outputs: outputIds };
+}
+
+/** Everything the engine keeps about a compiled signature besides the native plan. */
+export interface CompiledPlan {
+  desc: NativePlanDesc;
+  /** Output element types and shapes in the model's layout, in graph output order. */
+  outputs: { name: string; dtype: string; shape: number[] }[];
+}
+
+/** Compiles `g` (already through the load-time passes) for concrete input shapes. */
+export function compilePlan(g: Graph, inputShapes: Map<string, number[]>, options: CompileOptions): CompiledPlan {
+  // Residuals are re-fused on concrete shapes: only an exact shape match may go into the epilogue.
+  const specialized = fuseActivations(fuseResiduals(specialize(splitResiduals(cloneGraph(g)), inputShapes)));
+  const lowered = lowerGraph(specialized);
+  const physical = assignLayouts(lowered);
+  const desc = emitPlan(physical, options);
+  const outputs = physical.outputs.map((name, i) => {
+    const t = physical.tensors.get(name)!;
+    return { name: lowered.outputs[i], dtype: t.dtype, shape: t.shape.slice() };
+  });
+  return { desc, outputs };
+}

@@ -1,0 +1,160 @@
+/** Checks every user argument before anything crosses into C++; messages follow `Expected <what> for <name> but received <value>`. */
+import { describeValue, expected } from './errors';
+import { Tensor, TensorData, TensorType, isTensorType } from './tensor';
+
+/** A model input or output as the user sees it: symbolic dims are their names. */
+export interface ValueDescription {
+  name: string;
+  type: TensorType;
+  shape: (number | string)[];
+  /** Set when the model does not even give the rank: any dims are accepted. */
+  rankUnknown?: true;
+}
+
+export interface EngineOptions {
+  /** Worker threads for one run (integer ≥ 1; default: the hardware threads of this process). */
+  threads?: number;
+  /** ISA level to run on, one of `Engine.capabilities().levels` (default: the best one, or SPARQ_ISA). */
+  isa?: string;
+}
+
+export interface RunOptions {
+  /** Names of the outputs to return (default: all). */
+  outputs?: string[];
+}
+
+/** The house style when the received part is already prose (`dims [1, 2]`), not a value to quote. */
+function literal(what: string, name: string, received: string): string {
+  return `Expected ${what} for ${name} but received ${received}`;
+}
+
+const article = (type: string) => (type.startsWith('int') ? 'an' : 'a');
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
+/** @throws TypeError / RangeError naming the bad option. */
+export function validateEngineOptions(options: unknown, levels: readonly string[], defaultThreads: number): { threads: number; isa: string } {
+  if (options === undefined) return { threads: defaultThreads, isa: '' };
+  if (!isPlainObject(options)) throw new TypeError(expected('an object', 'options', options));
+  for (const key of Object.keys(options)) {
+    if (key !== 'threads' && key !== 'isa') throw new TypeError(expected('one of the options "threads", "isa"', 'options', key));
+  }
+  let threads = defaultThreads;
+  if (options.threads !== undefined) {
+    const t = options.threads;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1) throw new RangeError(expected('an integer >= 1', 'options.threads', t));
+    threads = t;
+  }
+  let isa = '';
+  if (options.isa !== undefined) {
+    if (typeof options.isa !== 'string' || !levels.includes(options.isa)) {
+      throw new RangeError(expected(`one of ${levels.map((l) => JSON.stringify(l)).join(', ')}`, 'options.isa', options.isa));
+    }
+    isa = options.isa;
+  }
+  return { threads, isa };
+}
+
+/** @throws TypeError for options that are not an object or name unknown outputs. */
+export function validateRunOptions(options: unknown, outputs: readonly ValueDescription[]): RunOptions {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) throw new TypeError(expected('an object', 'run options', options));
+  for (const key of Object.keys(options)) {
+    if (key !== 'outputs') throw new TypeError(expected('one of the run options "outputs"', 'run options', key));
+  }
+  if (options.outputs === undefined) return {};
+  const names = outputs.map((o) => o.name);
+  if (!Array.isArray(options.outputs) || options.outputs.length === 0) {
+    throw new TypeError(expected('a non-empty array of output names', 'run options.outputs', options.outputs));
+  }
+  for (const name of options.outputs) {
+    if (typeof name !== 'string' || !names.includes(name)) {
+      throw new TypeError(expected(`one of the output names ${names.map((n) => JSON.stringify(n)).join(', ')}`, 'run options.outputs', name));
+    }
+  }
+  return { outputs: options.outputs.slice() as string[] };
+}
+
+/** A feed as the engine needs it: a typed array view and its dims, in model input order. */
+export interface CheckedFeeds {
+  data: TensorData[];
+  shapes: Map<string, number[]>;
+  /** Input-shape signature, the plan cache key. */
+  signature: string;
+}
+
+function tensorLike(value: unknown): { type: unknown; data: unknown; dims: unknown } | undefined {
+  if (value instanceof Tensor) return value;
+  if (typeof value === 'object' && value !== null && 'type' in value && 'data' in value && 'dims' in value) {
+    return value as { type: unknown; data: unknown; dims: unknown };
+  }
+  return undefined;
+}
+
+const ARRAY_NAME: Record<TensorType, string> = {
+  float32: 'Float32Array',
+  int64: 'BigInt64Array',
+  int32: 'Int32Array',
+  uint8: 'Uint8Array',
+  int8: 'Int8Array',
+  bool: 'Uint8Array',
+};
+
+/**
+ * Checks names, element types, ranks, static dims and data lengths of `feeds` against the model inputs.
+ * @throws TypeError / RangeError in the house style.
+ */
+export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[]): CheckedFeeds {
+  if (!isPlainObject(feeds) || feeds instanceof Tensor) {
+    throw new TypeError(expected('an object mapping input names to tensors', 'feeds', feeds));
+  }
+  const names = inputs.map((i) => i.name);
+  for (const key of Object.keys(feeds)) {
+    if (!names.includes(key)) {
+      throw new TypeError(expected(`one of the input names ${names.map((n) => JSON.stringify(n)).join(', ')}`, 'feeds', key));
+    }
+  }
+  const data: TensorData[] = [];
+  const shapes = new Map<string, number[]>();
+  const signature: string[] = [];
+  for (const input of inputs) {
+    const where = `input "${input.name}"`;
+    const value = feeds[input.name];
+    const t = tensorLike(value);
+    if (!t) throw new TypeError(expected('a Tensor', where, value));
+    if (!isTensorType(t.type) || t.type !== input.type) {
+      throw new TypeError(literal(`${article(input.type)} ${input.type} tensor`, where, isTensorType(t.type) ? `${article(t.type)} ${t.type} tensor` : describeValue(t.type)));
+    }
+    const dims = t.dims;
+    if (!Array.isArray(dims) || dims.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+      throw new TypeError(expected('dims of non-negative integers', where, dims));
+    }
+    if (!input.rankUnknown && dims.length !== input.shape.length) {
+      throw new RangeError(literal(`${input.shape.length} dimensions [${input.shape.join(', ')}]`, where, `dims [${dims.join(', ')}]`));
+    }
+    input.shape.forEach((d, i) => {
+      if (typeof d === 'number' && dims[i] !== d) {
+        throw new RangeError(literal(`dims [${input.shape.join(', ')}]`, where, `dims [${dims.join(', ')}]`));
+      }
+    });
+    const arrayName = ARRAY_NAME[input.type];
+    const arr = t.data as TensorData;
+    // By tag, not constructor: a Buffer is a Uint8Array, arrays from other realms count too.
+    if (!ArrayBuffer.isView(arr) || Object.prototype.toString.call(arr).slice(8, -1) !== arrayName) {
+      throw new TypeError(expected(`a ${arrayName}`, `${where} data`, t.data));
+    }
+    const count = (dims as number[]).reduce((a, b) => a * b, 1);
+    if (arr.length !== count) {
+      throw new RangeError(literal(`${count} elements (the product of dims [${dims.join(', ')}])`, `${where} data`, `${arr.length} elements`));
+    }
+    data.push(arr);
+    shapes.set(input.name, (dims as number[]).slice());
+    signature.push(dims.join('x'));
+  }
+  return { data, shapes, signature: signature.join(';') };
+}
+
+/** `describeValue`, re-exported for the engine's own messages. */
+export { describeValue };

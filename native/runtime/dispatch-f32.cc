@@ -1,0 +1,77 @@
+// fp32 dispatch tables, best first; an entry is eligible when the plan's CPU features include its ISA.
+#include "runtime/dispatch-f32.h"
+
+namespace sparq {
+namespace {
+
+enum class Isa { kScalar, kAvx2, kAvx512 };
+
+bool allowed(Isa isa, const CpuFeatures& f) {
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2: return f.avx2;
+    case Isa::kAvx512: return f.avx512f;
+  }
+  return false;
+}
+
+struct GemmEntry {
+  Isa isa;
+  F32GemmKernelInfo info;
+};
+
+const GemmEntry kGemmTable[] = {
+#if defined(__x86_64__)
+    {Isa::kAvx512, {"f32-gemm-14x32-avx512", f32_gemm_ukernel_14x32__avx512, 14, 32}},
+    {Isa::kAvx512, {"f32-gemm-14x16-avx512", f32_gemm_ukernel_14x16__avx512, 14, 16}},
+    {Isa::kAvx2, {"f32-gemm-6x16-avx2", f32_gemm_ukernel_6x16__avx2, 6, 16}},
+#endif
+    {Isa::kScalar, {"f32-gemm-4x8-scalar", f32_gemm_ukernel_4x8__scalar, 4, 8}},
+};
+
+struct DwconvEntry {
+  Isa isa;
+  F32DwconvKernelInfo info;
+};
+
+const DwconvEntry kDwconvTable[] = {
+#if defined(__x86_64__)
+    {Isa::kAvx512, {"f32-dwconv-c16-avx512", f32_dwconv_ukernel_c16__avx512, 16}},
+    {Isa::kAvx2, {"f32-dwconv-c8-avx2", f32_dwconv_ukernel_c8__avx2, 8}},
+#endif
+    {Isa::kScalar, {"f32-dwconv-c1-scalar", f32_dwconv_ukernel_c1__scalar, 1}},
+};
+
+}  // namespace
+
+const F32GemmKernelInfo& f32_gemm_kernel_for(const CpuFeatures& features, size_t n) {
+  // Among the best ISA's kernels, a narrower panel wins when the columns it computes (n rounded up to its
+  // panel), charged 10% for its lower register reuse, are fewer than the widest kernel's.
+  const GemmEntry* best = nullptr;
+  for (const auto& e : kGemmTable) {
+    if (!allowed(e.isa, features)) continue;
+    if (!best) {
+      best = &e;
+    } else if (e.isa == best->isa && n > 0) {
+      const size_t padded = (n + e.info.nr - 1) / e.info.nr * e.info.nr;
+      const size_t best_padded = (n + best->info.nr - 1) / best->info.nr * best->info.nr;
+      if (padded * 11 < best_padded * 10) best = &e;
+    }
+  }
+  return best ? best->info : kGemmTable[sizeof(kGemmTable) / sizeof(kGemmTable[0]) - 1].info;
+}
+
+std::vector<const F32GemmKernelInfo*> f32_gemm_kernels_for(const CpuFeatures& features) {
+  std::vector<const F32GemmKernelInfo*> out;
+  for (const auto& e : kGemmTable)
+    if (allowed(e.isa, features)) out.push_back(&e.info);
+  return out;
+}
+
+const F32DwconvKernelInfo& f32_dwconv_kernel_for(const CpuFeatures& features) {
+  for (const auto& e : kDwconvTable)
+    if (allowed(e.isa, features)) return e.info;
+  return kDwconvTable[sizeof(kDwconvTable) / sizeof(kDwconvTable[0]) - 1].info;
+}
+
+}  // namespace sparq

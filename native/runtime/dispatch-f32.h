@@ -1,0 +1,33 @@
+// fp32 dispatch tables: the best GEMM and depthwise-conv microkernels for a plan's CPU features.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "kernels/f32-dwconv/f32-dwconv.h"
+#include "kernels/f32-gemm/f32-gemm.h"
+#include "runtime/cpu.h"
+
+namespace sparq {
+
+struct F32GemmKernelInfo {
+  const char* name;  // e.g. "f32-gemm-14x32-avx512"
+  F32GemmUkernel ukernel;
+  size_t mr, nr;
+};
+
+struct F32DwconvKernelInfo {
+  const char* name;  // e.g. "f32-dwconv-c16-avx512"
+  F32DwconvUkernel ukernel;
+  size_t channel_tile;  // weights and bias are packed padded to a multiple of this
+};
+
+// Entries best first; the first whose ISA the features allow is chosen (the scalar entry always is).
+// With n (the GEMM's column count) given, a narrower-panel kernel of the same ISA is preferred when it
+// computes clearly fewer padding columns (n = 16, 40, 48, 72 ...).
+const F32GemmKernelInfo& f32_gemm_kernel_for(const CpuFeatures& features, size_t n = 0);
+const F32DwconvKernelInfo& f32_dwconv_kernel_for(const CpuFeatures& features);
+
+// Every entry the features allow, best first (tests sweep them all).
+std::vector<const F32GemmKernelInfo*> f32_gemm_kernels_for(const CpuFeatures& features);
+
+}  // namespace sparq
