@@ -219,6 +219,21 @@ describe('native calls', () => {
     engine.dispose();
   });
 
+  test('a model with static input shapes gets its plan at load; the first run only runs', () => {
+    const b = new GraphBuilder(13);
+    b.node('Relu', [b.conv(b.input('x', [1, 2, 4, 4]), 2, 3, 3)], {}, ['y']);
+    b.output('y', [1, 3, 2, 2]);
+    const base = native().stats().plansAlive;
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    expect(native().stats().plansAlive - base).toBe(1);
+    const calls = native().stats().runCalls;
+    engine.runSync({ x: new Tensor('float32', randomFloats(32, 3), [1, 2, 4, 4]) });
+    expect(native().stats().runCalls - calls).toBe(1);
+    expect(native().stats().plansAlive - base).toBe(1);
+    engine.dispose();
+    expect(native().stats().plansAlive).toBe(base);
+  });
+
   test('plans are cached per input-shape signature, at most 8 (least recently used evicted)', () => {
     const b = new GraphBuilder(13);
     b.node('Relu', [b.input('x', ['n', 3])], {}, ['y']);
