@@ -155,7 +155,8 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     });
     const arrayName = ARRAY_NAME[input.type];
     const arr = t.data as TensorData;
-    if (!ArrayBuffer.isView(arr) || arr.constructor.name !== arrayName) {
+    // By tag, not constructor: a Buffer is a Uint8Array, arrays from other realms count too.
+    if (!ArrayBuffer.isView(arr) || Object.prototype.toString.call(arr).slice(8, -1) !== arrayName) {
       throw new TypeError(expected(`a ${arrayName}`, `${where} data`, t.data));
     }
     // The addon reads ArrayBuffer-backed memory only; another thread could also rewrite shared memory mid-run.

@@ -79,6 +79,7 @@ describe('feed validation', () => {
     ['wrong static dim', () => ({ ...good(), x: new Tensor('float32', new Float32Array(64), [1, 4, 4, 4]) }), 'Expected dims [batch, 3, 4, 4] for input "x" but received dims [1, 4, 4, 4]'],
     ['non-integer dims', () => ({ ...good(), x: { type: 'float32', data: new Float32Array(48), dims: [1, 3, 4, 4.5] } }), 'Expected dims of non-negative integers for input "x" but received array [1, 3, 4, 4.5]'],
     ['data length', () => ({ ...good(), x: { type: 'float32', data: new Float32Array(40), dims: [1, 3, 4, 4] } }), 'Expected 48 elements (the product of dims [1, 3, 4, 4]) for input "x" data but received 40 elements'],
+    ['data of the wrong array class', () => ({ ...good(), x: { type: 'float32', data: new Float64Array(48), dims: [1, 3, 4, 4] } }), 'Expected a Float32Array for input "x" data but received Float64Array(48)'],
     ['not an object', () => 7, 'Expected an object mapping input names to tensors for feeds but received 7'],
   ])('%s', async (_, feeds, message) => {
     expect(() => engine.runSync(feeds() as never)).toThrow(message);
@@ -130,6 +131,16 @@ describe('graph edge cases', () => {
     expect(Array.from(out.c.data as Float32Array)).toEqual([1.5, -2]);
     expect(Array.from(out.y.data as Float32Array)).toEqual([-1, 2, -3, 4]);
     expect(Array.from(out.ka.data as Int32Array)).toEqual([7, 0, 7]);
+    engine.dispose();
+  });
+
+  test('uint8 data may come as a Node Buffer; Cast to float32', () => {
+    const b = new GraphBuilder(13);
+    b.node('Cast', [b.input('u', [4], 'uint8')], { to: 1 }, ['f']);
+    b.output('f', [4]);
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    const out = engine.runSync({ u: { type: 'uint8', data: Buffer.from([0, 1, 128, 255]), dims: [4] } as never });
+    expect(Array.from(out.f.data as Float32Array)).toEqual([0, 1, 128, 255]);
     engine.dispose();
   });
 

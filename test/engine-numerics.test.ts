@@ -94,6 +94,24 @@ describe('fused epilogues match onnxruntime', () => {
     await compare({ graph: b.build(), shapes: { a: [5, 12] }, planLacks: ['Add', 'Relu'] });
   });
 
+  test('tanh-approximate gelu (GPT-2 style) runs as one Gelu op', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.node('MatMul', [b.input('x', [2, 5, 16]), b.init('W', [16, 16])]);
+    const inner = b.node('Add', [x, b.node('Mul', [b.node('Pow', [x, b.scalar(3)]), b.scalar(0.044715)])]);
+    const t = b.node('Tanh', [b.node('Mul', [b.scalar(0.7978845608028654), inner])]);
+    b.output(b.node('Mul', [b.node('Mul', [x, b.scalar(0.5)]), b.node('Add', [b.scalar(1), t])], {}, ['y']), [2, 5, 16]);
+    await compare({ graph: b.build(), shapes: { x: [2, 5, 16] }, planHas: ['Gelu'], planLacks: ['Tanh', 'Pow'] });
+  });
+
+  test('gemm + clip(-1, 2) (alpha_act / beta_act) and conv-transpose + leaky relu', async () => {
+    const b = new GraphBuilder(13);
+    const g = b.node('Gemm', [b.input('a', [3, 8]), b.init('W', [8, 5]), b.init('C', [5])]);
+    b.output(b.node('Clip', [g, b.scalar(-1), b.scalar(2)], {}, ['y']), [3, 5]);
+    const ct = b.node('ConvTranspose', [b.input('x', [1, 4, 3, 3]), b.init('w', [4, 2, 3, 3]), b.init('bt', [2])], { strides: [2, 2] });
+    b.output(b.node('LeakyRelu', [ct], { alpha: float(0.1) }, ['z']), [1, 2, 7, 7]);
+    await compare({ graph: b.build(), shapes: { a: [3, 8], x: [1, 4, 3, 3] }, planLacks: ['Clip', 'LeakyRelu'] });
+  });
+
   test('gelu erf form (PyTorch export) after MatMul', async () => {
     const b = new GraphBuilder(13);
     const x = b.node('MatMul', [b.input('x', [2, 3, 16]), b.init('W', [16, 16])]);

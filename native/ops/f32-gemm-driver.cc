@@ -33,6 +33,26 @@ void f32_gemm_pack_b(const float* src, size_t k, size_t n, size_t k_stride, size
   }
 }
 
+F32GemmActivationPlan f32_gemm_activation_plan(const ActivationParams* act) {
+  F32GemmActivationPlan plan;
+  if (!act) return plan;
+  switch (act->kind) {
+    case Activation::kNone: break;
+    case Activation::kRelu:
+      plan.clamp_flag = kF32GemmClamp;
+      plan.min = 0.f;
+      plan.max = std::numeric_limits<float>::infinity();
+      break;
+    case Activation::kClip:
+      plan.clamp_flag = kF32GemmClamp;
+      plan.min = act->alpha;
+      plan.max = act->beta;
+      break;
+    default: plan.post = true;
+  }
+  return plan;
+}
+
 void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, size_t k, size_t n_total,
                       F32GemmRows& a, size_t m0, size_t m1, size_t n0, size_t n1, const F32GemmOutput& out) {
   (void)n_total;
@@ -46,23 +66,12 @@ void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, si
 
   const ActivationParams none;
   const ActivationParams& act = out.activation ? *out.activation : none;
+  const F32GemmActivationPlan plan = f32_gemm_activation_plan(out.activation);
   F32GemmEpilogue ep;
-  uint32_t clamp_flag = 0;
-  bool post_activation = false;
-  switch (act.kind) {
-    case Activation::kNone: break;
-    case Activation::kRelu:
-      clamp_flag = kF32GemmClamp;
-      ep.min = 0.f;
-      ep.max = std::numeric_limits<float>::infinity();
-      break;
-    case Activation::kClip:
-      clamp_flag = kF32GemmClamp;
-      ep.min = act.alpha;
-      ep.max = act.beta;
-      break;
-    default: post_activation = true;
-  }
+  ep.min = plan.min;
+  ep.max = plan.max;
+  const uint32_t clamp_flag = plan.clamp_flag;
+  const bool post_activation = plan.post;
   ep.residual_stride = out.residual_stride;
 
   for (size_t mb = m0; mb < m1; mb += mc) {

@@ -50,6 +50,15 @@ struct F32GemmOutput {
   const ActivationParams* activation = nullptr;  // nullptr = none
 };
 
+// How an activation maps onto the microkernel epilogue: relu/clip clamp inside the kernel (flag + bounds),
+// any other activation runs as a post-pass on each finished tile.
+struct F32GemmActivationPlan {
+  uint32_t clamp_flag = 0;  // kF32GemmClamp or 0
+  float min = 0.f, max = 0.f;
+  bool post = false;
+};
+F32GemmActivationPlan f32_gemm_activation_plan(const ActivationParams* act);
+
 // C[m0:m1, n0:n1] for a K-deep product of `a` with the packed B. n0 must be a multiple of kernel.nr.
 // Rows m0..m1 are the GEMM's own row numbers (passed to a.rows()).
 void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, size_t k, size_t n_total,

@@ -16,13 +16,13 @@ bool has_neon(const CpuFeatures& f) { return f.neon; }
 
 const WinogradF32Kernel kF32Table[] = {
 #if defined(__x86_64__)
-    {"f32-winograd-f23-8x32-avx512", 8, 32, f32_winograd_f23_conv__avx512, has_avx512},
-    {"f32-winograd-f23-6x16-avx2", 6, 16, f32_winograd_f23_conv__avx2, has_avx2},
+    {"f32-winograd-f23-8x32-avx512", 8, 32, f32_winograd_f23_conv__avx512, f32_winograd_gemm_ukernel_8x32__avx512, has_avx512},
+    {"f32-winograd-f23-6x16-avx2", 6, 16, f32_winograd_f23_conv__avx2, f32_winograd_gemm_ukernel_6x16__avx2, has_avx2},
 #endif
 #if defined(__aarch64__)
-    {"f32-winograd-f23-8x8-neon", 8, 8, f32_winograd_f23_conv__neon, has_neon},
+    {"f32-winograd-f23-8x8-neon", 8, 8, f32_winograd_f23_conv__neon, f32_winograd_gemm_ukernel_8x8__neon, has_neon},
 #endif
-    {"f32-winograd-f23-4x8-scalar", 4, 8, f32_winograd_f23_conv__scalar, always},
+    {"f32-winograd-f23-4x8-scalar", 4, 8, f32_winograd_f23_conv__scalar, f32_winograd_gemm_ukernel_4x8__scalar, always},
 };
 
 }  // namespace

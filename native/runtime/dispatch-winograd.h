@@ -11,6 +11,7 @@ struct WinogradF32Kernel {
   const char* name;  // e.g. "f32-winograd-f23-8x32-avx512"
   size_t mr, nr;     // GEMM tile: tiles x output channels; pack with winograd_f23_f32_pack(..., nr)
   WinogradF23F32ConvFn conv;
+  WinogradF32GemmFn gemm;  // the MR x NR microkernel inside (also a plain dense GEMM over packed panels)
   bool (*supported)(const CpuFeatures&);
 };
 

@@ -92,7 +92,9 @@ SPARQ_TEST(f32_gemm_dispatch_matches_level) {
   if (f.avx512f) {
     CHECK(name == "f32-gemm-14x32-avx512");
     CHECK(std::string(sparq::f32_gemm_kernel_for(f, 16).name) == "f32-gemm-14x16-avx512");
-    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 17).name) == "f32-gemm-14x32-avx512");
+    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 24).name) == "f32-gemm-14x32-avx512");
+    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 48).name) == "f32-gemm-14x16-avx512");
+    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 64).name) == "f32-gemm-14x32-avx512");
   }
   else if (f.avx2) CHECK(name == "f32-gemm-6x16-avx2");
   else CHECK(name.find("scalar") != std::string::npos || name.find("neon") != std::string::npos);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/sparse24/align64-allocator.h"
 #include "ops/activation.h"
 
 namespace sparq {
@@ -27,7 +28,7 @@ struct WinogradF23Problem {
 // u = [16 positions][out_channels_padded / nr panels][channels][nr]; padded columns are zero.
 struct WinogradF23F32Weights {
   size_t channels = 0, out_channels = 0, out_channels_padded = 0, nr = 0;
-  std::vector<float> u;
+  Aligned64Vector<float> u;
   std::vector<float> bias;  // out_channels_padded, zero when the conv has none
 };
 
