@@ -159,10 +159,6 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     if (!ArrayBuffer.isView(arr) || Object.prototype.toString.call(arr).slice(8, -1) !== arrayName) {
       throw new TypeError(expected(`a ${arrayName}`, `${where} data`, t.data));
     }
-    // The addon reads ArrayBuffer-backed memory only; another thread could also rewrite shared memory mid-run.
-    if (Object.prototype.toString.call(arr.buffer) === '[object SharedArrayBuffer]') {
-      throw new TypeError(literal(`a ${arrayName} backed by an ArrayBuffer`, `${where} data`, `one backed by a SharedArrayBuffer (copy it first)`));
-    }
     const count = (dims as number[]).reduce((a, b) => a * b, 1);
     if (arr.length !== count) {
       throw new RangeError(literal(`${count} elements (the product of dims [${dims.join(', ')}])`, `${where} data`, `${arr.length} elements`));

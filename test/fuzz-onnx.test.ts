@@ -411,9 +411,13 @@ function structuredCase(base: Uint8Array, seed: number, tally: Tally, label: str
   attempt(bytes, `${label} seed ${seed} [${how.join('; ')}]`, next, tally);
 }
 
+/** No mutated model may make the process balloon: the memory cap and the decoder's limits refuse before allocating. */
+const MAX_RSS_BYTES = 3 * 2 ** 30;
+
 function report(name: string, tally: Tally): void {
-  if (process.env.FUZZ_VERBOSE) console.log(name, tally.cases, tally.outcomes);
+  if (process.env.FUZZ_VERBOSE) console.log(name, tally.cases, tally.outcomes, `rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
   expect(tally.failures).toEqual([]);
+  expect(process.memoryUsage().rss).toBeLessThan(MAX_RSS_BYTES);
 }
 
 describe('ONNX mutation fuzz through Engine.load and run', () => {
