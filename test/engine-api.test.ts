@@ -59,7 +59,7 @@ describe('Engine load', () => {
     expect(() => Engine.loadSync(bytes, { isa: 'sse9' })).toThrow(
       `Expected one of ${levels.map((l) => JSON.stringify(l)).join(', ')} for options.isa but received "sse9"`,
     );
-    expect(() => Engine.loadSync(bytes, { thread: 2 } as never)).toThrow('Expected one of the options "threads", "isa" for options but received "thread"');
+    expect(() => Engine.loadSync(bytes, { thread: 2 } as never)).toThrow('Expected one of the options "threads", "isa", "maxMemoryBytes" for options but received "thread"');
     expect(() => Engine.loadSync(bytes, 'fast' as never)).toThrow('Expected an object for options but received "fast"');
     expect(() => Engine.loadSync(42 as never)).toThrow('Expected a file path, Uint8Array, Buffer or ArrayBuffer for model but received 42');
   });
