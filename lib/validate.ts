@@ -118,7 +118,7 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
   }
   const data: TensorData[] = [];
   const shapes = new Map<string, number[]>();
-  const signature: string[] = [];
+  const signature: number[][] = [];
   for (const input of inputs) {
     const where = `input "${input.name}"`;
     const value = feeds[input.name];
@@ -151,9 +151,14 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     }
     data.push(arr);
     shapes.set(input.name, (dims as number[]).slice());
-    signature.push(dims.join('x'));
+    signature.push(dims as number[]);
   }
-  return { data, shapes, signature: signature.join(';') };
+  return { data, shapes, signature: shapeSignature(signature) };
+}
+
+/** The plan cache key of one set of input shapes (in model input order). */
+export function shapeSignature(shapes: readonly (readonly number[])[]): string {
+  return shapes.map((s) => s.join('x')).join(';');
 }
 
 /** `describeValue`, re-exported for the engine's own messages. */
