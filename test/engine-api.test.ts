@@ -31,9 +31,10 @@ describe('Engine load', () => {
       { name: 'y', type: 'float32', shape: ['batch', 3, 4, 4] },
       { name: 'z', type: 'int64', shape: [2] },
     ]);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sparq-engine-')), 'm.onnx');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparq-engine-'));
+    const file = path.join(dir, 'm.onnx');
     fs.writeFileSync(file, bytes);
-    const b = await Engine.load(file, { threads: 1 });
+    const b = await Engine.load(file, { threads: 1 }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
     expect(b.inputs.map((i) => i.name)).toEqual(['x', 'ids']);
     a.dispose();
     b.dispose();
