@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
+import { Tensor } from '../lib';
 import { loadNpy, NpyArray } from '../lib/format/npy';
 import { decodeModel } from '../lib/onnx/decode';
 import { expectClose, ortEval, ortRun, ortSession, OrtValue } from './support/ort';
@@ -88,7 +89,7 @@ describe.each(FIXTURE_LIST.map((f) => [f.name, f] as const))('%s', (_name, fx) =
     }
   });
 
-  test('sparq handles batch 1 and (for CNNs) another input size like onnxruntime-node', async () => {
+  test('sparq handles batch 1 and (for CNNs) another input size like onnxruntime-node, with run and runSync', async () => {
     const feeds: OrtValue[] = [firstOf(fx.input, 1)];
     if (fx.input.dims.length === 4 && !fx.name.includes('fmnist')) feeds.push(otherSize(fx.input, 40, 24));
     for (const input of feeds) {
@@ -98,6 +99,8 @@ describe.each(FIXTURE_LIST.map((f) => [f.name, f] as const))('%s', (_name, fx) =
       try {
         const actual = Object.values(await runEngine(engine, { input }))[0];
         expectClose(`${fx.name} input [${input.dims.join(',')}]`, actual, ref);
+        const sync = Object.values(engine.runSync({ input: new Tensor('float32', input.data as Float32Array, input.dims) }))[0];
+        expectClose(`${fx.name} input [${input.dims.join(',')}] runSync`, sync, ref);
       } finally {
         engine.dispose();
       }

@@ -1,4 +1,6 @@
 /** The N-API surface: Plan construction and validation, runSync/run, captures, stats, dispose, malformed descs. */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { native } from '../lib/native';
 import { DTYPE_CODE, NativePlanDesc, TENSOR_KIND } from '../lib/plan/plan-desc';
 
@@ -57,6 +59,19 @@ describe('capabilities and op types', () => {
     if (caps.levels.includes('avx512')) expect(caps.detected).toEqual(expect.arrayContaining(['avx512f', 'avx512bw']));
   });
 
+  test('SPARQ_ISA forces a lower level; an unknown value warns once and falls back to the highest', () => {
+    const levels = binding.capabilities().levels;
+    const script =
+      "const b = require('bindings')('sparq'); b.capabilities(); process.stdout.write(b.capabilities().selected);";
+    const selected = (isa: string) =>
+      spawnSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), env: { ...process.env, SPARQ_ISA: isa }, encoding: 'utf8' });
+    for (const level of levels) expect(selected(level).stdout).toBe(level);
+    const bogus = selected('pentium4');
+    expect(bogus.status).toBe(0);
+    expect(bogus.stdout).toBe(levels[levels.length - 1]);
+    expect(bogus.stderr.match(/SPARQ_ISA=pentium4 is not an ISA level this CPU can run/g)).toHaveLength(1);
+  });
+
   test('opTypes lists sorted strings', () => {
     const types = binding.opTypes();
     expect(Array.isArray(types)).toBe(true);
@@ -85,7 +100,17 @@ describe('Plan with no ops', () => {
     expect(floats(plan.runSync([bytes])[0])).toEqual([6, 5, 4, 3, 2, 1]);
     const dv = new DataView(new Float32Array([0, 0, 0, 0, 0, 7]).buffer);
     expect(floats(plan.runSync([dv])[0])).toEqual([0, 0, 0, 0, 0, 7]);
+    const shared = new Float32Array(new SharedArrayBuffer(32), 8, 6);
+    shared.set([1, 1, 2, 3, 5, 8]);
+    expect(floats(plan.runSync([shared])[0])).toEqual([1, 1, 2, 3, 5, 8]);
     plan.dispose();
+    const desc = passThroughDesc();
+    const sharedConstant = new Uint8Array(new SharedArrayBuffer(8));
+    sharedConstant.set(new Uint8Array(new Float32Array([4, -4]).buffer));
+    desc.tensors[1].data = sharedConstant;
+    const fromShared = new binding.Plan(desc);
+    expect(floats(fromShared.runSync([new Float32Array(6)])[1])).toEqual([4, -4]);
+    fromShared.dispose();
   });
 
   test('run gives the same results as runSync', async () => {
@@ -182,6 +207,112 @@ describe('Plan with no ops', () => {
     results.forEach((out, i) => expect(floats(out[0])).toEqual([i, i, i, i, i, -i]));
     // Freed by the last run. (<=: a plan leaked by another test file in this jest process may be collected meanwhile.)
     expect(binding.stats().plansAlive).toBeLessThanOrEqual(before);
+  });
+});
+
+describe('Plan with real ops', () => {
+  /** y = Relu(x + b): x input [rows, 3], b constant [3] broadcast, t = x + b in the arena (capturable). */
+  function reluAddDesc(rows: number, threads: number, isa = ''): NativePlanDesc {
+    const b = new Float32Array([0.5, -1, 2]);
+    const bytes = rows * 3 * 4;
+    const slot = Math.ceil(bytes / 64) * 64;
+    return {
+      threads,
+      isa,
+      arenaBytes: 3 * slot,
+      tensors: [
+        { dtype: DTYPE_CODE.float32, shape: [rows, 3], kind: TENSOR_KIND.input, offset: 0 },
+        { dtype: DTYPE_CODE.float32, shape: [3], kind: TENSOR_KIND.constant, offset: 0, data: new Uint8Array(b.buffer) },
+        { dtype: DTYPE_CODE.float32, shape: [rows, 3], kind: TENSOR_KIND.arena, offset: slot },
+        { dtype: DTYPE_CODE.float32, shape: [rows, 3], kind: TENSOR_KIND.output, offset: 2 * slot },
+      ],
+      ops: [
+        { type: 'Add', name: 'block/add', inputs: [0, 1], outputs: [2], attrs: {} },
+        { type: 'Relu', name: 'block/relu', inputs: [2], outputs: [3], attrs: {} },
+      ],
+      inputs: [0],
+      outputs: [3],
+    };
+  }
+
+  function inputFor(rows: number): Float32Array {
+    return Float32Array.from({ length: rows * 3 }, (_, i) => Math.sin(i * 0.37) * 3);
+  }
+
+  /** Computed here in float32 arithmetic, independently of the addon. */
+  function expectedReluAdd(x: Float32Array): { t: number[]; y: number[] } {
+    const b = [0.5, -1, 2];
+    const t = Array.from(x, (v, i) => Math.fround(v + b[i % 3]));
+    return { t, y: t.map((v) => Math.max(0, v)) };
+  }
+
+  test('opTypes includes the elementwise ops', () => {
+    expect(binding.opTypes()).toEqual(expect.arrayContaining(['Add', 'Relu', 'Gather']));
+  });
+
+  test('Relu(Add) matches an independent computation, sync and async, at every ISA level', async () => {
+    for (const isa of binding.capabilities().levels) {
+      for (const [rows, threads] of [[2, 1], [1000, 2], [4099, 3]]) {
+        const plan = new binding.Plan(reluAddDesc(rows, threads, isa));
+        const x = inputFor(rows);
+        const { t, y } = expectedReluAdd(x);
+        const sync = plan.runSync([x], [2]);
+        expect(floats(sync[0])).toEqual(y);
+        expect(floats(sync[1])).toEqual(t);
+        const async = await runAsync(plan, [x], [2]);
+        expect(async.map(floats)).toEqual(sync.map(floats));
+        expect(plan.kernels()).toHaveLength(2);
+        const timings = plan.lastTimings();
+        expect(timings).toHaveLength(2);
+        for (const ms of timings) expect(ms).toBeGreaterThanOrEqual(0);
+        plan.dispose();
+      }
+    }
+  });
+
+  test('concurrent async runs of one plan each get their own results', async () => {
+    const plan = new binding.Plan(reluAddDesc(256, 2));
+    const xs = Array.from({ length: 20 }, (_, k) => inputFor(256).map((v) => v * (k - 10)));
+    const outs = await Promise.all(xs.map((x) => runAsync(plan, [x])));
+    outs.forEach((out, k) => expect(floats(out[0])).toEqual(expectedReluAdd(xs[k]).y));
+    plan.dispose();
+  });
+
+  test('a run-time op failure rejects with the node name and leaves the plan usable', async () => {
+    const data = new Float32Array([10, 20, 30, 40]);
+    const plan = new binding.Plan({
+      threads: 1,
+      isa: '',
+      arenaBytes: 192,
+      tensors: [
+        { dtype: DTYPE_CODE.float32, shape: [4], kind: TENSOR_KIND.input, offset: 0 },
+        { dtype: DTYPE_CODE.int32, shape: [2], kind: TENSOR_KIND.input, offset: 64 },
+        { dtype: DTYPE_CODE.float32, shape: [2], kind: TENSOR_KIND.output, offset: 128 },
+      ],
+      ops: [{ type: 'Gather', name: 'embed/gather', inputs: [0, 1], outputs: [2], attrs: { axis: 0 } }],
+      inputs: [0, 1],
+      outputs: [2],
+    });
+    expect(floats(plan.runSync([data, new Int32Array([3, -4])])[0])).toEqual([40, 10]);
+    const syncError = thrown(() => plan.runSync([data, new Int32Array([1, 9])])) as Error & { node?: string; opType?: string };
+    expect(syncError.message).toMatch(/out of range/);
+    expect(syncError.message).toMatch(/embed\/gather/);
+    expect(syncError.node).toBe('embed/gather');
+    expect(syncError.opType).toBe('Gather');
+    const asyncError = (await runAsync(plan, [data, new Int32Array([9, 0])]).then(
+      () => new Error('expected a rejection'),
+      (e: Error) => e,
+    )) as Error & { node?: string };
+    expect(asyncError.message).toMatch(/out of range/);
+    expect(asyncError.node).toBe('embed/gather');
+    expect(floats((await runAsync(plan, [data, new Int32Array([2, 2])]))[0])).toEqual([30, 30]);
+    plan.dispose();
+  });
+
+  test('an invalid op descriptor is rejected when the plan is built', () => {
+    const desc = reluAddDesc(2, 1);
+    desc.ops[0].inputs = [0];
+    expect(thrown(() => new binding.Plan(desc)).message).toMatch(/Add/);
   });
 });
 

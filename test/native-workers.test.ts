@@ -29,7 +29,7 @@ describe('native addon in worker_threads', () => {
     for (const [i, reply] of replies.entries()) {
       expect(reply.error).toBeUndefined();
       expect(reply.ok).toBe(true);
-      expect(reply.result).toEqual({ seed: i + 1, checked: 120, caps: native().capabilities().selected });
+      expect(reply.result).toEqual({ seed: i + 1, checked: 280, caps: native().capabilities().selected });
     }
   });
 

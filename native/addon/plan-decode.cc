@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "addon/array-buffer-view.h"
 #include "addon/value-description.h"
 
 namespace sparq_addon {
@@ -67,23 +68,10 @@ class Decoder {
   }
 
   std::vector<uint8_t> bytes(const Napi::Value& v, const std::string& name) {
-    if (v.IsTypedArray()) {
-      Napi::TypedArray t = v.As<Napi::TypedArray>();
-      const uint8_t* base = static_cast<const uint8_t*>(t.ArrayBuffer().Data());
-      const size_t n = t.ByteLength();
-      if (!base || n == 0) return {};
-      base += t.ByteOffset();
-      return std::vector<uint8_t>(base, base + n);
-    }
-    if (v.IsDataView()) {
-      Napi::DataView d = v.As<Napi::DataView>();
-      const uint8_t* base = static_cast<const uint8_t*>(d.ArrayBuffer().Data());
-      const size_t n = d.ByteLength();
-      if (!base || n == 0) return {};
-      base += d.ByteOffset();
-      return std::vector<uint8_t>(base, base + n);
-    }
-    throw expected_type(env_, "a Uint8Array", name, v);
+    ByteView view;
+    if (!array_buffer_view_bytes(v, view)) throw expected_type(env_, "a Uint8Array", name, v);
+    if (!view.data) return {};
+    return std::vector<uint8_t>(view.data, view.data + view.bytes);
   }
 
   sparq::TensorDesc tensor(const Napi::Value& v, const std::string& name) {

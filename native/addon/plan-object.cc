@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "addon/addon-stats.h"
+#include "addon/array-buffer-view.h"
 #include "addon/plan-decode.h"
 #include "addon/value-description.h"
 
@@ -30,22 +31,10 @@ std::vector<sparq::InputView> input_views(const Napi::Value& value) {
   std::vector<sparq::InputView> views;
   for (uint32_t i = 0; i < a.Length(); ++i) {
     Napi::Value v = a.Get(i);
-    const uint8_t* base = nullptr;
-    size_t offset = 0, bytes = 0;
-    if (v.IsTypedArray()) {
-      Napi::TypedArray t = v.As<Napi::TypedArray>();
-      base = static_cast<const uint8_t*>(t.ArrayBuffer().Data());
-      offset = t.ByteOffset();
-      bytes = t.ByteLength();
-    } else if (v.IsDataView()) {
-      Napi::DataView d = v.As<Napi::DataView>();
-      base = static_cast<const uint8_t*>(d.ArrayBuffer().Data());
-      offset = d.ByteOffset();
-      bytes = d.ByteLength();
-    } else {
+    ByteView view;
+    if (!array_buffer_view_bytes(v, view))
       throw expected_type(env, "an ArrayBufferView", "inputs[" + std::to_string(i) + "]", v);
-    }
-    views.push_back({base ? base + offset : nullptr, base ? bytes : 0});
+    views.push_back({view.data, view.bytes});
   }
   return views;
 }

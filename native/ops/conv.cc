@@ -155,7 +155,7 @@ class ConvOp : public Op {
     if (path_ == Path::kPadded) return run_padded(ctx, x, r, y);
     const size_t rows = g_.batch * g_.out_h * g_.out_w, k = g_.taps() * g_.group_in(), mg = g_.group_out();
     const size_t bias_stride = round_up(mg, gemm_->nr);
-    f32_gemm_parallel(ctx.pool, g_.group, rows, mg, gemm_->mr, gemm_->nr,
+    f32_gemm_parallel(ctx.pool, g_.group, rows, mg, k, gemm_->mr, gemm_->nr,
                       [&](size_t grp, size_t m0, size_t m1, size_t n0, size_t n1) {
                         F32GemmOutput out;
                         out.c = y + grp * mg;
@@ -241,7 +241,7 @@ class ConvOp : public Op {
     if (ctx.pool && ctx.pool->threads() > 1) ctx.pool->parallel_for(in_rows, 16, copy);
     else copy(0, in_rows);
     const size_t rows = g_.batch * g_.out_h * g_.out_w;
-    f32_gemm_parallel(ctx.pool, 1, rows, g_.out_c, gemm_->mr, gemm_->nr,
+    f32_gemm_parallel(ctx.pool, 1, rows, g_.out_c, g_.taps() * g_.in_c, gemm_->mr, gemm_->nr,
                       [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) { padded_gemm(m0, m1, n0, n1, r, y); });
   }
 

@@ -14,6 +14,7 @@ namespace {
 constexpr size_t kKcMax = 512;              // A tile (mr x kc) of a microkernel call fits L1
 constexpr size_t kABlockBytes = 256 << 10;  // A block (mc x kc) in L2
 constexpr size_t kBBlockBytes = 1 << 20;    // B block (kc x nc) in L2
+constexpr size_t kMinTaskMacs = 1 << 15;
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
@@ -101,15 +102,17 @@ void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, si
   }
 }
 
-void f32_gemm_parallel(ThreadPool* pool, size_t batches, size_t m, size_t n, size_t mr, size_t nr,
+void f32_gemm_parallel(ThreadPool* pool, size_t batches, size_t m, size_t n, size_t k, size_t mr, size_t nr,
                        const std::function<void(size_t, size_t, size_t, size_t, size_t)>& fn) {
   if (batches == 0 || m == 0 || n == 0) return;
   const size_t threads = pool ? static_cast<size_t>(std::max(1, pool->threads())) : 1;
-  if (threads <= 1) {
+  // A task below ~32K multiply-adds (a few microseconds) costs more to hand over than to run.
+  const size_t max_tasks = std::max<size_t>(1, batches * m * n * std::max<size_t>(k, 1) / kMinTaskMacs);
+  const size_t want = std::min(4 * threads, max_tasks);
+  if (threads <= 1 || want <= 1) {
     for (size_t b = 0; b < batches; ++b) fn(b, 0, m, 0, n);
     return;
   }
-  const size_t want = 4 * threads;
   const size_t units_m = ceil_div(m, mr), units_n = ceil_div(n, nr);
   size_t m_split = std::min(units_m, std::max<size_t>(1, ceil_div(want, batches)));
   const size_t m_chunk = ceil_div(units_m, m_split) * mr;

@@ -64,9 +64,9 @@ F32GemmActivationPlan f32_gemm_activation_plan(const ActivationParams* act);
 void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, size_t k, size_t n_total,
                       F32GemmRows& a, size_t m0, size_t m1, size_t n0, size_t n1, const F32GemmOutput& out);
 
-// Splits `batches` GEMMs of m x n outputs into tasks over the pool (tile-aligned) and calls
-// fn(batch, m0, m1, n0, n1) for each; with one thread, one task per batch.
-void f32_gemm_parallel(ThreadPool* pool, size_t batches, size_t m, size_t n, size_t mr, size_t nr,
+// Splits `batches` GEMMs of m x n outputs (k deep) into tasks over the pool (tile-aligned) and calls
+// fn(batch, m0, m1, n0, n1) for each; with one thread, or too little work to share, one task per batch.
+void f32_gemm_parallel(ThreadPool* pool, size_t batches, size_t m, size_t n, size_t k, size_t mr, size_t nr,
                        const std::function<void(size_t, size_t, size_t, size_t, size_t)>& fn);
 
 }  // namespace sparq

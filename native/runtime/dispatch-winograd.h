@@ -20,4 +20,13 @@ std::vector<WinogradF32Kernel> winograd_f32_kernels(const CpuFeatures& features)
 // The best one.
 WinogradF32Kernel winograd_f32_kernel(const CpuFeatures& features);
 
+struct WinogradQU8Kernel {
+  const char* name;  // e.g. "qu8-winograd-f23-8x32-avx512vnni"
+  size_t mr, nr;     // pack with winograd_f23_qu8_pack(..., nr); workspace winograd_f23_qu8_workspace_bytes(.., mr)
+  WinogradF23QU8ConvFn conv;
+  bool (*supported)(const CpuFeatures&);
+};
+std::vector<WinogradQU8Kernel> winograd_qu8_kernels(const CpuFeatures& features);
+WinogradQU8Kernel winograd_qu8_kernel(const CpuFeatures& features);
+
 }  // namespace sparq

@@ -65,7 +65,7 @@ std::vector<float> driver_gemm(const sparq::F32GemmKernelInfo& kernel, size_t m,
     sparq::f32_gemm_compute(kernel, packed.data(), k, n, rows, 0, m, 0, n, out);
   } else {
     sparq::ThreadPool pool(2);
-    sparq::f32_gemm_parallel(&pool, 1, m, n, kernel.mr, kernel.nr, [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
+    sparq::f32_gemm_parallel(&pool, 1, m, n, k, kernel.mr, kernel.nr, [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
       sparq::F32DirectRows r(a.data(), k);
       sparq::f32_gemm_compute(kernel, packed.data(), k, n, r, m0, m1, n0, n1, out);
     });
