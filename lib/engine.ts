@@ -10,7 +10,7 @@ import { optimizeGraph } from './passes/pipeline';
 import { CompiledPlan, compilePlan } from './plan/compile';
 import { PlanCache } from './plan/plan-cache';
 import { Tensor, TensorData, TensorType, isTensorType } from './tensor';
-import { EngineOptions, RunOptions, ValueDescription, validateEngineOptions, validateFeeds, validateRunOptions } from './validate';
+import { EngineOptions, RunOptions, ValueDescription, shapeSignature, validateEngineOptions, validateFeeds, validateRunOptions } from './validate';
 
 export type { EngineOptions, RunOptions, ValueDescription };
 
@@ -95,7 +95,7 @@ export class Engine {
 
   private constructor(
     private readonly graph: Graph,
-    private readonly options: { threads: number; isa: string },
+    private readonly options: { threads: number; isa: string; maxMemoryBytes?: number },
   ) {
     this.inputs = Object.freeze(graph.inputs.map((v) => Object.freeze(describe(v, 'input'))));
     this.outputs = Object.freeze(graph.outputs.map((v) => Object.freeze(describe(v, 'output'))));
@@ -107,6 +107,7 @@ export class Engine {
 
   /**
    * Loads an ONNX model from a path or bytes, checks every op is supported and optimizes the graph.
+   * Models whose input shapes are all static get their plan compiled here; others per new input shape on first run.
    * @throws TypeError / RangeError for bad arguments, ModelFormatError for a malformed file,
    *   UnsupportedError naming op, node and opset for anything sparq does not implement.
    */
@@ -135,12 +136,12 @@ export class Engine {
     return { detected: c.detected.slice(), selected: c.selected, levels: c.levels.slice(), threads: c.threads, cpu: c.cpu };
   }
 
-  private static checkOptions(options: unknown): { threads: number; isa: string } {
+  private static checkOptions(options: unknown): { threads: number; isa: string; maxMemoryBytes?: number } {
     const caps = native().capabilities();
     return validateEngineOptions(options, caps.levels, Math.max(1, caps.threads));
   }
 
-  private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string }): Engine {
+  private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
     let graph: Graph;
     try {
       graph = decodeModel(bytes, baseDir ? { baseDir } : {});
@@ -148,7 +149,14 @@ export class Engine {
       throw wrapDecodeError(err, source);
     }
     assertSupported(graph);
-    return new Engine(optimizeGraph(graph), options);
+    const engine = new Engine(optimizeGraph(graph), options);
+    try {
+      engine.compileStaticPlan();
+    } catch (err) {
+      engine.dispose();
+      throw err;
+    }
+    return engine;
   }
 
   /**
@@ -207,9 +215,16 @@ export class Engine {
     this.checkAlive();
     const runOptions = validateRunOptions(options, this.outputs);
     const checked = validateFeeds(feeds, this.inputs);
-    let entry = this.plans.get(checked.signature);
+    const entry = this.planFor(checked.signature, checked.shapes);
+    this.lastPlan = entry;
+    return { entry, data: checked.data, wanted: runOptions.outputs ? new Set(runOptions.outputs) : undefined };
+  }
+
+  /** The cached plan of a shape signature, compiled (and built natively) on first use. */
+  private planFor(signature: string, shapes: Map<string, number[]>): PlanEntry {
+    let entry = this.plans.get(signature);
     if (!entry) {
-      const compiled = compilePlan(this.graph, checked.shapes, this.options);
+      const compiled = compilePlan(this.graph, shapes, this.options);
       let plan: NativePlan;
       try {
         plan = new (native().Plan)(compiled.desc);
@@ -217,10 +232,19 @@ export class Engine {
         throw wrapNativeError(err);
       }
       entry = { compiled, plan };
-      this.plans.set(checked.signature, entry);
+      this.plans.set(signature, entry);
     }
-    this.lastPlan = entry;
-    return { entry, data: checked.data, wanted: runOptions.outputs ? new Set(runOptions.outputs) : undefined };
+    return entry;
+  }
+
+  /**
+   * When every input shape is static the one plan the model can have is compiled now, so the first run is as fast
+   * as the others and plan errors surface in load().
+   */
+  private compileStaticPlan(): void {
+    if (!this.inputs.every((i) => !i.rankUnknown && i.shape.every((d) => typeof d === 'number'))) return;
+    const shapes = this.inputs.map((i) => i.shape as number[]);
+    this.planFor(shapeSignature(shapes), new Map(this.inputs.map((i, k) => [i.name, shapes[k]])));
   }
 
   private collect(entry: PlanEntry, buffers: ArrayBuffer[], wanted: Set<string> | undefined): Record<string, Tensor> {

@@ -16,6 +16,8 @@ export interface EngineOptions {
   threads?: number;
   /** ISA level to run on, one of `Engine.capabilities().levels` (default: the best one, or SPARQ_ISA). */
   isa?: string;
+  /** Refuse (RangeError) any input-shape signature whose plan needs more native memory than this (default: 4 GiB or half the RAM). */
+  maxMemoryBytes?: number;
 }
 
 export interface RunOptions {
@@ -35,11 +37,23 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** @throws TypeError / RangeError naming the bad option. */
-export function validateEngineOptions(options: unknown, levels: readonly string[], defaultThreads: number): { threads: number; isa: string } {
+export function validateEngineOptions(
+  options: unknown,
+  levels: readonly string[],
+  defaultThreads: number,
+): { threads: number; isa: string; maxMemoryBytes?: number } {
   if (options === undefined) return { threads: defaultThreads, isa: '' };
   if (!isPlainObject(options)) throw new TypeError(expected('an object', 'options', options));
   for (const key of Object.keys(options)) {
-    if (key !== 'threads' && key !== 'isa') throw new TypeError(expected('one of the options "threads", "isa"', 'options', key));
+    if (key !== 'threads' && key !== 'isa' && key !== 'maxMemoryBytes') {
+      throw new TypeError(expected('one of the options "threads", "isa", "maxMemoryBytes"', 'options', key));
+    }
+  }
+  let maxMemoryBytes: number | undefined;
+  if (options.maxMemoryBytes !== undefined) {
+    const m = options.maxMemoryBytes;
+    if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 0) throw new RangeError(expected('a non-negative safe integer', 'options.maxMemoryBytes', m));
+    maxMemoryBytes = m;
   }
   let threads = defaultThreads;
   if (options.threads !== undefined) {
@@ -54,7 +68,7 @@ export function validateEngineOptions(options: unknown, levels: readonly string[
     }
     isa = options.isa;
   }
-  return { threads, isa };
+  return maxMemoryBytes === undefined ? { threads, isa } : { threads, isa, maxMemoryBytes };
 }
 
 /** @throws TypeError for options that are not an object or name unknown outputs. */
@@ -118,7 +132,7 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
   }
   const data: TensorData[] = [];
   const shapes = new Map<string, number[]>();
-  const signature: string[] = [];
+  const signature: number[][] = [];
   for (const input of inputs) {
     const where = `input "${input.name}"`;
     const value = feeds[input.name];
@@ -141,7 +155,8 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     });
     const arrayName = ARRAY_NAME[input.type];
     const arr = t.data as TensorData;
-    if (!ArrayBuffer.isView(arr) || arr.constructor.name !== arrayName) {
+    // By tag, not constructor: a Buffer is a Uint8Array, arrays from other realms count too.
+    if (!ArrayBuffer.isView(arr) || Object.prototype.toString.call(arr).slice(8, -1) !== arrayName) {
       throw new TypeError(expected(`a ${arrayName}`, `${where} data`, t.data));
     }
     const count = (dims as number[]).reduce((a, b) => a * b, 1);
@@ -150,9 +165,14 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     }
     data.push(arr);
     shapes.set(input.name, (dims as number[]).slice());
-    signature.push(dims.join('x'));
+    signature.push(dims as number[]);
   }
-  return { data, shapes, signature: signature.join(';') };
+  return { data, shapes, signature: shapeSignature(signature) };
+}
+
+/** The plan cache key of one set of input shapes (in model input order). */
+export function shapeSignature(shapes: readonly (readonly number[])[]): string {
+  return shapes.map((s) => s.join('x')).join(';');
 }
 
 /** `describeValue`, re-exported for the engine's own messages. */

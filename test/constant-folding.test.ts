@@ -150,6 +150,14 @@ describe('foldConstants on graphs', () => {
     expect(g.nodes.map((n) => n.opType)).toEqual(['Expand']);
   });
 
+  test('a ConstantOfShape beyond the folding limit is refused instead of exhausting memory', () => {
+    const g = emptyGraph(13);
+    g.initializers.set('shape', makeTensor('int64', [2], [16384n, 8192n]));
+    addNode(g, node('ConstantOfShape', ['shape'], ['huge']));
+    output(g, 'huge', 'float32', [16384, 8192]);
+    expect(() => foldConstants(g)).toThrow(/ConstantOfShape node 'ConstantOfShape_0': its constant output of 134217728 elements exceeds the folding limit/);
+  });
+
   test('removeDeadNodes keeps only what feeds the outputs', () => {
     const g = emptyGraph(13);
     input(g, 'x', 'float32', [2]);

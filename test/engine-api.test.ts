@@ -31,9 +31,10 @@ describe('Engine load', () => {
       { name: 'y', type: 'float32', shape: ['batch', 3, 4, 4] },
       { name: 'z', type: 'int64', shape: [2] },
     ]);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sparq-engine-')), 'm.onnx');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparq-engine-'));
+    const file = path.join(dir, 'm.onnx');
     fs.writeFileSync(file, bytes);
-    const b = await Engine.load(file, { threads: 1 });
+    const b = await Engine.load(file, { threads: 1 }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
     expect(b.inputs.map((i) => i.name)).toEqual(['x', 'ids']);
     a.dispose();
     b.dispose();
@@ -58,7 +59,7 @@ describe('Engine load', () => {
     expect(() => Engine.loadSync(bytes, { isa: 'sse9' })).toThrow(
       `Expected one of ${levels.map((l) => JSON.stringify(l)).join(', ')} for options.isa but received "sse9"`,
     );
-    expect(() => Engine.loadSync(bytes, { thread: 2 } as never)).toThrow('Expected one of the options "threads", "isa" for options but received "thread"');
+    expect(() => Engine.loadSync(bytes, { thread: 2 } as never)).toThrow('Expected one of the options "threads", "isa", "maxMemoryBytes" for options but received "thread"');
     expect(() => Engine.loadSync(bytes, 'fast' as never)).toThrow('Expected an object for options but received "fast"');
     expect(() => Engine.loadSync(42 as never)).toThrow('Expected a file path, Uint8Array, Buffer or ArrayBuffer for model but received 42');
   });
@@ -79,6 +80,7 @@ describe('feed validation', () => {
     ['wrong static dim', () => ({ ...good(), x: new Tensor('float32', new Float32Array(64), [1, 4, 4, 4]) }), 'Expected dims [batch, 3, 4, 4] for input "x" but received dims [1, 4, 4, 4]'],
     ['non-integer dims', () => ({ ...good(), x: { type: 'float32', data: new Float32Array(48), dims: [1, 3, 4, 4.5] } }), 'Expected dims of non-negative integers for input "x" but received array [1, 3, 4, 4.5]'],
     ['data length', () => ({ ...good(), x: { type: 'float32', data: new Float32Array(40), dims: [1, 3, 4, 4] } }), 'Expected 48 elements (the product of dims [1, 3, 4, 4]) for input "x" data but received 40 elements'],
+    ['data of the wrong array class', () => ({ ...good(), x: { type: 'float32', data: new Float64Array(48), dims: [1, 3, 4, 4] } }), 'Expected a Float32Array for input "x" data but received Float64Array(48)'],
     ['not an object', () => 7, 'Expected an object mapping input names to tensors for feeds but received 7'],
   ])('%s', async (_, feeds, message) => {
     expect(() => engine.runSync(feeds() as never)).toThrow(message);
@@ -106,6 +108,51 @@ describe('running', () => {
     const sync = engine.runSync(feeds, { outputs: ['z'] });
     expect(Object.keys(sync)).toEqual(['z']);
     expect(Array.from(sync.z.data as BigInt64Array)).toEqual([7n, -3n]);
+    engine.dispose();
+  });
+});
+
+describe('graph edge cases', () => {
+  test('an output that is a constant, an output listed twice, an unused input, an int32 input', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', [2, 2]);
+    b.input('unused', [3]);
+    const k = b.input('k', [3], 'int32');
+    b.init('c', [2], [1.5, -2]);
+    b.node('Neg', [x], {}, ['y']);
+    b.node('Abs', [k], {}, ['ka']);
+    b.output('c', [2]).output('y', [2, 2]).output('ka', [3], 'int32');
+    b.g.outputs.push({ name: 'y', type: 'float32', shape: [2, 2] });
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    const out = engine.runSync({
+      x: new Tensor('float32', new Float32Array([1, -2, 3, -4]), [2, 2]),
+      unused: new Tensor('float32', new Float32Array(3), [3]),
+      k: new Tensor('int32', new Int32Array([-7, 0, 7]), [3]),
+    });
+    expect(Array.from(out.c.data as Float32Array)).toEqual([1.5, -2]);
+    expect(Array.from(out.y.data as Float32Array)).toEqual([-1, 2, -3, 4]);
+    expect(Array.from(out.ka.data as Int32Array)).toEqual([7, 0, 7]);
+    engine.dispose();
+  });
+
+  test('uint8 data may come as a Node Buffer; Cast to float32', () => {
+    const b = new GraphBuilder(13);
+    b.node('Cast', [b.input('u', [4], 'uint8')], { to: 1 }, ['f']);
+    b.output('f', [4]);
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    const out = engine.runSync({ u: { type: 'uint8', data: Buffer.from([0, 1, 128, 255]), dims: [4] } as never });
+    expect(Array.from(out.f.data as Float32Array)).toEqual([0, 1, 128, 255]);
+    engine.dispose();
+  });
+
+  test('a zero-size batch runs and returns an empty tensor', () => {
+    const b = new GraphBuilder(13);
+    b.node('Relu', [b.input('x', ['n', 4])], {}, ['y']);
+    b.output('y', ['n', 4]);
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    const out = engine.runSync({ x: new Tensor('float32', new Float32Array(0), [0, 4]) });
+    expect(out.y.dims).toEqual([0, 4]);
+    expect(out.y.size).toBe(0);
     engine.dispose();
   });
 });

@@ -94,6 +94,24 @@ describe('fused epilogues match onnxruntime', () => {
     await compare({ graph: b.build(), shapes: { a: [5, 12] }, planLacks: ['Add', 'Relu'] });
   });
 
+  test('tanh-approximate gelu (GPT-2 style) runs as one Gelu op', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.node('MatMul', [b.input('x', [2, 5, 16]), b.init('W', [16, 16])]);
+    const inner = b.node('Add', [x, b.node('Mul', [b.node('Pow', [x, b.scalar(3)]), b.scalar(0.044715)])]);
+    const t = b.node('Tanh', [b.node('Mul', [b.scalar(0.7978845608028654), inner])]);
+    b.output(b.node('Mul', [b.node('Mul', [x, b.scalar(0.5)]), b.node('Add', [b.scalar(1), t])], {}, ['y']), [2, 5, 16]);
+    await compare({ graph: b.build(), shapes: { x: [2, 5, 16] }, planHas: ['Gelu'], planLacks: ['Tanh', 'Pow'] });
+  });
+
+  test('gemm + clip(-1, 2) (alpha_act / beta_act) and conv-transpose + leaky relu', async () => {
+    const b = new GraphBuilder(13);
+    const g = b.node('Gemm', [b.input('a', [3, 8]), b.init('W', [8, 5]), b.init('C', [5])]);
+    b.output(b.node('Clip', [g, b.scalar(-1), b.scalar(2)], {}, ['y']), [3, 5]);
+    const ct = b.node('ConvTranspose', [b.input('x', [1, 4, 3, 3]), b.init('w', [4, 2, 3, 3]), b.init('bt', [2])], { strides: [2, 2] });
+    b.output(b.node('LeakyRelu', [ct], { alpha: float(0.1) }, ['z']), [1, 2, 7, 7]);
+    await compare({ graph: b.build(), shapes: { a: [3, 8], x: [1, 4, 3, 3] }, planLacks: ['Clip', 'LeakyRelu'] });
+  });
+
   test('gelu erf form (PyTorch export) after MatMul', async () => {
     const b = new GraphBuilder(13);
     const x = b.node('MatMul', [b.input('x', [2, 3, 16]), b.init('W', [16, 16])]);
@@ -113,6 +131,39 @@ describe('layout: NHWC inside, NCHW at the boundary', () => {
     await compare({ graph: b.build(), shapes: { x: [2, 3, 5, 5] }, planHas: ['Transpose'] });
   });
 
+  test('reshape after conv; concat on axis 1 of a conv output and a graph input; per-channel Mul constant', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', [1, 3, 6, 6]);
+    const c = b.node('Relu', [b.conv(x, 3, 5, 3, { pads: [1, 1, 1, 1] })]);
+    const scaled = b.node('Mul', [c, b.init('s', [5, 1, 1])]);
+    const cat = b.node('Concat', [scaled, x], { axis: 1 }, ['cat']);
+    const pooled = b.node('MaxPool', [cat], { kernel_shape: [2, 2], strides: [2, 2] }, ['pool']);
+    b.node('Reshape', [pooled, b.init('shape', [3], [1, 8, 9], 'int64')], {}, ['r']);
+    b.output('r', [1, 8, 9]).output('cat', [1, 8, 6, 6]);
+    await compare({ graph: b.build(), shapes: { x: [1, 3, 6, 6] } });
+  });
+
+  test('global average pool, softmax over channels, reduce-mean keepdims, slice on channels', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', [2, 6, 5, 5]);
+    const c = b.conv(x, 6, 6, 1);
+    const sm = b.node('Softmax', [c], { axis: 1 });
+    const red = b.node('ReduceMean', [sm], { axes: [2, 3], keepdims: 1 }, ['red']);
+    const gap = b.node('GlobalAveragePool', [c]);
+    const sl = b.node('Slice', [b.node('Mul', [gap, red]), b.init('st', [1], [1], 'int64'), b.init('en', [1], [5], 'int64'), b.init('ax', [1], [1], 'int64')], {}, ['y']);
+    b.output(sl, [2, 4, 1, 1]).output('red', [2, 6, 1, 1]);
+    await compare({ graph: b.build(), shapes: { x: [2, 6, 5, 5] } });
+  });
+
+  test('1-D conv (H = 1) and a standalone BatchNormalization', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', [2, 3, 10]);
+    const w = b.init('w', [4, 3, 3]);
+    const c = b.node('Conv', [x, w], { pads: [1, 1], kernel_shape: [3] });
+    const n = b.batchNorm(b.node('Sigmoid', [c]), 4);
+    b.output(b.node('Identity', [n], {}, ['y']), [2, 4, 10]);
+    await compare({ graph: b.build(), shapes: { x: [2, 3, 10] }, planHas: ['ChannelAffine'] });
+  });
 });
 
 describe('native calls', () => {
@@ -142,5 +193,60 @@ describe('native calls', () => {
     }
     engine.dispose();
     expect(native().stats().plansAlive).toBe(alive - 1);
+  });
+
+  test('run() leaves the event loop free while the plan runs; concurrent runs all return their own results', async () => {
+    const b = new GraphBuilder(13);
+    // ~0.5 GFLOP per run: long enough that the loop turns many times while the worker computes.
+    let h = b.input('x', ['n', 32, 48, 48]);
+    for (let i = 0; i < 6; i++) h = b.node('Relu', [b.conv(h, 32, 32, 3, { pads: [1, 1, 1, 1] })]);
+    b.node('Identity', [h], {}, ['y']);
+    b.output('y', ['n', 32, 48, 48]);
+    const engine = Engine.loadSync(encodeModel(b.build()), { threads: 1 });
+    const feeds = (seed: number) => ({ x: new Tensor('float32', randomFloats(2 * 32 * 48 * 48, seed), [2, 32, 48, 48]) });
+    const expected = [1, 2].map((seed) => engine.runSync(feeds(seed)).y.data as Float32Array);
+    let ticks = 0;
+    let running = true;
+    const spin = () => {
+      ticks++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const results = await Promise.all([1, 2].map((seed) => engine.run(feeds(seed))));
+    running = false;
+    expect(ticks).toBeGreaterThan(2);
+    results.forEach((r, i) => expect(Array.from(r.y.data as Float32Array)).toEqual(Array.from(expected[i])));
+    engine.dispose();
+  });
+
+  test('a model with static input shapes gets its plan at load; the first run only runs', () => {
+    const b = new GraphBuilder(13);
+    b.node('Relu', [b.conv(b.input('x', [1, 2, 4, 4]), 2, 3, 3)], {}, ['y']);
+    b.output('y', [1, 3, 2, 2]);
+    const base = native().stats().plansAlive;
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    expect(native().stats().plansAlive - base).toBe(1);
+    const calls = native().stats().runCalls;
+    engine.runSync({ x: new Tensor('float32', randomFloats(32, 3), [1, 2, 4, 4]) });
+    expect(native().stats().runCalls - calls).toBe(1);
+    expect(native().stats().plansAlive - base).toBe(1);
+    engine.dispose();
+    expect(native().stats().plansAlive).toBe(base);
+  });
+
+  test('plans are cached per input-shape signature, at most 8 (least recently used evicted)', () => {
+    const b = new GraphBuilder(13);
+    b.node('Relu', [b.input('x', ['n', 3])], {}, ['y']);
+    b.output('y', ['n', 3]);
+    const engine = Engine.loadSync(encodeModel(b.build()));
+    const base = native().stats().plansAlive;
+    for (let n = 1; n <= 12; n++) engine.runSync({ x: new Tensor('float32', new Float32Array(3 * n), [n, 3]) });
+    expect(native().stats().plansAlive - base).toBe(8);
+    const calls = native().stats().runCalls;
+    engine.runSync({ x: new Tensor('float32', new Float32Array(36), [12, 3]) });
+    expect(native().stats().plansAlive - base).toBe(8);
+    expect(native().stats().runCalls - calls).toBe(1);
+    engine.dispose();
+    expect(native().stats().plansAlive).toBe(base);
   });
 });

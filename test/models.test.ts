@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
+import { Tensor } from '../lib';
 import { loadNpy, NpyArray } from '../lib/format/npy';
 import { decodeModel } from '../lib/onnx/decode';
 import { expectClose, ortEval, ortRun, ortSession, OrtValue } from './support/ort';
@@ -88,7 +89,7 @@ describe.each(FIXTURE_LIST.map((f) => [f.name, f] as const))('%s', (_name, fx) =
     }
   });
 
-  test('sparq handles batch 1 and (for CNNs) another input size like onnxruntime-node', async () => {
+  test('sparq handles batch 1 and (for CNNs) another input size like onnxruntime-node, with run and runSync', async () => {
     const feeds: OrtValue[] = [firstOf(fx.input, 1)];
     if (fx.input.dims.length === 4 && !fx.name.includes('fmnist')) feeds.push(otherSize(fx.input, 40, 24));
     for (const input of feeds) {
@@ -98,6 +99,8 @@ describe.each(FIXTURE_LIST.map((f) => [f.name, f] as const))('%s', (_name, fx) =
       try {
         const actual = Object.values(await runEngine(engine, { input }))[0];
         expectClose(`${fx.name} input [${input.dims.join(',')}]`, actual, ref);
+        const sync = Object.values(engine.runSync({ input: new Tensor('float32', input.data as Float32Array, input.dims) }))[0];
+        expectClose(`${fx.name} input [${input.dims.join(',')}] runSync`, sync, ref);
       } finally {
         engine.dispose();
       }
@@ -158,7 +161,7 @@ describe('Fashion-MNIST fixtures', () => {
 
   const accuracy = (preds: number[]) => preds.filter((p, i) => p === labels[i]).length / labels.length;
 
-  test.each(['resnet-fmnist', 'mobilenet-fmnist'])('%s reaches >= 88%% on the subset in onnxruntime-node, as torch measured', async (name) => {
+  test.each(['resnet-fmnist', 'mobilenet-fmnist'])('%s reaches >= 88%% on the subset in onnxruntime-node as torch measured, and sparq agrees', async (name) => {
     const acc = accuracy(await ortPredictions(join(FMNIST, `${name}.onnx`)));
     expect(acc).toBeGreaterThanOrEqual(0.88);
     expect(Math.abs(acc - metrics.models[name].subset_accuracy)).toBeLessThanOrEqual(0.001);

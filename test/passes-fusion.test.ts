@@ -179,6 +179,20 @@ describe('activation patterns and fusion', () => {
     expect(opTypes(optimizeGraph(b.build()))).toEqual(['HardSwish', 'sparq.Silu', 'Gelu']);
   });
 
+  test.each([
+    ['Pow(x, 3)', (b: GraphBuilder, x: string) => b.node('Pow', [x, b.scalar(3)])],
+    ['(x*x)*x', (b: GraphBuilder, x: string) => b.node('Mul', [b.node('Mul', [x, x]), x])],
+  ])('tanh-approximate Gelu with %s becomes Gelu(approximate=tanh), not fused into MatMul', (_, cube) => {
+    const b = new GraphBuilder(13);
+    const x = b.node('MatMul', [b.input('a', [2, 8]), b.init('W', [8, 8])]);
+    const inner = b.node('Add', [x, b.node('Mul', [b.scalar(0.044715), cube(b, x)])]);
+    const t = b.node('Tanh', [b.node('Mul', [inner, b.scalar(Math.sqrt(2 / Math.PI))])]);
+    b.output(b.node('Mul', [b.node('Mul', [b.scalar(0.5), x]), b.node('Add', [t, b.scalar(1)])]), [2, 8]);
+    const g = optimizeGraph(b.build());
+    expect(opTypes(g)).toEqual(['MatMul', 'Gelu']);
+    expect(g.nodes[1].attrs.approximate).toEqual({ kind: 'string', value: 'tanh' });
+  });
+
   test('no fusion when the intermediate is a graph output or has two consumers', () => {
     const b = new GraphBuilder(13);
     const x = b.input('x', [1, 2, 4, 4]);

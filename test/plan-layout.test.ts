@@ -88,6 +88,18 @@ describe('layout', () => {
   });
 });
 
+test('a model Transpose between NHWC ops becomes one Transpose, not three', () => {
+  const b = new GraphBuilder(13);
+  const c = b.conv(b.input('x', [1, 4, 6, 5]), 4, 4, 1);
+  const t = b.node('Transpose', [c], { perm: [0, 1, 3, 2] });
+  b.node('Relu', [b.conv(t, 4, 4, 1)], {}, ['y']);
+  b.output('y', [1, 4, 5, 6]);
+  const d = compile(b.build(), { x: [1, 4, 6, 5] });
+  expect(types(d)).toEqual(['Transpose', 'Conv', 'Transpose', 'Conv', 'Transpose']);
+  // NHWC [1,6,5,4] → swap H and W → NHWC [1,5,6,4]
+  expect(d.ops[2].attrs.perm).toEqual([0, 2, 1, 3]);
+});
+
 describe('lowering', () => {
   test('pads become [t, l, b, r]; SAME_UPPER pads are computed; 1-D conv runs as 2-D with H = 1', () => {
     const b = new GraphBuilder(13);

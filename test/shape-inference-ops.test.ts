@@ -114,6 +114,9 @@ const CASES: Case[] = [
   { name: 'Gelu (opset 20)', op: 'Gelu', opset: 20, inputs: [x([2, 3])], attrs: { approximate: 'tanh' }, want: [['float32', [2, 3]]] },
   { name: 'HardSwish', op: 'HardSwish', inputs: [x([2, 3])], want: [['float32', [2, 3]]] },
   { name: 'Dropout with mask', op: 'Dropout', opset: 13, inputs: [x([2, 3])], want: [['float32', [2, 3]], ['bool', [2, 3]]] },
+  { name: 'MaxPool with Indices', op: 'MaxPool', opset: 12, inputs: [x([1, 2, 5, 5])], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, want: [['float32', [1, 2, 2, 2]], ['int64', [1, 2, 2, 2]]] },
+  { name: 'LayerNormalization with Mean/InvStdDev', op: 'LayerNormalization', opset: 17, inputs: [x([2, 3, 4]), c('s', 'float32', [3, 4], Array(12).fill(1))], attrs: { axis: 1 }, want: [['float32', [2, 3, 4]], ['float32', [2, 1, 1]], ['float32', [2, 1, 1]]] },
+  { name: 'Resize sizes with empty scales (opset 11)', op: 'Resize', opset: 11, inputs: [x([1, 2, 4, 5]), c('roi', 'float32', [0], []), c('scales', 'float32', [0], []), i64('sizes', [1, 2, 3, 9])], want: [['float32', [1, 2, 3, 9]]] },
   { name: 'Identity int64', op: 'Identity', inputs: [x([4], 'int64')], want: [['int64', [4]]] },
   // int8 ops: shape rules exist ahead of their listing as supported.
   { name: 'QuantizeLinear uint8', op: 'QuantizeLinear', opset: 13, inputs: [x([2, 3]), c('s', 'float32', [], [0.1]), c('z', 'uint8', [], [128])], want: [['uint8', [2, 3]]] },

@@ -1,6 +1,8 @@
 /** specialize(): concrete shapes for every value, shape math folded, input shapes checked against declarations. */
 import { ModelFormatError, UnsupportedError } from '../lib/errors';
 import { specialize } from '../lib/passes/shape-inference';
+import { InferContext } from '../lib/passes/shape-inference/context';
+import { sliceParams } from '../lib/passes/shape-inference/slice-concat';
 import { addNode, emptyGraph, f, init, input, node, output, randomFloats } from './onnx-graph-builder';
 
 describe('specialize', () => {
@@ -152,5 +154,19 @@ describe('specialize', () => {
     expect(s.initializers.get('zeros')!.dims).toEqual([3, 2, 10, 14]);
     expect(s.outputs[0].shape).toEqual([3, 2, 10, 14]);
     for (const n of s.nodes) for (const o of n.outputs) expect(s.valueInfo.get(o)!.shape.every((d) => typeof d === 'number')).toBe(true);
+  });
+
+  test('InferContext.forGraph lets later stages reuse rule helpers on a specialized graph', () => {
+    const g = emptyGraph(13);
+    input(g, 'x', 'float32', ['n', 10]);
+    init(g, 'starts', 'int64', [1], [-1n]);
+    init(g, 'ends', 'int64', [1], [-9223372036854775807n]);
+    init(g, 'axes', 'int64', [1], [1n]);
+    init(g, 'steps', 'int64', [1], [-4n]);
+    addNode(g, node('Slice', ['x', 'starts', 'ends', 'axes', 'steps'], ['y']));
+    output(g, 'y', 'float32', ['n', 3]);
+    const s = specialize(g, new Map([['x', [2, 10]]]));
+    const p = sliceParams(InferContext.forGraph(s, s.nodes[0]), s.valueInfo.get('x')!.shape as number[]);
+    expect(p).toEqual({ starts: [0, 9], steps: [1, -4], counts: [2, 3] });
   });
 });

@@ -4,7 +4,7 @@ test/fixtures/fashion-mnist/: fp32 ONNX models (BatchNormalization kept), a QDQ 
 torch.ao eager-mode post-training quantization, a calibration subset, a test subset and per-model
 reference input/output .npy files. Data comes from Debian's dataset-fashion-mnist package.
 
-Run: /usr/bin/python3 tools/train_fashion_mnist.py   (preprocessing: see test/fixtures/README.md)
+Run: /usr/bin/python3 tools/train_fashion_mnist.py [outdir] [--only data,resnet,mobilenet,qdq]   (preprocessing: see test/fixtures/README.md)
 """
 import gzip
 import json
@@ -21,7 +21,8 @@ import torch.nn.functional as F
 
 DATA = '/usr/share/datasets/fashion-mnist'
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', 'test', 'fixtures', 'fashion-mnist')
+ARGS = [a for i, a in enumerate(sys.argv[1:]) if not a.startswith('--') and sys.argv[i] != '--only']
+OUT = ARGS[0] if ARGS else os.path.join(HERE, '..', 'test', 'fixtures', 'fashion-mnist')
 MEAN, STD = 0.2860, 0.3530  # Fashion-MNIST training-set pixel mean/std on the [0, 1] scale
 OPSET = 17
 EPOCHS = {'resnet-fmnist': 3, 'mobilenet-fmnist': 2}
@@ -206,6 +207,10 @@ def load_resnet_from_onnx(path):
     model = ResNetFashion()
     m = onnx.load(path)
     state = {i.name: torch.from_numpy(onnx.numpy_helper.to_array(i).copy()) for i in m.graph.initializer}
+    # The exporter stores equal parameters once and names the copies with Identity nodes.
+    for n in m.graph.node:
+        if n.op_type == 'Identity' and n.input[0] in state:
+            state[n.output[0]] = state[n.input[0]]
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert not unexpected and all(k.endswith('num_batches_tracked') for k in missing), (missing, unexpected)
     return model.eval()

@@ -1,4 +1,4 @@
-/** Rewrites exporters' multi-node spellings of HardSwish, SiLU and erf-Gelu into one node each, so they run (and fuse) as one activation. */
+/** Rewrites exporters' multi-node spellings of HardSwish, SiLU and Gelu (erf and tanh forms) into one node each, so they run (and fuse) as one activation. */
 import type { Graph, Node } from '../ir/graph';
 import { FusionContext, attrNumber } from './fusion-context';
 
@@ -136,6 +136,47 @@ function matchGelu(ctx: FusionContext, root: Node): { x: string; nodes: Node[] }
     }
     return x ? { x, nodes: [scale, erf, add] } : undefined;
   };
+  // 1 + Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)), x^3 as Pow(x, 3) or x*x*x in either grouping.
+  const cubeOf = (value: string): { x: string; nodes: Node[] } | undefined => {
+    if (!ctx.isPrivate(value)) return undefined;
+    const pow = ctx.producerOf(value, ['Pow']);
+    if (pow) return near(ctx.scalar(pow.inputs[1]), 3) ? { x: pow.inputs[0], nodes: [pow] } : undefined;
+    const outer = ctx.producerOf(value, ['Mul']);
+    if (!outer) return undefined;
+    for (const side of [0, 1]) {
+      const sq = ctx.producerOf(outer.inputs[side], ['Mul']);
+      const x = outer.inputs[1 - side];
+      if (sq && sq.inputs[0] === x && sq.inputs[1] === x && ctx.isPrivate(outer.inputs[side])) return { x, nodes: [sq, outer] };
+    }
+    return undefined;
+  };
+  const scaledBy = (value: string, c: number): { other: string; node: Node } | undefined => {
+    const mul = ctx.producerOf(value, ['Mul']);
+    if (!mul || !ctx.isPrivate(value)) return undefined;
+    if (near(ctx.scalar(mul.inputs[1]), c, 1e-4)) return { other: mul.inputs[0], node: mul };
+    if (near(ctx.scalar(mul.inputs[0]), c, 1e-4)) return { other: mul.inputs[1], node: mul };
+    return undefined;
+  };
+  const tanhPart = (value: string): { x: string; nodes: Node[] } | undefined => {
+    if (!ctx.isPrivate(value)) return undefined;
+    const add = ctx.producerOf(value, ['Add']);
+    if (!add) return undefined;
+    const tanhOut = near(ctx.scalar(add.inputs[1]), 1) ? add.inputs[0] : near(ctx.scalar(add.inputs[0]), 1) ? add.inputs[1] : undefined;
+    if (!tanhOut || !ctx.isPrivate(tanhOut)) return undefined;
+    const tanh = ctx.producerOf(tanhOut, ['Tanh']);
+    if (!tanh) return undefined;
+    const outer = scaledBy(tanh.inputs[0], Math.sqrt(2 / Math.PI));
+    if (!outer) return undefined;
+    const sum = ctx.producerOf(outer.other, ['Add']);
+    if (!sum || !ctx.isPrivate(outer.other)) return undefined;
+    for (const side of [0, 1]) {
+      const x = sum.inputs[1 - side];
+      const cubic = scaledBy(sum.inputs[side], 0.044715);
+      const cube = cubic && cubeOf(cubic.other);
+      if (cube && cube.x === x) return { x, nodes: [...cube.nodes, cubic!.node, sum, outer.node, tanh, add] };
+    }
+    return undefined;
+  };
   const halfOf = (value: string): string | undefined => {
     const mul = ctx.producerOf(value, ['Mul']);
     if (!mul) return undefined;
@@ -147,7 +188,7 @@ function matchGelu(ctx: FusionContext, root: Node): { x: string; nodes: Node[] }
     const a = root.inputs[side];
     const b = root.inputs[1 - side];
     // root = (x * 0.5) * (1 + erf)   or   root = x * (1 + erf) ... with 0.5 elsewhere
-    const e = erfPart(a);
+    const e = erfPart(a) ?? tanhPart(a);
     if (e) {
       if (b === e.x) continue; // needs the 0.5 outside: handled below with root = 0.5 * (x * (1+erf))
       const half = halfOf(b);
@@ -158,7 +199,7 @@ function matchGelu(ctx: FusionContext, root: Node): { x: string; nodes: Node[] }
       const inner = ctx.producerOf(a, ['Mul']);
       if (!inner) continue;
       for (const s of [0, 1]) {
-        const e2 = erfPart(inner.inputs[s]);
+        const e2 = erfPart(inner.inputs[s]) ?? tanhPart(inner.inputs[s]);
         if (e2 && inner.inputs[1 - s] === e2.x) return { x: e2.x, nodes: [...e2.nodes, inner, root] };
         // (x * 0.5 ... ) forms are covered above
       }
@@ -181,7 +222,10 @@ export function canonicalizeActivations(g: Graph): Graph {
     }
     m = matchGelu(ctx, root);
     if (m) {
-      replaceWith(ctx, m.nodes, root, { name: `${root.name}_gelu`, opType: 'Gelu', domain: '', inputs: [m.x], outputs: [out], attrs: {} });
+      // The tanh approximation stays a standalone Gelu(approximate='tanh'): the fused epilogue only has the erf form.
+      const tanh = m.nodes.some((n) => n.opType === 'Tanh');
+      const attrs: Node['attrs'] = tanh ? { approximate: { kind: 'string', value: 'tanh' } } : {};
+      replaceWith(ctx, m.nodes, root, { name: `${root.name}_gelu`, opType: 'Gelu', domain: '', inputs: [m.x], outputs: [out], attrs });
       continue;
     }
     m = matchSilu(ctx, root);

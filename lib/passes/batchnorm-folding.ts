@@ -37,14 +37,19 @@ function foldIntoConv(ctx: FusionContext, conv: Node, scale: Float32Array, shift
   const biasData = bias ? floatData(bias) : new Float32Array(m);
   if (!biasData || biasData.length !== m) return false;
 
-  const inner = w.dims.slice(2).reduce((a, b) => a * b, 1);
+  const inner = w.dims.slice(2).reduce((a, b) => a * b, 1) | 0;
   if (!transposed) {
-    const perOut = wData.length / m;
-    for (let o = 0; o < m; o++) for (let i = 0; i < perOut; i++) wData[o * perOut + i] *= scale[o];
+    // Integer stride (a float one makes every index a heap number and the loop ~50x slower).
+    const perOut = (wData.length / m) | 0;
+    for (let o = 0; o < m; o++) {
+      const row = wData.subarray(o * perOut, (o + 1) * perOut);
+      const k = scale[o];
+      for (let i = 0; i < perOut; i++) row[i] *= k;
+    }
   } else {
     const c = w.dims[0];
     const mPerGroup = w.dims[1];
-    const cPerGroup = c / group;
+    const cPerGroup = (c / group) | 0;
     for (let ci = 0; ci < c; ci++) {
       const g = Math.floor(ci / cPerGroup);
       for (let j = 0; j < mPerGroup; j++) {

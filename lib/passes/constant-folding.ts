@@ -1,4 +1,5 @@
 /** Replaces nodes whose inputs are all constants (or whose result depends only on known shapes) by initializers. */
+import { UnsupportedError } from '../errors';
 import { canEvaluate, evaluateNode } from '../ir/evaluate';
 import type { Graph, Node, TensorValue } from '../ir/graph';
 import { InferContext, ShapedType } from './shape-inference/context';
@@ -6,6 +7,9 @@ import { shapeRuleOf } from './shape-inference/rules';
 
 /** Folding a node whose output is this much bigger than its inputs is skipped when the executor can run the op. */
 const MAX_GROWTH_ELEMENTS = 1 << 20;
+
+/** No folded constant may be larger than this (256 MB of float32): beyond it folding would exhaust memory. */
+export const MAX_FOLDED_ELEMENTS = 1 << 26;
 
 /** Ops the native executor does not implement: they must fold whatever their output size. */
 const MUST_FOLD = new Set(['Shape', 'Size', 'ConstantOfShape', 'Range']);
@@ -49,9 +53,20 @@ function foldable(node: Node, inputs: (TensorValue | undefined)[], opset: number
   if (!canEvaluate(node)) return undefined;
   const infos = inputs.map((t) => (t ? { type: t.type, shape: t.dims } : undefined));
   const outs = shapeRuleOf(node)!(new InferContext(node, opset, infos, inputs));
-  if (MUST_FOLD.has(node.opType)) return outs;
-  const inElements = inputs.reduce((acc, t) => acc + (t ? count(t.dims) : 0), 0);
   const outElements = outs.reduce((acc, o) => acc + count(o.shape), 0);
+  if (MUST_FOLD.has(node.opType)) {
+    if (outElements > MAX_FOLDED_ELEMENTS) {
+      throw new UnsupportedError(
+        `Unsupported ${node.opType} node '${node.name}': its constant output of ${outElements} elements exceeds the folding limit of ${MAX_FOLDED_ELEMENTS}`,
+        node.opType,
+        node.name,
+        opset,
+      );
+    }
+    return outs;
+  }
+  const inElements = inputs.reduce((acc, t) => acc + (t ? count(t.dims) : 0), 0);
+  if (outElements > MAX_FOLDED_ELEMENTS) return undefined;
   return outElements > Math.max(MAX_GROWTH_ELEMENTS, inElements) ? undefined : outs;
 }
 

@@ -40,7 +40,7 @@ export function foldConvAffine(g: Graph): Graph {
       const b = bias ? floatData(bias) : new Float32Array(m);
       if (!b || b.length !== m) break;
       if (next.opType === 'Mul') {
-        const per = wData.length / m;
+        const per = (wData.length / m) | 0; // integer stride keeps the index a small integer
         for (let o = 0; o < m; o++) {
           for (let i = 0; i < per; i++) wData[o * per + i] *= values[o];
           b[o] *= values[o];

@@ -226,10 +226,40 @@ class LayoutAssigner {
   }
 }
 
+/**
+ * Merges Transpose → Transpose pairs whose middle tensor has no other reader (a model Transpose next to a layout
+ * boundary), into one Transpose, or a Reshape when only size-1 axes move.
+ */
+export function mergeTransposes(g: LoweredGraph): LoweredGraph {
+  const readers = new Map<string, number>();
+  for (const op of g.ops) for (const i of op.inputs) if (i) readers.set(i, (readers.get(i) ?? 0) + 1);
+  for (const o of g.outputs) readers.set(o, (readers.get(o) ?? 0) + 1);
+  const producer = new Map<string, number>();
+  const dropped = new Set<number>();
+  const ops = g.ops.map((op) => ({ ...op }));
+  ops.forEach((op, k) => {
+    for (const o of op.outputs) producer.set(o, k);
+    if (op.type !== 'Transpose') return;
+    const first = producer.get(op.inputs[0]);
+    if (first === undefined || ops[first].type !== 'Transpose' || readers.get(op.inputs[0]) !== 1) return;
+    const p1 = ops[first].attrs.perm as number[];
+    const p2 = op.attrs.perm as number[];
+    const perm = p2.map((a) => p1[a]);
+    const source = ops[first].inputs[0];
+    const shape = g.tensors.get(source)!.shape;
+    dropped.add(first);
+    const moved = perm.filter((a) => shape[a] !== 1);
+    ops[k] = isIncreasing(moved)
+      ? { ...op, type: 'Reshape', inputs: [source], attrs: {} }
+      : { ...op, inputs: [source], attrs: { perm } };
+  });
+  return { ...g, ops: ops.filter((_, k) => !dropped.has(k)) };
+}
+
 /** Returns a new lowered graph in physical layouts; graph inputs and outputs keep the model's layout. */
 export function assignLayouts(g: LoweredGraph): LoweredGraph {
   const a = new LayoutAssigner(g);
   for (const op of g.ops) a.assign(op);
   const outputs = a.finishOutputs();
-  return { tensors: a.tensors, ops: a.ops, inputs: g.inputs.slice(), outputs };
+  return mergeTransposes({ tensors: a.tensors, ops: a.ops, inputs: g.inputs.slice(), outputs });
 }

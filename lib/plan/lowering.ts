@@ -1,6 +1,6 @@
 /** Lowers a shape-specialized IR graph into native ops (native/ops/README.md), still in the model's NCHW layout. */
 import { UnsupportedError } from '../errors';
-import { attrFloat, attrInt, attrInts, attrString } from '../ir/attributes';
+import { attrFloat, attrFloats, attrInt, attrInts, attrString } from '../ir/attributes';
 import type { DataType, Graph, Node, TensorValue } from '../ir/graph';
 import { toNumbers } from '../ir/tensor-values';
 import type { NativeAttr, NativeDType } from './plan-desc';
@@ -251,22 +251,19 @@ class Lowerer {
   private lowerSlice(node: Node): void {
     const shape = this.shape(node.inputs[0], node);
     const rank = shape.length;
+    // `ends` is not needed: the output shape already carries the element count per axis.
     let starts: number[];
-    let ends: number[];
     let axes: number[];
     let steps: number[];
     if (this.g.opset < 10) {
       starts = attrInts(node, 'starts');
-      ends = attrInts(node, 'ends');
       axes = attrInts(node, 'axes', [...starts.keys()]);
       steps = starts.map(() => 1);
     } else {
       starts = this.constNumbers(node.inputs[1], node, 'starts');
-      ends = this.constNumbers(node.inputs[2], node, 'ends');
       axes = node.inputs[3] ? this.constNumbers(node.inputs[3], node, 'axes') : [...starts.keys()];
       steps = node.inputs[4] ? this.constNumbers(node.inputs[4], node, 'steps') : starts.map(() => 1);
     }
-    void ends; // the output shape already carries the element counts
     const outShape = this.shape(node.outputs[0], node);
     const allStarts = shape.map(() => 0);
     const allSteps = shape.map(() => 1);
@@ -519,7 +516,7 @@ class Lowerer {
     if (inShape[0] !== outShape[0] || inShape[1] !== outShape[1]) this.unsupported(node, 'resizing of H and W only');
     const oldStyle = node.opType === 'Upsample' || this.g.opset < 11;
     let scales: number[] | undefined;
-    if (node.opType === 'Upsample' && node.attrs.scales) scales = attrFloats(node, 'scales');
+    if (node.opType === 'Upsample' && node.attrs.scales) scales = attrFloats(node, 'scales', []);
     const scalesInput = oldStyle ? node.inputs[1] : node.inputs[2];
     if (!scales && scalesInput && this.shape(scalesInput, node).reduce((p, d) => p * d, 1) > 0) scales = this.constNumbers(scalesInput, node, 'scales');
     if (!scales) scales = outShape.map((d, i) => d / inShape[i]);
@@ -539,11 +536,6 @@ class Lowerer {
       scales: [scales[2], scales[3]],
     });
   }
-}
-
-function attrFloats(node: Node, name: string): number[] {
-  const a = node.attrs[name];
-  return a && (a.kind === 'floats' || a.kind === 'ints') ? a.value.slice() : [];
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -117,7 +117,7 @@ class ConvTransposeOp : public Op {
     const size_t pixels = g_.in_h * g_.in_w, cg = g_.group_in(), mg = g_.group_out(), cols = g_.taps() * mg;
     for (size_t b = 0; b < g_.batch; ++b) {
       const float* xb = x + b * pixels * g_.in_c;
-      f32_gemm_parallel(ctx.pool, g_.group, pixels, cols, gemm_->mr, gemm_->nr,
+      f32_gemm_parallel(ctx.pool, g_.group, pixels, cols, cg, gemm_->mr, gemm_->nr,
                         [&](size_t grp, size_t m0, size_t m1, size_t n0, size_t n1) {
                           F32DirectRows a(xb + grp * cg, g_.in_c);
                           F32GemmOutput out;

@@ -14,6 +14,7 @@ namespace {
 constexpr size_t kKcMax = 512;              // A tile (mr x kc) of a microkernel call fits L1
 constexpr size_t kABlockBytes = 256 << 10;  // A block (mc x kc) in L2
 constexpr size_t kBBlockBytes = 1 << 20;    // B block (kc x nc) in L2
+constexpr size_t kMinTaskMacs = 1 << 15;
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
@@ -33,6 +34,26 @@ void f32_gemm_pack_b(const float* src, size_t k, size_t n, size_t k_stride, size
   }
 }
 
+F32GemmActivationPlan f32_gemm_activation_plan(const ActivationParams* act) {
+  F32GemmActivationPlan plan;
+  if (!act) return plan;
+  switch (act->kind) {
+    case Activation::kNone: break;
+    case Activation::kRelu:
+      plan.clamp_flag = kF32GemmClamp;
+      plan.min = 0.f;
+      plan.max = std::numeric_limits<float>::infinity();
+      break;
+    case Activation::kClip:
+      plan.clamp_flag = kF32GemmClamp;
+      plan.min = act->alpha;
+      plan.max = act->beta;
+      break;
+    default: plan.post = true;
+  }
+  return plan;
+}
+
 void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, size_t k, size_t n_total,
                       F32GemmRows& a, size_t m0, size_t m1, size_t n0, size_t n1, const F32GemmOutput& out) {
   (void)n_total;
@@ -46,23 +67,12 @@ void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, si
 
   const ActivationParams none;
   const ActivationParams& act = out.activation ? *out.activation : none;
+  const F32GemmActivationPlan plan = f32_gemm_activation_plan(out.activation);
   F32GemmEpilogue ep;
-  uint32_t clamp_flag = 0;
-  bool post_activation = false;
-  switch (act.kind) {
-    case Activation::kNone: break;
-    case Activation::kRelu:
-      clamp_flag = kF32GemmClamp;
-      ep.min = 0.f;
-      ep.max = std::numeric_limits<float>::infinity();
-      break;
-    case Activation::kClip:
-      clamp_flag = kF32GemmClamp;
-      ep.min = act.alpha;
-      ep.max = act.beta;
-      break;
-    default: post_activation = true;
-  }
+  ep.min = plan.min;
+  ep.max = plan.max;
+  const uint32_t clamp_flag = plan.clamp_flag;
+  const bool post_activation = plan.post;
   ep.residual_stride = out.residual_stride;
 
   for (size_t mb = m0; mb < m1; mb += mc) {
@@ -92,15 +102,17 @@ void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, si
   }
 }
 
-void f32_gemm_parallel(ThreadPool* pool, size_t batches, size_t m, size_t n, size_t mr, size_t nr,
+void f32_gemm_parallel(ThreadPool* pool, size_t batches, size_t m, size_t n, size_t k, size_t mr, size_t nr,
                        const std::function<void(size_t, size_t, size_t, size_t, size_t)>& fn) {
   if (batches == 0 || m == 0 || n == 0) return;
   const size_t threads = pool ? static_cast<size_t>(std::max(1, pool->threads())) : 1;
-  if (threads <= 1) {
+  // A task below ~32K multiply-adds (a few microseconds) costs more to hand over than to run.
+  const size_t max_tasks = std::max<size_t>(1, batches * m * n * std::max<size_t>(k, 1) / kMinTaskMacs);
+  const size_t want = std::min(4 * threads, max_tasks);
+  if (threads <= 1 || want <= 1) {
     for (size_t b = 0; b < batches; ++b) fn(b, 0, m, 0, n);
     return;
   }
-  const size_t want = 4 * threads;
   const size_t units_m = ceil_div(m, mr), units_n = ceil_div(n, nr);
   size_t m_split = std::min(units_m, std::max<size_t>(1, ceil_div(want, batches)));
   const size_t m_chunk = ceil_div(units_m, m_split) * mr;

@@ -50,14 +50,23 @@ struct F32GemmOutput {
   const ActivationParams* activation = nullptr;  // nullptr = none
 };
 
+// How an activation maps onto the microkernel epilogue: relu/clip clamp inside the kernel (flag + bounds),
+// any other activation runs as a post-pass on each finished tile.
+struct F32GemmActivationPlan {
+  uint32_t clamp_flag = 0;  // kF32GemmClamp or 0
+  float min = 0.f, max = 0.f;
+  bool post = false;
+};
+F32GemmActivationPlan f32_gemm_activation_plan(const ActivationParams* act);
+
 // C[m0:m1, n0:n1] for a K-deep product of `a` with the packed B. n0 must be a multiple of kernel.nr.
 // Rows m0..m1 are the GEMM's own row numbers (passed to a.rows()).
 void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, size_t k, size_t n_total,
                       F32GemmRows& a, size_t m0, size_t m1, size_t n0, size_t n1, const F32GemmOutput& out);
 
-// Splits `batches` GEMMs of m x n outputs into tasks over the pool (tile-aligned) and calls
-// fn(batch, m0, m1, n0, n1) for each; with one thread, one task per batch.
-void f32_gemm_parallel(ThreadPool* pool, size_t batches, size_t m, size_t n, size_t mr, size_t nr,
+// Splits `batches` GEMMs of m x n outputs (k deep) into tasks over the pool (tile-aligned) and calls
+// fn(batch, m0, m1, n0, n1) for each; with one thread, or too little work to share, one task per batch.
+void f32_gemm_parallel(ThreadPool* pool, size_t batches, size_t m, size_t n, size_t k, size_t mr, size_t nr,
                        const std::function<void(size_t, size_t, size_t, size_t, size_t)>& fn);
 
 }  // namespace sparq

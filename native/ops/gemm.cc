@@ -105,7 +105,7 @@ class GemmOp : public Op {
         out.residual = rs;
       }
     }
-    f32_gemm_parallel(ctx.pool, 1, m_, n_, gemm_->mr, gemm_->nr, [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
+    f32_gemm_parallel(ctx.pool, 1, m_, n_, k_, gemm_->mr, gemm_->nr, [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
       F32DirectRows rows(a, k_);
       f32_gemm_compute(*gemm_, packed_.data(), k_, n_, rows, m0, m1, n0, n1, out);
     });
@@ -221,13 +221,13 @@ class MatMulOp : public Op {
       out.c = y;
       out.residual = r;
       const size_t rows = batch_ * m_;
-      f32_gemm_parallel(ctx.pool, 1, rows, n_, gemm_->mr, gemm_->nr, [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
+      f32_gemm_parallel(ctx.pool, 1, rows, n_, k_, gemm_->mr, gemm_->nr, [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
         F32DirectRows ar(a, k_);
         f32_gemm_compute(*gemm_, packed_.data(), k_, n_, ar, m0, m1, n0, n1, out);
       });
       return;
     }
-    f32_gemm_parallel(ctx.pool, batch_, m_, n_, gemm_->mr, gemm_->nr,
+    f32_gemm_parallel(ctx.pool, batch_, m_, n_, k_, gemm_->mr, gemm_->nr,
                       [&](size_t bi, size_t m0, size_t m1, size_t n0, size_t n1) {
                         size_t a_off = 0, b_off = 0, rem = bi;
                         for (size_t d = out_batch_.size(); d-- > 0;) {

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/sparse24/requant-u8.h"
 #include "kernels/winograd/winograd-f23.h"
 
 namespace sparq {
@@ -11,12 +12,7 @@ namespace sparq {
 void conv3x3_nhwc_f32_reference(const WinogradF23Problem& p, const float* x, const float* w, const float* bias,
                                 const ActivationParams& act, float* y);
 
-// Requantization shared by the int8 references and kernels: y = clamp(round_half_even(acc * scale) + zero_point).
-struct Requant8 {
-  const float* scale = nullptr;  // per output channel
-  int32_t output_zero_point = 0;
-  int32_t qmin = 0, qmax = 255;  // the fused activation as a clamp on the u8 range
-};
+// y = clamp(lrint(float(acc) * scale) + zero_point): float product, round half to even.
 uint8_t requantize_u8_reference(int32_t acc, float scale, const Requant8& rq);
 
 // Direct 3x3 conv: x u8 with zero point, w s8 OIHW (symmetric), bias s32 (may be null) -> u8.

@@ -22,8 +22,8 @@ struct F32DwconvKernelInfo {
 };
 
 // Entries best first; the first whose ISA the features allow is chosen (the scalar entry always is).
-// With n (the GEMM's column count) given, a narrower-panel kernel of the same ISA is preferred when n fits
-// in its panel, so that narrow layers do not compute zero columns.
+// With n (the GEMM's column count) given, a narrower-panel kernel of the same ISA is preferred when it
+// computes clearly fewer padding columns (n = 16, 40, 48, 72 ...).
 const F32GemmKernelInfo& f32_gemm_kernel_for(const CpuFeatures& features, size_t n = 0);
 const F32DwconvKernelInfo& f32_dwconv_kernel_for(const CpuFeatures& features);
 

@@ -9,6 +9,7 @@ bool always(const CpuFeatures&) { return true; }
 #if defined(__x86_64__)
 bool has_avx512(const CpuFeatures& f) { return f.avx512f; }
 bool has_avx2(const CpuFeatures& f) { return f.avx2; }
+bool has_avx512vbmi(const CpuFeatures& f) { return f.avx512vbmi && f.avx512vnni; }
 #endif
 #if defined(__aarch64__)
 bool has_neon(const CpuFeatures& f) { return f.neon; }
@@ -25,7 +26,24 @@ const F32Sparse24Kernel kF32Table[] = {
     {"f32-sparse24-gemm-4x16-scalar", 4, 16, f32_sparse24_gemm_4x16__scalar, always},
 };
 
+const QU8Sparse24Kernel kQU8Table[] = {
+#if defined(__x86_64__)
+    {"qu8-sparse24-gemm-4x32-avx512vbmi", qu8_sparse24_gemm_4x32__avx512vbmi, has_avx512vbmi},
+#endif
+    {"qu8-sparse24-gemm-1x16-scalar", qu8_sparse24_gemm_1x16__scalar, always},
+};
+
 }  // namespace
+
+std::vector<QU8Sparse24Kernel> qu8_sparse24_kernels(const CpuFeatures& features) {
+  std::vector<QU8Sparse24Kernel> out;
+  for (const auto& k : kQU8Table) {
+    if (k.supported(features)) out.push_back(k);
+  }
+  return out;
+}
+
+QU8Sparse24Kernel qu8_sparse24_kernel(const CpuFeatures& features) { return qu8_sparse24_kernels(features).front(); }
 
 std::vector<F32Sparse24Kernel> f32_sparse24_kernels(const CpuFeatures& features) {
   std::vector<F32Sparse24Kernel> out;

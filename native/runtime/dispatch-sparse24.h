@@ -19,4 +19,12 @@ struct F32Sparse24Kernel {
 std::vector<F32Sparse24Kernel> f32_sparse24_kernels(const CpuFeatures& features);
 F32Sparse24Kernel f32_sparse24_kernel(const CpuFeatures& features);
 
+struct QU8Sparse24Kernel {
+  const char* name;  // e.g. "qu8-sparse24-gemm-4x32-avx512vbmi"; pack with qu8_sparse24_pack (one layout for all)
+  QU8Sparse24GemmFn gemm;
+  bool (*supported)(const CpuFeatures&);
+};
+std::vector<QU8Sparse24Kernel> qu8_sparse24_kernels(const CpuFeatures& features);
+QU8Sparse24Kernel qu8_sparse24_kernel(const CpuFeatures& features);
+
 }  // namespace sparq

@@ -9,6 +9,7 @@ bool always(const CpuFeatures&) { return true; }
 #if defined(__x86_64__)
 bool has_avx512(const CpuFeatures& f) { return f.avx512f; }
 bool has_avx2(const CpuFeatures& f) { return f.avx2; }
+bool has_avx512vnni(const CpuFeatures& f) { return f.avx512vnni; }
 #endif
 #if defined(__aarch64__)
 bool has_neon(const CpuFeatures& f) { return f.neon; }
@@ -16,16 +17,35 @@ bool has_neon(const CpuFeatures& f) { return f.neon; }
 
 const WinogradF32Kernel kF32Table[] = {
 #if defined(__x86_64__)
-    {"f32-winograd-f23-8x32-avx512", 8, 32, f32_winograd_f23_conv__avx512, has_avx512},
-    {"f32-winograd-f23-6x16-avx2", 6, 16, f32_winograd_f23_conv__avx2, has_avx2},
+    {"f32-winograd-f23-8x32-avx512", 8, 32, f32_winograd_f23_conv__avx512, f32_winograd_gemm_ukernel_8x32__avx512, has_avx512},
+    {"f32-winograd-f23-6x16-avx2", 6, 16, f32_winograd_f23_conv__avx2, f32_winograd_gemm_ukernel_6x16__avx2, has_avx2},
 #endif
 #if defined(__aarch64__)
-    {"f32-winograd-f23-8x8-neon", 8, 8, f32_winograd_f23_conv__neon, has_neon},
+    {"f32-winograd-f23-8x8-neon", 8, 8, f32_winograd_f23_conv__neon, f32_winograd_gemm_ukernel_8x8__neon, has_neon},
 #endif
-    {"f32-winograd-f23-4x8-scalar", 4, 8, f32_winograd_f23_conv__scalar, always},
+    {"f32-winograd-f23-4x8-scalar", 4, 8, f32_winograd_f23_conv__scalar, f32_winograd_gemm_ukernel_4x8__scalar, always},
+};
+
+const WinogradQU8Kernel kQU8Table[] = {
+#if defined(__x86_64__)
+    {"qu8-winograd-f23-8x32-avx512vnni", 8, 32, qu8_winograd_f23_conv__avx512vnni, has_avx512vnni},
+    {"qu8-winograd-f23-8x32-avx512", 8, 32, qu8_winograd_f23_conv__avx512, has_avx512},
+    {"qu8-winograd-f23-6x16-avx2", 6, 16, qu8_winograd_f23_conv__avx2, has_avx2},
+#endif
+    {"qu8-winograd-f23-4x8-scalar", 4, 8, qu8_winograd_f23_conv__scalar, always},
 };
 
 }  // namespace
+
+std::vector<WinogradQU8Kernel> winograd_qu8_kernels(const CpuFeatures& features) {
+  std::vector<WinogradQU8Kernel> out;
+  for (const auto& k : kQU8Table) {
+    if (k.supported(features)) out.push_back(k);
+  }
+  return out;
+}
+
+WinogradQU8Kernel winograd_qu8_kernel(const CpuFeatures& features) { return winograd_qu8_kernels(features).front(); }
 
 std::vector<WinogradF32Kernel> winograd_f32_kernels(const CpuFeatures& features) {
   std::vector<WinogradF32Kernel> out;

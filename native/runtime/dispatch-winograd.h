@@ -11,6 +11,7 @@ struct WinogradF32Kernel {
   const char* name;  // e.g. "f32-winograd-f23-8x32-avx512"
   size_t mr, nr;     // GEMM tile: tiles x output channels; pack with winograd_f23_f32_pack(..., nr)
   WinogradF23F32ConvFn conv;
+  WinogradF32GemmFn gemm;  // the MR x NR microkernel inside (also a plain dense GEMM over packed panels)
   bool (*supported)(const CpuFeatures&);
 };
 
@@ -18,5 +19,14 @@ struct WinogradF32Kernel {
 std::vector<WinogradF32Kernel> winograd_f32_kernels(const CpuFeatures& features);
 // The best one.
 WinogradF32Kernel winograd_f32_kernel(const CpuFeatures& features);
+
+struct WinogradQU8Kernel {
+  const char* name;  // e.g. "qu8-winograd-f23-8x32-avx512vnni"
+  size_t mr, nr;     // pack with winograd_f23_qu8_pack(..., nr); workspace winograd_f23_qu8_workspace_bytes(.., mr)
+  WinogradF23QU8ConvFn conv;
+  bool (*supported)(const CpuFeatures&);
+};
+std::vector<WinogradQU8Kernel> winograd_qu8_kernels(const CpuFeatures& features);
+WinogradQU8Kernel winograd_qu8_kernel(const CpuFeatures& features);
 
 }  // namespace sparq

@@ -65,7 +65,7 @@ std::vector<float> driver_gemm(const sparq::F32GemmKernelInfo& kernel, size_t m,
     sparq::f32_gemm_compute(kernel, packed.data(), k, n, rows, 0, m, 0, n, out);
   } else {
     sparq::ThreadPool pool(2);
-    sparq::f32_gemm_parallel(&pool, 1, m, n, kernel.mr, kernel.nr, [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
+    sparq::f32_gemm_parallel(&pool, 1, m, n, k, kernel.mr, kernel.nr, [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
       sparq::F32DirectRows r(a.data(), k);
       sparq::f32_gemm_compute(kernel, packed.data(), k, n, r, m0, m1, n0, n1, out);
     });
@@ -92,7 +92,9 @@ SPARQ_TEST(f32_gemm_dispatch_matches_level) {
   if (f.avx512f) {
     CHECK(name == "f32-gemm-14x32-avx512");
     CHECK(std::string(sparq::f32_gemm_kernel_for(f, 16).name) == "f32-gemm-14x16-avx512");
-    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 17).name) == "f32-gemm-14x32-avx512");
+    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 24).name) == "f32-gemm-14x32-avx512");
+    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 48).name) == "f32-gemm-14x16-avx512");
+    CHECK(std::string(sparq::f32_gemm_kernel_for(f, 64).name) == "f32-gemm-14x32-avx512");
   }
   else if (f.avx2) CHECK(name == "f32-gemm-6x16-avx2");
   else CHECK(name.find("scalar") != std::string::npos || name.find("neon") != std::string::npos);

@@ -1,6 +1,6 @@
 /** What a shape rule sees of one node: input shapes, dtypes and constant values, plus errors that name the node. */
 import { ModelFormatError, UnsupportedError } from '../../errors';
-import type { DataType, Node, TensorValue } from '../../ir/graph';
+import type { DataType, Graph, Node, TensorValue } from '../../ir/graph';
 import { toNumbers } from '../../ir/tensor-values';
 
 /** A concrete type and shape of one value. */
@@ -83,6 +83,22 @@ export class InferContext {
       this.fail(`${what} ${axis} is out of range for rank ${rank}`);
     }
     return axis < 0 ? axis + rank : axis;
+  }
+
+  /**
+   * A context for a node of a specialized graph (shapes from valueInfo, constants from initializers), so later
+   * stages can reuse the rules' parameter helpers (sliceParams, padAmounts, splitSizes, reduceAxes, resizeScales).
+   */
+  static forGraph(g: Graph, node: Node): InferContext {
+    const infos = node.inputs.map((name): ShapedType | undefined => {
+      const t = g.initializers.get(name);
+      if (t) return { type: t.type, shape: t.dims };
+      const v = g.valueInfo.get(name);
+      if (!v || v.shapeUnknown || !v.shape.every((d): d is number => typeof d === 'number')) return undefined;
+      return { type: v.type, shape: v.shape as number[] };
+    });
+    const opset = node.domain === '' || node.domain === 'ai.onnx' ? g.opset : g.otherOpsets[node.domain] ?? 1;
+    return new InferContext(node, opset, infos, node.inputs.map((name) => g.initializers.get(name)));
   }
 
   /** Number of outputs the node declares (trailing '' included). */

@@ -1,4 +1,5 @@
-// AVX2/FMA depthwise-convolution row kernel, 8 channels per vector; 3x3 interiors keep the taps in registers.
+// AVX2/FMA depthwise-convolution row kernel, 8 channels per vector; 3x3 and 5x5 (stride 1, 2) interiors compute
+// 4 output pixels per pass so each input vector is loaded once per kernel row.
 #include <immintrin.h>
 
 #include "kernels/f32-dwconv/f32-dwconv.h"
@@ -34,12 +35,44 @@ inline void border_pixel(const F32DwconvParams& p, const float* const* rows, siz
   }
 }
 
-template <int KH, int KW>
+// OB adjacent interior output pixels of one channel block: each loaded input vector feeds every output
+// it overlaps (stride S, dilation 1).
+template <int KH, int KW, int S, int OB>
+inline void interior_block(const float* const* xr, size_t C, const __m256* wv, __m256 vb, const float* rp,
+                           __m256i m, bool full, bool clamp, __m256 vmin, __m256 vmax, float* yp) {
+  __m256 acc[OB];
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; ++o)
+    acc[o] = rp ? _mm256_add_ps(vb, full ? _mm256_loadu_ps(rp + o * C) : _mm256_maskload_ps(rp + o * C, m)) : vb;
+#pragma GCC unroll 5
+  for (int ki = 0; ki < KH; ++ki) {
+#pragma GCC unroll 16
+    for (int j = 0; j < S * (OB - 1) + KW; ++j) {
+      const float* xp = xr[ki] + j * C;
+      const __m256 xv = full ? _mm256_loadu_ps(xp) : _mm256_maskload_ps(xp, m);
+#pragma GCC unroll 4
+      for (int o = 0; o < OB; ++o) {
+        const int kj = j - S * o;
+        if (kj >= 0 && kj < KW) acc[o] = _mm256_fmadd_ps(xv, wv[ki * KW + kj], acc[o]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; ++o) {
+    if (clamp) acc[o] = _mm256_min_ps(_mm256_max_ps(acc[o], vmin), vmax);
+    if (full) _mm256_storeu_ps(yp + o * C, acc[o]);
+    else _mm256_maskstore_ps(yp + o * C, m, acc[o]);
+  }
+}
+
+// Interior pixels [ow_begin, ow_end) with every tap row in the image and dilation 1: 3x3 taps stay in
+// registers per channel block (5x5 taps spill to L1, still one load per tap per 4 pixels).
+template <int KH, int KW, int S>
 void interior_fixed(const F32DwconvParams& p, const float* const* rows, const float* w, const float* bias,
                     const float* residual, float* y) {
-  const size_t C = p.channels, sw = p.stride_w * C, dw = p.dilation_w * C;
+  constexpr int OB = 4;
+  const size_t C = p.channels;
   const __m256 vmin = _mm256_set1_ps(p.min), vmax = _mm256_set1_ps(p.max);
-  const long iw_first = static_cast<long>(p.ow_begin * p.stride_w) - static_cast<long>(p.pad_left);
   for (size_t c = 0; c < C; c += 8) {
     const __m256i m = channel_mask(C - c);
     const bool full = C - c >= 8;
@@ -48,28 +81,18 @@ void interior_fixed(const F32DwconvParams& p, const float* const* rows, const fl
     for (int t = 0; t < KH * KW; ++t) wv[t] = _mm256_load_ps(w + t * p.padded_channels + c);
     const __m256 vb = _mm256_load_ps(bias + c);
     const float* xr[KH];
-    for (int ki = 0; ki < KH; ++ki) xr[ki] = rows[ki] + iw_first * static_cast<long>(C) + c;
-    float* yp = y + p.ow_begin * C + c;
-    const float* rp = residual ? residual + p.ow_begin * C + c : nullptr;
-    for (size_t ow = p.ow_begin; ow < p.ow_end; ++ow) {
-      __m256 acc = vb;
-      if (rp) {
-        acc = _mm256_add_ps(acc, full ? _mm256_loadu_ps(rp) : _mm256_maskload_ps(rp, m));
-        rp += C;
-      }
-#pragma GCC unroll 5
-      for (int ki = 0; ki < KH; ++ki) {
-#pragma GCC unroll 5
-        for (int kj = 0; kj < KW; ++kj) {
-          const float* xp = xr[ki] + kj * dw;
-          acc = _mm256_fmadd_ps(full ? _mm256_loadu_ps(xp) : _mm256_maskload_ps(xp, m), wv[ki * KW + kj], acc);
-        }
-        xr[ki] += sw;
-      }
-      if (p.clamp) acc = _mm256_min_ps(_mm256_max_ps(acc, vmin), vmax);
-      if (full) _mm256_storeu_ps(yp, acc);
-      else _mm256_maskstore_ps(yp, m, acc);
-      yp += C;
+    size_t ow = p.ow_begin;
+    for (; ow + OB <= p.ow_end; ow += OB) {
+      const long iw = static_cast<long>(ow * S) - static_cast<long>(p.pad_left);
+      for (int ki = 0; ki < KH; ++ki) xr[ki] = rows[ki] + iw * static_cast<long>(C) + c;
+      interior_block<KH, KW, S, OB>(xr, C, wv, vb, residual ? residual + ow * C + c : nullptr, m, full, p.clamp, vmin,
+                                    vmax, y + ow * C + c);
+    }
+    for (; ow < p.ow_end; ++ow) {
+      const long iw = static_cast<long>(ow * S) - static_cast<long>(p.pad_left);
+      for (int ki = 0; ki < KH; ++ki) xr[ki] = rows[ki] + iw * static_cast<long>(C) + c;
+      interior_block<KH, KW, S, 1>(xr, C, wv, vb, residual ? residual + ow * C + c : nullptr, m, full, p.clamp, vmin,
+                                   vmax, y + ow * C + c);
     }
   }
 }
@@ -94,11 +117,16 @@ void f32_dwconv_ukernel_c8__avx2(const F32DwconvParams& p, size_t oh, const floa
     border_pixel(p, rows, ki_lo, ki_hi, iw0, w, bias, residual ? residual + ow * C : nullptr, y + ow * C);
   };
   for (size_t ow = 0; ow < p.ow_begin; ++ow) border(ow);
-  const bool full_rows = ki_lo == 0 && ki_hi == p.kernel_h;
-  if (full_rows && p.kernel_h == 3 && p.kernel_w == 3) {
-    interior_fixed<3, 3>(p, rows, w, bias, residual, y);
-  } else if (full_rows && p.kernel_h == 5 && p.kernel_w == 5) {
-    interior_fixed<5, 5>(p, rows, w, bias, residual, y);
+  const bool fixed = ki_lo == 0 && ki_hi == p.kernel_h && p.dilation_w == 1 && p.stride_w <= 2;
+  const size_t shape = fixed ? p.kernel_h * 100 + p.kernel_w * 10 + p.stride_w : 0;
+  if (shape == 331) {
+    interior_fixed<3, 3, 1>(p, rows, w, bias, residual, y);
+  } else if (shape == 332) {
+    interior_fixed<3, 3, 2>(p, rows, w, bias, residual, y);
+  } else if (shape == 551) {
+    interior_fixed<5, 5, 1>(p, rows, w, bias, residual, y);
+  } else if (shape == 552) {
+    interior_fixed<5, 5, 2>(p, rows, w, bias, residual, y);
   } else {
     for (size_t ow = p.ow_begin; ow < p.ow_end; ++ow) border(ow);
   }

@@ -13,19 +13,26 @@ template <size_t V>
 void body(size_t groups, const float* xt, const float* vals, const uint8_t* idx, float* acc) {
   constexpr size_t S = 8 * V;
   __m256 a[3][V];
+  #pragma GCC unroll 16
   for (size_t n = 0; n < 3; ++n)
+    #pragma GCC unroll 16
     for (size_t v = 0; v < V; ++v) a[n][v] = _mm256_loadu_ps(acc + n * S + 8 * v);
   for (size_t g = 0; g < groups; ++g, vals += 6, idx += 6) {
     const float* xg = xt + 4 * g * S;
+    #pragma GCC unroll 16
     for (size_t n = 0; n < 3; ++n) {
+      #pragma GCC unroll 16
       for (size_t s = 0; s < 2; ++s) {
         const __m256 wv = _mm256_set1_ps(vals[n * 2 + s]);
         const float* r = xg + idx[n * 2 + s] * S;
+        #pragma GCC unroll 16
         for (size_t v = 0; v < V; ++v) a[n][v] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(r + 8 * v), a[n][v]);
       }
     }
   }
+  #pragma GCC unroll 16
   for (size_t n = 0; n < 3; ++n)
+    #pragma GCC unroll 16
     for (size_t v = 0; v < V; ++v) _mm256_storeu_ps(acc + n * S + 8 * v, a[n][v]);
 }
 

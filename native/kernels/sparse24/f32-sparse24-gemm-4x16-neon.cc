@@ -13,19 +13,26 @@ template <size_t V>
 void body(size_t groups, const float* xt, const float* vals, const uint8_t* idx, float* acc) {
   constexpr size_t S = 4 * V;
   float32x4_t a[4][V];
+  #pragma GCC unroll 16
   for (size_t n = 0; n < 4; ++n)
+    #pragma GCC unroll 16
     for (size_t v = 0; v < V; ++v) a[n][v] = vld1q_f32(acc + n * S + 4 * v);
   for (size_t g = 0; g < groups; ++g, vals += 8, idx += 8) {
     const float* xg = xt + 4 * g * S;
+    #pragma GCC unroll 16
     for (size_t n = 0; n < 4; ++n) {
+      #pragma GCC unroll 16
       for (size_t s = 0; s < 2; ++s) {
         const float32x4_t wv = vdupq_n_f32(vals[n * 2 + s]);
         const float* r = xg + idx[n * 2 + s] * S;
+        #pragma GCC unroll 16
         for (size_t v = 0; v < V; ++v) a[n][v] = vfmaq_f32(a[n][v], wv, vld1q_f32(r + 4 * v));
       }
     }
   }
+  #pragma GCC unroll 16
   for (size_t n = 0; n < 4; ++n)
+    #pragma GCC unroll 16
     for (size_t v = 0; v < V; ++v) vst1q_f32(acc + n * S + 4 * v, a[n][v]);
 }
 

@@ -9,19 +9,26 @@ template <size_t V>
 void body(size_t groups, const float* xt, const float* vals, const uint8_t* idx, float* acc) {
   constexpr size_t S = 4 * V;
   float a[4][S];
+  #pragma GCC unroll 16
   for (size_t n = 0; n < 4; ++n)
+    #pragma GCC unroll 16
     for (size_t l = 0; l < S; ++l) a[n][l] = acc[n * S + l];
   for (size_t g = 0; g < groups; ++g, vals += 8, idx += 8) {
     const float* xg = xt + 4 * g * S;
+    #pragma GCC unroll 16
     for (size_t n = 0; n < 4; ++n) {
+      #pragma GCC unroll 16
       for (size_t s = 0; s < 2; ++s) {
         const float wv = vals[n * 2 + s];
         const float* r = xg + idx[n * 2 + s] * S;
+        #pragma GCC unroll 16
         for (size_t l = 0; l < S; ++l) a[n][l] += wv * r[l];
       }
     }
   }
+  #pragma GCC unroll 16
   for (size_t n = 0; n < 4; ++n)
+    #pragma GCC unroll 16
     for (size_t l = 0; l < S; ++l) acc[n * S + l] = a[n][l];
 }
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/sparse24/align64-allocator.h"
+#include "kernels/sparse24/requant-u8.h"
 #include "kernels/sparse24/sparse24-format.h"
 #include "ops/activation.h"
 
@@ -14,7 +16,7 @@ namespace sparq {
 // vals = [N/nr blocks][groups][nr][2] floats; idx = same shape, position 0..3 within the group (padded channels 0).
 struct F32Sparse24Packed {
   size_t n = 0, k = 0, groups = 0, nr = 0, n_padded = 0;
-  std::vector<float> vals;
+  Aligned64Vector<float> vals;
   std::vector<uint8_t> idx;
   std::vector<float> bias;  // n_padded
 };
@@ -53,6 +55,32 @@ void f32_sparse24_ukernel_4x16__neon(size_t, size_t, const float*, size_t, const
 void f32_sparse24_gemm_4x16__neon(size_t m, const float* x, size_t ldx, const F32Sparse24Packed& w,
                                   const ActivationParams& act, float* y, size_t ldy, float* workspace,
                                   size_t row_begin, size_t row_end);
+#endif
+
+// int8: u8 X (zero point) x s8 2:4 W -> exact s32 -> requantized u8. Channels in blocks of 16 (one zmm of s32),
+// K in chunks of 64 bytes (one zmm of X); per pair of groups q (8 K) a block holds
+//   vals = 16 channels x 4 kept s8 (group 2q slots 0,1 then group 2q+1 slots 0,1) -> the vpdpbusd weight operand;
+//   perm = 16 channels x 4 byte positions in the 64-byte X chunk (8q + index, 8q + 4 + index) -> the vpermb control.
+// layout: [N/16 blocks][K/64 chunks][8 pairs][64 vals bytes | 64 perm bytes]. The zero point is folded into bias:
+// bias_folded[n] = bias[n] - zp * sum_k w[n][k].
+struct QU8Sparse24Packed {
+  size_t n = 0, k = 0, n_padded = 0, chunks = 0;
+  int32_t x_zero_point = 0;
+  Aligned64Vector<uint8_t> data;
+  std::vector<int32_t> bias_folded;  // n_padded
+};
+QU8Sparse24Packed qu8_sparse24_pack(const Sparse24Matrix<int8_t>& w, const int32_t* bias, int32_t x_zero_point);
+
+// Rows [row_begin, row_end) of Y = requant(X * Wᵀ); X row stride ldx, Y row stride ldy. acc_out (optional, M x N)
+// receives the s32 sums (bias included) for tests.
+using QU8Sparse24GemmFn = void (*)(const uint8_t* x, size_t ldx, const QU8Sparse24Packed& w, const Requant8& rq,
+                                   uint8_t* y, size_t ldy, size_t row_begin, size_t row_end, int32_t* acc_out);
+
+void qu8_sparse24_gemm_1x16__scalar(const uint8_t* x, size_t ldx, const QU8Sparse24Packed& w, const Requant8& rq,
+                                    uint8_t* y, size_t ldy, size_t row_begin, size_t row_end, int32_t* acc_out);
+#if defined(__x86_64__)
+void qu8_sparse24_gemm_4x32__avx512vbmi(const uint8_t* x, size_t ldx, const QU8Sparse24Packed& w, const Requant8& rq,
+                                        uint8_t* y, size_t ldy, size_t row_begin, size_t row_end, int32_t* acc_out);
 #endif
 
 }  // namespace sparq

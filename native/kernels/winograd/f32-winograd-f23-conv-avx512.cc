@@ -1,5 +1,6 @@
 // Fused Winograd F(2,3) fp32 conv built with avx512 flags around the 8x32 GEMM microkernel.
 #if defined(__x86_64__)
+#define SPARQ_WINOGRAD_VECTOR_FLOATS 16
 #include "kernels/winograd/f32-winograd-f23-driver.h"
 
 namespace sparq {

@@ -1,5 +1,6 @@
 // Fused Winograd F(2,3) fp32 conv built with neon flags around the 8x8 GEMM microkernel.
 #if defined(__aarch64__)
+#define SPARQ_WINOGRAD_VECTOR_FLOATS 4
 #include "kernels/winograd/f32-winograd-f23-driver.h"
 
 namespace sparq {

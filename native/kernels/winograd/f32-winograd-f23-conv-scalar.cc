@@ -1,5 +1,6 @@
 // Fused Winograd F(2,3) fp32 conv built with scalar flags around the 4x8 GEMM microkernel.
 
+#define SPARQ_WINOGRAD_VECTOR_FLOATS 4
 #include "kernels/winograd/f32-winograd-f23-driver.h"
 
 namespace sparq {

@@ -3,6 +3,7 @@
 // anonymous namespace keeps each copy private to its file (no ODR mixing of AVX-512 and scalar code).
 #pragma once
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "kernels/winograd/winograd-f23.h"
@@ -10,44 +11,75 @@
 namespace sparq {
 namespace {
 
-// V[pos][t][c] = (Bᵀ d B)[pos] for one tile; rows[16] point at the 4x4 input pixels (a zero row when padded).
-// Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]
-inline void winograd_f23_input_tile(const float* const* rows, size_t channels, float* v, size_t pos_stride) {
-  for (size_t c = 0; c < channels; ++c) {
-    float t[4][4];
-    for (int j = 0; j < 4; ++j) {
-      const float d0 = rows[0 * 4 + j][c], d1 = rows[1 * 4 + j][c], d2 = rows[2 * 4 + j][c], d3 = rows[3 * 4 + j][c];
-      t[0][j] = d0 - d2;
-      t[1][j] = d1 + d2;
-      t[2][j] = d2 - d1;
-      t[3][j] = d1 - d3;
-    }
-    for (int i = 0; i < 4; ++i) {
-      v[(i * 4 + 0) * pos_stride + c] = t[i][0] - t[i][2];
-      v[(i * 4 + 1) * pos_stride + c] = t[i][1] + t[i][2];
-      v[(i * 4 + 2) * pos_stride + c] = t[i][2] - t[i][1];
-      v[(i * 4 + 3) * pos_stride + c] = t[i][1] - t[i][3];
-    }
+#ifndef SPARQ_WINOGRAD_VECTOR_FLOATS
+#error "define SPARQ_WINOGRAD_VECTOR_FLOATS (floats per SIMD register of the including file's ISA)"
+#endif
+// A SIMD register of the including file's width (GCC/Clang vector extension; aligned(4) allows unaligned access).
+typedef float WinogradVec __attribute__((vector_size(SPARQ_WINOGRAD_VECTOR_FLOATS * 4), aligned(4)));
+
+template <typename T>
+inline T winograd_load(const float* p) {
+  T v;
+  __builtin_memcpy(&v, p, sizeof(T));
+  return v;
+}
+template <typename T>
+inline void winograd_store(float* p, T v) {
+  __builtin_memcpy(p, &v, sizeof(T));
+}
+
+// Channels [c, c + width of T) of one tile: V[pos][c] = (Bᵀ d B)[pos], Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+template <typename T>
+inline void winograd_f23_input_step(const float* const* rows, size_t c, float* v, size_t pos_stride) {
+  T t[4][4];
+  for (int j = 0; j < 4; ++j) {
+    const T d0 = winograd_load<T>(rows[0 * 4 + j] + c), d1 = winograd_load<T>(rows[1 * 4 + j] + c);
+    const T d2 = winograd_load<T>(rows[2 * 4 + j] + c), d3 = winograd_load<T>(rows[3 * 4 + j] + c);
+    t[0][j] = d0 - d2;
+    t[1][j] = d1 + d2;
+    t[2][j] = d2 - d1;
+    t[3][j] = d1 - d3;
+  }
+  for (int i = 0; i < 4; ++i) {
+    winograd_store<T>(v + (i * 4 + 0) * pos_stride + c, t[i][0] - t[i][2]);
+    winograd_store<T>(v + (i * 4 + 1) * pos_stride + c, t[i][1] + t[i][2]);
+    winograd_store<T>(v + (i * 4 + 2) * pos_stride + c, t[i][2] - t[i][1]);
+    winograd_store<T>(v + (i * 4 + 3) * pos_stride + c, t[i][1] - t[i][3]);
   }
 }
 
-// out[i][j][m] = (Aᵀ M A)[i][j] + bias, Aᵀ = [[1,1,1,0],[0,1,-1,-1]]; m = products of one tile, position stride given.
-inline void winograd_f23_output_tile(const float* m, size_t pos_stride, const float* bias, size_t out_channels,
-                                     float* o00, float* o01, float* o10, float* o11) {
-  for (size_t k = 0; k < out_channels; ++k) {
-    float s[2][4];
-    for (int j = 0; j < 4; ++j) {
-      const float m0 = m[(0 * 4 + j) * pos_stride + k], m1 = m[(1 * 4 + j) * pos_stride + k];
-      const float m2 = m[(2 * 4 + j) * pos_stride + k], m3 = m[(3 * 4 + j) * pos_stride + k];
-      s[0][j] = m0 + m1 + m2;
-      s[1][j] = m1 - m2 - m3;
-    }
-    const float b = bias[k];
-    o00[k] = s[0][0] + s[0][1] + s[0][2] + b;
-    o01[k] = s[0][1] - s[0][2] - s[0][3] + b;
-    o10[k] = s[1][0] + s[1][1] + s[1][2] + b;
-    o11[k] = s[1][1] - s[1][2] - s[1][3] + b;
+// rows[16] point at the 4x4 input pixels of one tile (a zero row when padded).
+inline void winograd_f23_input_tile(const float* const* rows, size_t channels, float* v, size_t pos_stride) {
+  constexpr size_t W = SPARQ_WINOGRAD_VECTOR_FLOATS;
+  size_t c = 0;
+  for (; c + W <= channels; c += W) winograd_f23_input_step<WinogradVec>(rows, c, v, pos_stride);
+  for (; c < channels; ++c) winograd_f23_input_step<float>(rows, c, v, pos_stride);
+}
+
+// Channels [k, k + width of T): out = (Aᵀ M A) + bias, Aᵀ = [[1,1,1,0],[0,1,-1,-1]].
+template <typename T>
+inline void winograd_f23_output_step(const float* m, size_t pos_stride, const float* bias, size_t k, float* const* o) {
+  T s[2][4];
+  for (int j = 0; j < 4; ++j) {
+    const T m0 = winograd_load<T>(m + (0 * 4 + j) * pos_stride + k), m1 = winograd_load<T>(m + (1 * 4 + j) * pos_stride + k);
+    const T m2 = winograd_load<T>(m + (2 * 4 + j) * pos_stride + k), m3 = winograd_load<T>(m + (3 * 4 + j) * pos_stride + k);
+    s[0][j] = m0 + m1 + m2;
+    s[1][j] = m1 - m2 - m3;
   }
+  const T b = winograd_load<T>(bias + k);
+  winograd_store<T>(o[0] + k, s[0][0] + s[0][1] + s[0][2] + b);
+  winograd_store<T>(o[1] + k, s[0][1] - s[0][2] - s[0][3] + b);
+  winograd_store<T>(o[2] + k, s[1][0] + s[1][1] + s[1][2] + b);
+  winograd_store<T>(o[3] + k, s[1][1] - s[1][2] - s[1][3] + b);
+}
+
+// o[4] = output pixels (0,0), (0,1), (1,0), (1,1) of one tile; m = its products, position stride given.
+inline void winograd_f23_output_tile(const float* m, size_t pos_stride, const float* bias, size_t out_channels,
+                                     float* const* o) {
+  constexpr size_t W = SPARQ_WINOGRAD_VECTOR_FLOATS;
+  size_t k = 0;
+  for (; k + W <= out_channels; k += W) winograd_f23_output_step<WinogradVec>(m, pos_stride, bias, k, o);
+  for (; k < out_channels; ++k) winograd_f23_output_step<float>(m, pos_stride, bias, k, o);
 }
 
 // ReLU and Clip vectorized here; the rest through the portable out-of-line loop (never the shared inline one, whose
@@ -72,7 +104,8 @@ void winograd_f23_f32_run(WinogradF32GemmFn gemm, const WinogradF23Problem& p, c
                           size_t tile_begin, size_t tile_end) {
   const size_t C = p.channels, M = p.out_channels, MP = w.out_channels_padded, NR = w.nr;
   const size_t block = winograd_f23_tile_block(C, MP, MR);
-  float* v = workspace;                   // 16 x block x C
+  // 64-byte aligned so rows of V and of the products start on cache lines when C and MP are multiples of 16.
+  float* v = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(workspace) + 63) & ~uintptr_t{63});  // 16 x block x C
   float* prod = v + 16 * block * C;       // 16 x block x MP
   float* zeros = prod + 16 * block * MP;  // C (+ 16 spare) zeros for padded pixels
   std::memset(zeros, 0, (C + 16) * sizeof(float));
@@ -122,7 +155,7 @@ void winograd_f23_f32_run(WinogradF32GemmFn gemm, const WinogradF23Problem& p, c
           o[i * 2 + j] = inside ? y + ((n * p.out_h + oy + i) * p.out_w + ox + j) * M : discard;
         }
       }
-      winograd_f23_output_tile(prod + t * MP, block * MP, w.bias.data(), M, o[0], o[1], o[2], o[3]);
+      winograd_f23_output_tile(prod + t * MP, block * MP, w.bias.data(), M, o);
       if (act.kind != Activation::kNone) {
         for (int q = 0; q < 4; ++q) {
           if (o[q] != discard) winograd_activate(o[q], M, act);

@@ -7,15 +7,21 @@ void f32_winograd_gemm_ukernel_4x8__scalar(size_t rows, size_t k, const float* a
                                            float* c, size_t ldc) {
   float acc[4][8] = {};
   const float* ar[4];
+  #pragma GCC unroll 8
   for (size_t r = 0; r < 4; ++r) ar[r] = a + (r < rows ? r : rows - 1) * lda;
   for (size_t kk = 0; kk < k; ++kk) {
     const float* bk = b + kk * 8;
+    #pragma GCC unroll 8
     for (size_t r = 0; r < 4; ++r) {
       const float av = ar[r][kk];
+      #pragma GCC unroll 8
       for (size_t j = 0; j < 8; ++j) acc[r][j] += av * bk[j];
     }
   }
-  for (size_t r = 0; r < rows; ++r) {
+  #pragma GCC unroll 8
+  for (size_t r = 0; r < 4; ++r) {
+    if (r >= rows) break;
+    #pragma GCC unroll 8
     for (size_t j = 0; j < 8; ++j) c[r * ldc + j] = acc[r][j];
   }
 }

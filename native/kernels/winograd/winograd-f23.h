@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/sparse24/align64-allocator.h"
+#include "kernels/sparse24/requant-u8.h"
 #include "ops/activation.h"
 
 namespace sparq {
@@ -27,7 +29,7 @@ struct WinogradF23Problem {
 // u = [16 positions][out_channels_padded / nr panels][channels][nr]; padded columns are zero.
 struct WinogradF23F32Weights {
   size_t channels = 0, out_channels = 0, out_channels_padded = 0, nr = 0;
-  std::vector<float> u;
+  Aligned64Vector<float> u;
   std::vector<float> bias;  // out_channels_padded, zero when the conv has none
 };
 
@@ -78,6 +80,51 @@ void f32_winograd_gemm_ukernel_8x8__neon(size_t rows, size_t k, const float* a, 
 void f32_winograd_f23_conv__neon(const WinogradF23Problem& p, const float* x, const WinogradF23F32Weights& w,
                                  const ActivationParams& act, float* y, float* workspace, size_t tile_begin,
                                  size_t tile_end);
+#endif
+
+// ---- int8: u8 X (zero point) x s8 W -> exact s32 -> requantized u8 -------------------------------------------
+
+// U' = (2G) g (2G)ᵀ = 4 G g Gᵀ as int16 (|U'| <= 9 * 128), packed for the int16-pair GEMM:
+// u = [16 positions][out_channels_padded / nr panels][channels_padded / 2 pairs][nr][2] (channel pairs adjacent so a
+// 32-bit lane holds (c, c + 1) for vpmaddwd / vpdpwssd); channels_padded = channels rounded up to even.
+struct WinogradF23QU8Weights {
+  size_t channels = 0, channels_padded = 0, out_channels = 0, out_channels_padded = 0, nr = 0;
+  Aligned64Vector<int16_t> u;
+  std::vector<int32_t> bias;  // out_channels_padded, zero when the conv has none
+};
+// w = OIHW s8 [out_channels, channels, 3, 3]; bias may be null.
+WinogradF23QU8Weights winograd_f23_qu8_pack(const int8_t* w, const int32_t* bias, size_t channels,
+                                            size_t out_channels, size_t nr);
+
+// Bytes of workspace one call needs (per thread).
+size_t winograd_f23_qu8_workspace_bytes(size_t channels, size_t out_channels_padded, size_t mr);
+
+// C[rows x nr] (s32) = A[rows x k pairs] (int16 pairs, row stride lda int16) * B panel [k/2][nr][2]; rows <= MR.
+// k is even. Arithmetic wraps modulo 2^32 (the output transform's exact division relies on it).
+using WinogradQs16GemmFn = void (*)(size_t rows, size_t k, const int16_t* a, size_t lda, const int16_t* b, int32_t* c,
+                                    size_t ldc);
+
+// Output tiles [tile_begin, tile_end); requantization per output channel (Requant8). Callers must keep
+// channels <= kWinogradQu8MaxChannels.
+using WinogradF23QU8ConvFn = void (*)(const WinogradF23Problem& p, const uint8_t* x, int32_t x_zero_point,
+                                      const WinogradF23QU8Weights& w, const Requant8& rq, uint8_t* y, void* workspace,
+                                      size_t tile_begin, size_t tile_end);
+
+void qs16_winograd_gemm_ukernel_4x8__scalar(size_t, size_t, const int16_t*, size_t, const int16_t*, int32_t*, size_t);
+void qu8_winograd_f23_conv__scalar(const WinogradF23Problem&, const uint8_t*, int32_t, const WinogradF23QU8Weights&,
+                                   const Requant8&, uint8_t*, void*, size_t, size_t);
+#if defined(__x86_64__)
+void qs16_winograd_gemm_ukernel_6x16__avx2(size_t, size_t, const int16_t*, size_t, const int16_t*, int32_t*, size_t);
+void qu8_winograd_f23_conv__avx2(const WinogradF23Problem&, const uint8_t*, int32_t, const WinogradF23QU8Weights&,
+                                 const Requant8&, uint8_t*, void*, size_t, size_t);
+void qs16_winograd_gemm_ukernel_8x32__avx512(size_t, size_t, const int16_t*, size_t, const int16_t*, int32_t*,
+                                             size_t);
+void qu8_winograd_f23_conv__avx512(const WinogradF23Problem&, const uint8_t*, int32_t, const WinogradF23QU8Weights&,
+                                   const Requant8&, uint8_t*, void*, size_t, size_t);
+void qs16_winograd_gemm_ukernel_8x32__avx512vnni(size_t, size_t, const int16_t*, size_t, const int16_t*, int32_t*,
+                                                 size_t);
+void qu8_winograd_f23_conv__avx512vnni(const WinogradF23Problem&, const uint8_t*, int32_t,
+                                       const WinogradF23QU8Weights&, const Requant8&, uint8_t*, void*, size_t, size_t);
 #endif
 
 }  // namespace sparq
