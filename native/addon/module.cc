@@ -8,6 +8,8 @@
 #endif
 
 #include "addon/addon-stats.h"
+#include "addon/kernel-bench-sparse.h"
+#include "addon/kernel-bench.h"
 #include "addon/plan-object.h"
 #include "runtime/cpu.h"
 #include "runtime/op.h"
@@ -82,6 +84,10 @@ class SparqAddon : public Napi::Addon<SparqAddon> {
 
 // Global scope: NODE_API_MODULE pastes the function name into a symbol.
 static Napi::Object InitSparq(Napi::Env env, Napi::Object exports) {
-  return sparq_addon::SparqAddon::Init(env, exports);
+  Napi::Object out = sparq_addon::SparqAddon::Init(env, exports);
+  // Kernel benchmarks (bench/suites/int8.js, winograd.js, sparse.js): timed in C++, outside any plan.
+  AddKernelBenchExports(env, out);
+  AddSparseBenchExports(env, out);
+  return out;
 }
 NODE_API_MODULE(sparq, InitSparq)
