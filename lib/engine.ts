@@ -95,7 +95,7 @@ export class Engine {
 
   private constructor(
     private readonly graph: Graph,
-    private readonly options: { threads: number; isa: string },
+    private readonly options: { threads: number; isa: string; maxMemoryBytes?: number },
   ) {
     this.inputs = Object.freeze(graph.inputs.map((v) => Object.freeze(describe(v, 'input'))));
     this.outputs = Object.freeze(graph.outputs.map((v) => Object.freeze(describe(v, 'output'))));
@@ -136,12 +136,12 @@ export class Engine {
     return { detected: c.detected.slice(), selected: c.selected, levels: c.levels.slice(), threads: c.threads, cpu: c.cpu };
   }
 
-  private static checkOptions(options: unknown): { threads: number; isa: string } {
+  private static checkOptions(options: unknown): { threads: number; isa: string; maxMemoryBytes?: number } {
     const caps = native().capabilities();
     return validateEngineOptions(options, caps.levels, Math.max(1, caps.threads));
   }
 
-  private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string }): Engine {
+  private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
     let graph: Graph;
     try {
       graph = decodeModel(bytes, baseDir ? { baseDir } : {});

@@ -16,6 +16,8 @@ export interface EngineOptions {
   threads?: number;
   /** ISA level to run on, one of `Engine.capabilities().levels` (default: the best one, or SPARQ_ISA). */
   isa?: string;
+  /** Refuse (RangeError) any input-shape signature whose plan needs more native memory than this (default: 4 GiB or half the RAM). */
+  maxMemoryBytes?: number;
 }
 
 export interface RunOptions {
@@ -35,11 +37,23 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** @throws TypeError / RangeError naming the bad option. */
-export function validateEngineOptions(options: unknown, levels: readonly string[], defaultThreads: number): { threads: number; isa: string } {
+export function validateEngineOptions(
+  options: unknown,
+  levels: readonly string[],
+  defaultThreads: number,
+): { threads: number; isa: string; maxMemoryBytes?: number } {
   if (options === undefined) return { threads: defaultThreads, isa: '' };
   if (!isPlainObject(options)) throw new TypeError(expected('an object', 'options', options));
   for (const key of Object.keys(options)) {
-    if (key !== 'threads' && key !== 'isa') throw new TypeError(expected('one of the options "threads", "isa"', 'options', key));
+    if (key !== 'threads' && key !== 'isa' && key !== 'maxMemoryBytes') {
+      throw new TypeError(expected('one of the options "threads", "isa", "maxMemoryBytes"', 'options', key));
+    }
+  }
+  let maxMemoryBytes: number | undefined;
+  if (options.maxMemoryBytes !== undefined) {
+    const m = options.maxMemoryBytes;
+    if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 0) throw new RangeError(expected('a non-negative safe integer', 'options.maxMemoryBytes', m));
+    maxMemoryBytes = m;
   }
   let threads = defaultThreads;
   if (options.threads !== undefined) {
@@ -54,7 +68,7 @@ export function validateEngineOptions(options: unknown, levels: readonly string[
     }
     isa = options.isa;
   }
-  return { threads, isa };
+  return maxMemoryBytes === undefined ? { threads, isa } : { threads, isa, maxMemoryBytes };
 }
 
 /** @throws TypeError for options that are not an object or name unknown outputs. */

@@ -31,9 +31,10 @@ describe('Engine load', () => {
       { name: 'y', type: 'float32', shape: ['batch', 3, 4, 4] },
       { name: 'z', type: 'int64', shape: [2] },
     ]);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sparq-engine-')), 'm.onnx');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparq-engine-'));
+    const file = path.join(dir, 'm.onnx');
     fs.writeFileSync(file, bytes);
-    const b = await Engine.load(file, { threads: 1 });
+    const b = await Engine.load(file, { threads: 1 }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
     expect(b.inputs.map((i) => i.name)).toEqual(['x', 'ids']);
     a.dispose();
     b.dispose();
@@ -58,7 +59,7 @@ describe('Engine load', () => {
     expect(() => Engine.loadSync(bytes, { isa: 'sse9' })).toThrow(
       `Expected one of ${levels.map((l) => JSON.stringify(l)).join(', ')} for options.isa but received "sse9"`,
     );
-    expect(() => Engine.loadSync(bytes, { thread: 2 } as never)).toThrow('Expected one of the options "threads", "isa" for options but received "thread"');
+    expect(() => Engine.loadSync(bytes, { thread: 2 } as never)).toThrow('Expected one of the options "threads", "isa", "maxMemoryBytes" for options but received "thread"');
     expect(() => Engine.loadSync(bytes, 'fast' as never)).toThrow('Expected an object for options but received "fast"');
     expect(() => Engine.loadSync(42 as never)).toThrow('Expected a file path, Uint8Array, Buffer or ArrayBuffer for model but received 42');
   });

@@ -427,6 +427,7 @@ function compare(label: string, actual: OrtValue | undefined, reference: OrtValu
 }
 
 const levels = isaLevels();
+const THREADED = /^(Conv|ConvTranspose|Gemm|MatMul|MaxPool|AveragePool|GlobalAveragePool|GlobalMaxPool|Resize|Softmax|LogSoftmax|LayerNormalization|Reduce\w+|BatchNormalization|Add|Mul|Transpose|Concat) /;
 
 describe('ops vs onnxruntime-node', () => {
   test('the catalogue is covered', () => {
@@ -442,6 +443,11 @@ describe('ops vs onnxruntime-node', () => {
     for (const isa of levels) {
       const actual = await sparqEval(c.model, c.feeds, { isa, threads: 1 });
       for (const name of c.outputs) compare(`${c.label} [${isa}] ${name}`, actual[name], reference[name]);
+    }
+    // Ops that split work across threads also run with 2 threads (default ISA level).
+    if (THREADED.test(c.label)) {
+      const actual = await sparqEval(c.model, c.feeds, { threads: 2 });
+      for (const name of c.outputs) compare(`${c.label} [2 threads] ${name}`, actual[name], reference[name]);
     }
   });
 });

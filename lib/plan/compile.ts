@@ -1,4 +1,5 @@
 /** Compiles an optimized IR graph for one input-shape signature into a NativePlanDesc: specialize → lower → layout → memory plan. */
+import * as os from 'os';
 import type { Graph } from '../ir/graph';
 import { cloneGraph } from '../ir/graph-utils';
 import { fuseActivations } from '../passes/activation-fusion';
@@ -16,7 +17,13 @@ const BYTES: Record<string, number> = { float32: 4, int64: 8, int32: 4, uint8: 1
 export interface CompileOptions {
   threads: number;
   isa: string;
+  /** Cap on the native memory of one plan (arena + constants); default DEFAULT_MAX_MEMORY_BYTES. */
+  maxMemoryBytes?: number;
 }
+
+/** The default cap: 4 GiB or half this machine's memory, whichever is less. The native arena is zeroed on allocation,
+ * so a plan over the cap would touch every page; it is refused before anything is allocated. */
+export const DEFAULT_MAX_MEMORY_BYTES = Math.min(2 ** 32, Math.floor(os.totalmem() / 2));
 
 /** Turns a lowered graph in physical layout into the wire format, with memory offsets. */
 export function emitPlan(g: LoweredGraph, options: CompileOptions): NativePlanDesc {
@@ -25,6 +32,7 @@ export function emitPlan(g: LoweredGraph, options: CompileOptions): NativePlanDe
     return t.shape.reduce((a, b) => a * b, 1) * BYTES[t.dtype];
   };
   const memory = planMemory(g, bytesOf);
+  checkMemoryCap(g, memory.arenaBytes, bytesOf, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES);
   const ids = new Map<string, number>();
   const tensors: NativeTensorDesc[] = [];
   const inputs = new Set(g.inputs);
@@ -57,6 +65,18 @@ export function emitPlan(g: LoweredGraph, options: CompileOptions): NativePlanDe
   }));
   const outputIds = g.outputs.map(idOf);
   return { threads: options.threads, isa: options.isa, arenaBytes: memory.arenaBytes, tensors, ops, inputs: inputIds, outputs: outputIds };
+}
+
+/** @throws RangeError when arena + constants exceed `cap` (also when a size is not even a safe integer). */
+function checkMemoryCap(g: LoweredGraph, arenaBytes: number, bytesOf: (name: string) => number, cap: number): void {
+  let constants = 0;
+  for (const t of g.tensors.values()) if (t.value) constants += bytesOf(t.name);
+  const need = arenaBytes + constants;
+  if (Number.isSafeInteger(need) && need <= cap) return;
+  const dims = g.inputs.map((name) => `${name} [${g.tensors.get(name)?.shape.join(', ')}]`).join(', ');
+  throw new RangeError(
+    `Expected a plan needing at most ${cap} bytes (options.maxMemoryBytes) for inputs ${dims || '(none)'} but received one needing ${need} bytes`,
+  );
 }
 
 /** Everything the engine keeps about a compiled signature besides the native plan. */

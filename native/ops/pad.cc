@@ -125,7 +125,9 @@ std::unique_ptr<Op> make_pad(const OpDesc& desc, const BuildContext& ctx) {
   else plan_fail(desc, "expected mode \"constant\", \"reflect\" or \"edge\" but received \"" + mode_name + "\"");
   std::vector<int64_t> shape(rank);
   for (size_t d = 0; d < rank; ++d) {
-    shape[d] = x.shape[d] + pads[d] + pads[rank + d];
+    if (__builtin_add_overflow(x.shape[d], pads[d], &shape[d]) ||
+        __builtin_add_overflow(shape[d], pads[rank + d], &shape[d]))
+      plan_fail(desc, "pads " + shape_string(pads) + " overflow the dims of X " + shape_string(x.shape));
     if (shape[d] < 0)
       plan_fail(desc, "pads " + shape_string(pads) + " crop more than X " + shape_string(x.shape) + " holds");
   }
@@ -133,8 +135,8 @@ std::unique_ptr<Op> make_pad(const OpDesc& desc, const BuildContext& ctx) {
   const auto value_attr = desc.attrs.numbers.find("value");
   const double value = value_attr == desc.attrs.numbers.end() || value_attr->second.empty() ? 0.0
                                                                                             : value_attr->second[0];
-  if (x.dtype == DType::kInt64) return make_pad_typed<int64_t>(desc, x, y, pads, mode, static_cast<int64_t>(value));
-  return make_pad_typed<float>(desc, x, y, pads, mode, static_cast<float>(value));
+  if (x.dtype == DType::kInt64) return make_pad_typed<int64_t>(desc, x, y, pads, mode, attr_to_int64(value));
+  return make_pad_typed<float>(desc, x, y, pads, mode, attr_to_float(value));
 }
 
 }  // namespace

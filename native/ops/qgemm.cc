@@ -59,7 +59,8 @@ void Qs8PackedGemm::compute(size_t m, const uint8_t* a, size_t a_stride, const Q
   const size_t n_tiles = qs8_panel_count(kn.pack, n_);
   const uint8_t* a_bytes = static_cast<const uint8_t*>(a_rows);
   auto run_tiles = [&](size_t begin, size_t end) {
-    alignas(64) int32_t acc[16 * 64];
+    alignas(64) int32_t acc[32 * 64];
+    if (kn.begin) kn.begin();
     for (size_t t = begin; t < end; ++t) {
       const size_t panel_index = t / m_tiles, m_tile = t % m_tiles;
       const size_t m0 = m_tile * mr, n0 = panel_index * nr;
@@ -70,6 +71,7 @@ void Qs8PackedGemm::compute(size_t m, const uint8_t* a, size_t a_stride, const Q
       kn.epilogue(rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
                   residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
     }
+    if (kn.end) kn.end();
   };
   const size_t tiles = m_tiles * n_tiles;
   if (pool && pool->threads() > 1) pool->parallel_for(tiles, 1, run_tiles);

@@ -1,8 +1,41 @@
-// The int8 GEMM dispatch table, filled once, best first: AVX-512 VNNI, AVX-VNNI, AVX2 | i8mm, dotprod, NEON | scalar.
+// The int8 GEMM dispatch table, filled once, best first: AMX, AVX-512 VNNI, AVX-VNNI, AVX2 | i8mm, dotprod, NEON | scalar.
 #include "runtime/dispatch-qs8.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#endif
+#if defined(__x86_64__) && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace sparq {
 namespace {
+
+#if defined(__x86_64__) || defined(_M_X64)
+bool detect_amx() {
+  const char* env = std::getenv("SPARQ_QS8_AMX");
+  if (env && std::strcmp(env, "0") == 0) return false;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  __cpuid_count(7, 0, a, b, c, d);
+  const bool amx_tile = (d >> 24) & 1, amx_int8 = (d >> 25) & 1;
+  __cpuid_count(1, 0, a, b, c, d);
+  const bool osxsave = (c >> 27) & 1;
+  if (!amx_tile || !amx_int8 || !osxsave) return false;
+  unsigned lo = 0, hi = 0;
+  __asm__ volatile(".byte 0x0f, 0x01, 0xd0" : "=a"(lo), "=d"(hi) : "c"(0));  // xgetbv without -mxsave
+  if (((lo >> 17) & 3) != 3) return false;                                      // XTILECFG + XTILEDATA
+#if defined(__linux__)
+  // Linux hands out the 8 KB tile state only on request (ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA).
+  if (syscall(SYS_arch_prctl, 0x1023, 18) != 0) return false;
+#endif
+  return true;
+}
+#endif
 
 bool usable(const Qs8GemmKernel& k, const CpuFeatures& f) {
   const std::string isa = k.isa;
@@ -10,6 +43,7 @@ bool usable(const Qs8GemmKernel& k, const CpuFeatures& f) {
   if (isa == "avx2") return f.avx2;
   if (isa == "avxvnni") return f.avxvnni;
   if (isa == "avx512vnni") return f.avx512vnni;
+  if (isa == "amx") return f.avx512vnni && qs8_amx_available();
   if (isa == "neon") return f.neon;
   if (isa == "neondot") return f.neondot;
   if (isa == "i8mm") return f.i8mm;
@@ -19,31 +53,44 @@ bool usable(const Qs8GemmKernel& k, const CpuFeatures& f) {
 std::vector<Qs8GemmKernel> build_table() {
   std::vector<Qs8GemmKernel> t;
 #if defined(__x86_64__) || defined(_M_X64)
+  t.push_back({"qs8-gemm-32x32c4-amx", "amx", qs8_gemm_ukernel_32x32c4__amx, qs8_gemm_ukernel_1x32c4__avx512vnni, 32,
+               {32, 4, 64, 1, 0}, false, qs8_epilogue__avx512, qs8_peak_probe__amx, "tdpbusd",
+               qs8_gemm_amx_begin, qs8_gemm_amx_end});
   t.push_back({"qs8-gemm-8x32c4-avx512vnni", "avx512vnni", qs8_gemm_ukernel_8x32c4__avx512vnni,
                qs8_gemm_ukernel_1x32c4__avx512vnni, 8, {32, 4, 4, 1, 0}, false, qs8_epilogue__avx512,
-               qs8_peak_probe__avx512vnni, "vpdpbusd zmm"});
+               qs8_peak_probe__avx512vnni, "vpdpbusd zmm", nullptr, nullptr});
   t.push_back({"qs8-gemm-6x16c4-avxvnni", "avxvnni", qs8_gemm_ukernel_6x16c4__avxvnni,
                qs8_gemm_ukernel_1x16c4__avxvnni, 6, {16, 4, 4, 1, 0}, false, qs8_epilogue__avx2,
-               qs8_peak_probe__avxvnni, "vpdpbusd ymm"});
+               qs8_peak_probe__avxvnni, "vpdpbusd ymm", nullptr, nullptr});
   t.push_back({"qs8-gemm-6x16c2-avx2", "avx2", qs8_gemm_ukernel_6x16c2__avx2, qs8_gemm_ukernel_1x16c2__avx2, 6,
-               {16, 2, 2, 2, 0}, true, qs8_epilogue__avx2, qs8_peak_probe__avx2, "vpmaddwd+vpaddd ymm"});
+               {16, 2, 2, 2, 0}, true, qs8_epilogue__avx2, qs8_peak_probe__avx2, "vpmaddwd+vpaddd ymm", nullptr,
+               nullptr});
 #endif
 #if defined(__aarch64__)
   t.push_back({"qs8-gemm-4x16c4-neoni8mm", "i8mm", qs8_gemm_ukernel_4x16c4__neoni8mm,
                qs8_gemm_ukernel_1x16c4__neoni8mm, 4, {16, 4, 4, 1, 0}, false, qs8_epilogue__neon,
-               qs8_peak_probe__neondot, "sdot"});
+               qs8_peak_probe__neondot, "sdot", nullptr, nullptr});
   t.push_back({"qs8-gemm-4x16c4-neondot", "neondot", qs8_gemm_ukernel_4x16c4__neondot,
                qs8_gemm_ukernel_1x16c4__neondot, 4, {16, 4, 4, 1, 128}, false, qs8_epilogue__neon,
-               qs8_peak_probe__neondot, "sdot"});
+               qs8_peak_probe__neondot, "sdot", nullptr, nullptr});
   t.push_back({"qs8-gemm-4x16-neon", "neon", qs8_gemm_ukernel_4x16__neon, qs8_gemm_ukernel_1x16__neon, 4,
-               {16, 1, 8, 1, 0}, false, qs8_epilogue__neon, nullptr, ""});
+               {16, 1, 8, 1, 0}, false, qs8_epilogue__neon, nullptr, "", nullptr, nullptr});
 #endif
   t.push_back({"qs8-gemm-4x8c4-scalar", "scalar", qs8_gemm_ukernel_4x8c4__scalar, qs8_gemm_ukernel_1x8c4__scalar, 4,
-               {8, 4, 4, 1, 0}, false, qs8_epilogue__scalar, nullptr, ""});
+               {8, 4, 4, 1, 0}, false, qs8_epilogue__scalar, nullptr, "", nullptr, nullptr});
   return t;
 }
 
 }  // namespace
+
+bool qs8_amx_available() {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool available = detect_amx();
+  return available;
+#else
+  return false;
+#endif
+}
 
 const std::vector<Qs8GemmKernel>& all_qs8_gemm_kernels() {
   static const std::vector<Qs8GemmKernel> table = build_table();

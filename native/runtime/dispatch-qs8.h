@@ -23,7 +23,14 @@ struct Qs8GemmKernel {
   Qs8EpilogueFn epilogue;
   Qs8PeakProbeFn peak_probe;    // the instruction this kernel is built on, or null
   const char* peak_instruction; // what the probe times, e.g. "vpdpbusd zmm"
+  void (*begin)();              // called on a thread before its first tile (AMX tile configuration), or null
+  void (*end)();                // called on that thread after its last tile, or null
 };
+
+// Whether AMX-INT8 is usable: CPUID AMX-TILE + AMX-INT8, the OS saves tile state (XCR0 bits 17-18) and, on
+// Linux, granted this process the tile data permission (arch_prctl ARCH_REQ_XCOMP_PERM, requested once here).
+// SPARQ_QS8_AMX=0 turns it off. AMX rides on the avx512vnni ISA level (every AMX CPU has AVX-512 VNNI).
+bool qs8_amx_available();
 
 // Kernels usable with these features (built, present on the CPU, registers saved by the OS), best first.
 // The scalar kernel is always last, so the list is never empty.

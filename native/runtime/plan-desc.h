@@ -15,6 +15,20 @@ struct PlanError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Attribute numbers come from untrusted models as doubles; casting one outside the target's range is undefined
+// behaviour, so integers saturate (NaN -> 0) and floats go to +-infinity (found by native/fuzz/plan-fuzz.cc).
+inline int64_t attr_to_int64(double v) {
+  if (v != v) return 0;
+  if (v >= 9223372036854775807.0) return INT64_MAX;
+  if (v <= -9223372036854775808.0) return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
+inline float attr_to_float(double v) {
+  if (v > 3.4028234663852886e38) return __builtin_huge_valf();
+  if (v < -3.4028234663852886e38) return -__builtin_huge_valf();
+  return static_cast<float>(v);
+}
+
 // Op attributes: every value is a list of numbers (a scalar is a list of one) or a string.
 class OpAttrs {
  public:
@@ -24,23 +38,23 @@ class OpAttrs {
   bool has(const std::string& name) const { return numbers.count(name) || strings.count(name); }
   int64_t i(const std::string& name, int64_t fallback) const {
     auto it = numbers.find(name);
-    return (it == numbers.end() || it->second.empty()) ? fallback : static_cast<int64_t>(it->second[0]);
+    return (it == numbers.end() || it->second.empty()) ? fallback : attr_to_int64(it->second[0]);
   }
-  int64_t i(const std::string& name) const { return static_cast<int64_t>(required(name)[0]); }
+  int64_t i(const std::string& name) const { return attr_to_int64(required(name)[0]); }
   float f(const std::string& name, float fallback) const {
     auto it = numbers.find(name);
-    return (it == numbers.end() || it->second.empty()) ? fallback : static_cast<float>(it->second[0]);
+    return (it == numbers.end() || it->second.empty()) ? fallback : attr_to_float(it->second[0]);
   }
   std::vector<int64_t> ints(const std::string& name) const {
     auto it = numbers.find(name);
     std::vector<int64_t> out;
-    if (it != numbers.end()) for (double v : it->second) out.push_back(static_cast<int64_t>(v));
+    if (it != numbers.end()) for (double v : it->second) out.push_back(attr_to_int64(v));
     return out;
   }
   std::vector<float> floats(const std::string& name) const {
     auto it = numbers.find(name);
     std::vector<float> out;
-    if (it != numbers.end()) for (double v : it->second) out.push_back(static_cast<float>(v));
+    if (it != numbers.end()) for (double v : it->second) out.push_back(attr_to_float(v));
     return out;
   }
   std::string s(const std::string& name, const std::string& fallback) const {

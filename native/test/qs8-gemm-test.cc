@@ -19,10 +19,13 @@ using namespace sparq;
 
 namespace {
 
-const Qs8GemmKernel& kernel_under_test() {
+const CpuFeatures& level_features() {
   static const CpuFeatures features = features_for_level(default_level());
-  return select_qs8_gemm_kernel(features);
+  return features;
 }
+
+// Every kernel usable at this level (the selected one first), so each one is tested on every level that has it.
+std::vector<const Qs8GemmKernel*> kernels_under_test() { return qs8_gemm_kernels(level_features()); }
 
 struct Problem {
   size_t m, n, k;
@@ -148,12 +151,13 @@ std::vector<size_t> edges_around(size_t tile) {
 
 SPARQ_TEST(qs8_gemm_selected_kernel_matches_level) {
   const std::string level = default_level();
-  const std::string name = kernel_under_test().name;
+  const std::string name = select_qs8_gemm_kernel(level_features()).name;
   std::cout << "  [" << level << "] int8 GEMM kernel: " << name << "\n";
   if (level == "scalar") CHECK(name == "qs8-gemm-4x8c4-scalar");
   if (level == "avx2") CHECK(name == "qs8-gemm-6x16c2-avx2");
   if (level == "avxvnni") CHECK(name == "qs8-gemm-6x16c4-avxvnni");
-  if (level == "avx512vnni") CHECK(name == "qs8-gemm-8x32c4-avx512vnni");
+  if (level == "avx512vnni")
+    CHECK(name == std::string(qs8_amx_available() ? "qs8-gemm-32x32c4-amx" : "qs8-gemm-8x32c4-avx512vnni"));
   if (level == "neon") CHECK(name == "qs8-gemm-4x16-neon");
   if (level == "neondot") CHECK(name == "qs8-gemm-4x16c4-neondot");
   if (level == "i8mm") CHECK(name == "qs8-gemm-4x16c4-neoni8mm");
@@ -161,183 +165,200 @@ SPARQ_TEST(qs8_gemm_selected_kernel_matches_level) {
 
 // Every row count 1..MR (both the MR and the 1-row kernel) and ragged depths, on one full and one partial panel.
 SPARQ_TEST(qs8_gemm_microkernel_tiles_are_exact) {
-  const Qs8GemmKernel& kernel = kernel_under_test();
-  std::mt19937 rng(1);
-  const size_t nr = kernel.pack.nr, mr = kernel.mr;
-  for (size_t k : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 127, 129, 257}) {
-    for (size_t n : {nr, nr - 3}) {
-      for (int32_t zp : {0, 131, 255}) {
-        Problem p = random_problem(rng, mr, n, k, zp, 3);
-        Qs8PackedGemm g(kernel, k, n, p.w.data(), n, 1, p.bias.data(), zp);
-        const std::vector<int32_t> want = reference_acc(p);
-        std::vector<uint8_t> a_in(p.a.size());
-        std::vector<uint16_t> wide(mr * ((k + 1) & ~size_t(1)));
-        const void* a = p.a.data();
-        size_t a_stride = p.a_stride;
-        if (kernel.widen_a) {
-          qs8_pack_a_u16(mr, k, p.a.data(), p.a_stride, wide.data(), (k + 1) & ~size_t(1));
-          a = wide.data();
-          a_stride = ((k + 1) & ~size_t(1)) * 2;
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    std::mt19937 rng(1);
+    const size_t nr = kernel.pack.nr, mr = kernel.mr;
+    for (size_t k : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 127, 129, 257}) {
+      for (size_t n : {nr, nr - 3}) {
+        for (int32_t zp : {0, 131, 255}) {
+          Problem p = random_problem(rng, mr, n, k, zp, 3);
+          Qs8PackedGemm g(kernel, k, n, p.w.data(), n, 1, p.bias.data(), zp);
+          const std::vector<int32_t> want = reference_acc(p);
+          std::vector<uint16_t> wide(mr * ((k + 1) & ~size_t(1)));
+          const void* a = p.a.data();
+          size_t a_stride = p.a_stride;
+          if (kernel.widen_a) {
+            qs8_pack_a_u16(mr, k, p.a.data(), p.a_stride, wide.data(), (k + 1) & ~size_t(1));
+            a = wide.data();
+            a_stride = ((k + 1) & ~size_t(1)) * 2;
+          }
+          if (kernel.begin) kernel.begin();  // e.g. the AMX tile configuration
+          for (size_t rows = 1; rows <= mr; ++rows) {
+            std::vector<int32_t> acc(mr * nr, 0x11111111);
+            kernel.ukernel(rows, k, a, a_stride, g.panel(0), acc.data());
+            for (size_t i = 0; i < rows; ++i)
+              for (size_t j = 0; j < n; ++j) CHECK_EQ(acc[i * nr + j], want[i * n + j]);
+            // rows past mr repeat the last real row
+            for (size_t i = rows; i < mr; ++i)
+              for (size_t j = 0; j < n; ++j) CHECK_EQ(acc[i * nr + j], want[(rows - 1) * n + j]);
+          }
+          std::vector<int32_t> acc1(nr, 0x22222222);
+          kernel.ukernel_1(1, k, a, a_stride, g.panel(0), acc1.data());
+          if (kernel.end) kernel.end();
+          for (size_t j = 0; j < n; ++j) CHECK_EQ(acc1[j], want[j]);
         }
-        for (size_t rows = 1; rows <= mr; ++rows) {
-          std::vector<int32_t> acc(mr * nr, 0x11111111);
-          kernel.ukernel(rows, k, a, a_stride, g.panel(0), acc.data());
-          for (size_t i = 0; i < rows; ++i)
-            for (size_t j = 0; j < n; ++j) CHECK_EQ(acc[i * nr + j], want[i * n + j]);
-          // rows past mr repeat the last real row
-          for (size_t i = rows; i < mr; ++i)
-            for (size_t j = 0; j < n; ++j) CHECK_EQ(acc[i * nr + j], want[(rows - 1) * n + j]);
-        }
-        std::vector<int32_t> acc1(nr, 0x22222222);
-        kernel.ukernel_1(1, k, a, a_stride, g.panel(0), acc1.data());
-        for (size_t j = 0; j < n; ++j) CHECK_EQ(acc1[j], want[j]);
       }
     }
   }
 }
 
 SPARQ_TEST(qs8_gemm_random_shapes_s32_exact) {
-  const Qs8GemmKernel& kernel = kernel_under_test();
-  std::mt19937 rng(2);
-  std::uniform_int_distribution<size_t> dim(1, 300), depth(1, 300), zp(0, 255);
-  ThreadPool pool(2);
-  for (int trial = 0; trial < 24; ++trial) {
-    size_t k = depth(rng);
-    if (k % 4 == 0) ++k;  // never a multiple of 4 (so neither of 16 nor 64)
-    const Problem p = random_problem(rng, dim(rng), dim(rng), k, static_cast<int32_t>(zp(rng)), trial % 3);
-    const size_t bad = check_s32(kernel, p, trial % 2 ? &pool : nullptr);
-    if (bad) std::cout << "  shape " << p.m << "x" << p.n << "x" << p.k << ": " << bad << " mismatches\n";
-    CHECK_EQ(bad, size_t(0));
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    std::mt19937 rng(2);
+    std::uniform_int_distribution<size_t> dim(1, 300), depth(1, 300), zp(0, 255);
+    ThreadPool pool(2);
+    for (int trial = 0; trial < 24; ++trial) {
+      size_t k = depth(rng);
+      if (k % 4 == 0) ++k;  // never a multiple of 4 (so neither of 16 nor 64)
+      const Problem p = random_problem(rng, dim(rng), dim(rng), k, static_cast<int32_t>(zp(rng)), trial % 3);
+      const size_t bad = check_s32(kernel, p, trial % 2 ? &pool : nullptr);
+      if (bad) std::cout << "  shape " << p.m << "x" << p.n << "x" << p.k << ": " << bad << " mismatches\n";
+      CHECK_EQ(bad, size_t(0));
+    }
   }
 }
 
 SPARQ_TEST(qs8_gemm_tile_edges_s32_exact) {
-  const Qs8GemmKernel& kernel = kernel_under_test();
-  std::mt19937 rng(3);
-  for (size_t m : edges_around(kernel.mr))
-    for (size_t n : edges_around(kernel.pack.nr))
-      for (size_t k : {size_t(1), size_t(3), size_t(17), size_t(67)}) {
-        const Problem p = random_problem(rng, m, n, k, 128);
-        CHECK_EQ(check_s32(kernel, p, nullptr), size_t(0));
-      }
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    std::mt19937 rng(3);
+    for (size_t m : edges_around(kernel.mr))
+      for (size_t n : edges_around(kernel.pack.nr))
+        for (size_t k : {size_t(1), size_t(3), size_t(17), size_t(67)}) {
+          const Problem p = random_problem(rng, m, n, k, 128);
+          CHECK_EQ(check_s32(kernel, p, nullptr), size_t(0));
+        }
+  }
 }
 
 SPARQ_TEST(qs8_gemm_extreme_data_exact) {
-  const Qs8GemmKernel& kernel = kernel_under_test();
-  // all 255 x all -128 (the products vpmaddubsw would saturate on) and the other corners, zero points 0 and 255
-  for (uint8_t av : {uint8_t(255), uint8_t(0)})
-    for (int8_t wv : {int8_t(-128), int8_t(127)})
-      for (int32_t zp : {0, 255})
-        for (size_t k : {size_t(1), size_t(7), size_t(255), size_t(1027), size_t(4099)}) {
-          Problem p{13, 37, k, zp, std::vector<uint8_t>(13 * k, av), k, std::vector<int8_t>(k * 37, wv),
-                    std::vector<int32_t>(37, 0)};
-          p.bias[0] = 2147483647;  // wraps exactly like the reference
-          p.bias[1] = -2147483647 - 1;
-          CHECK_EQ(check_s32(kernel, p, nullptr), size_t(0));
-          const std::vector<int32_t> acc = reference_acc(p);
-          CHECK_EQ(acc[5], static_cast<int32_t>((static_cast<int64_t>(av) - zp) * wv * static_cast<int64_t>(k)));
-          std::mt19937 rng(4);
-          for (Qs8Output kind : {Qs8Output::kUint8, Qs8Output::kFloat}) {
-            Qs8QuantizedOutput q = random_output(rng, p.n, kind, Qs8Activation::kNone, false, k);
-            q.y_zero_point = zp;
-            CHECK_EQ(check_epilogue(kernel, p, q, nullptr, rng), size_t(0));
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    // all 255 x all -128 (the products vpmaddubsw would saturate on) and the other corners, zero points 0 and 255
+    for (uint8_t av : {uint8_t(255), uint8_t(0)})
+      for (int8_t wv : {int8_t(-128), int8_t(127)})
+        for (int32_t zp : {0, 255})
+          for (size_t k : {size_t(1), size_t(7), size_t(255), size_t(1027), size_t(4099)}) {
+            Problem p{13, 37, k, zp, std::vector<uint8_t>(13 * k, av), k, std::vector<int8_t>(k * 37, wv),
+                      std::vector<int32_t>(37, 0)};
+            p.bias[0] = 2147483647;  // wraps exactly like the reference
+            p.bias[1] = -2147483647 - 1;
+            CHECK_EQ(check_s32(kernel, p, nullptr), size_t(0));
+            const std::vector<int32_t> acc = reference_acc(p);
+            CHECK_EQ(acc[5], static_cast<int32_t>((static_cast<int64_t>(av) - zp) * wv * static_cast<int64_t>(k)));
+            std::mt19937 rng(4);
+            for (Qs8Output kind : {Qs8Output::kUint8, Qs8Output::kFloat}) {
+              Qs8QuantizedOutput q = random_output(rng, p.n, kind, Qs8Activation::kNone, false, k);
+              q.y_zero_point = zp;
+              CHECK_EQ(check_epilogue(kernel, p, q, nullptr, rng), size_t(0));
+            }
           }
-        }
+  }
 }
 
 SPARQ_TEST(qs8_gemm_epilogues_exact) {
-  const Qs8GemmKernel& kernel = kernel_under_test();
-  std::mt19937 rng(5);
-  std::uniform_int_distribution<size_t> dim(1, 120), depth(1, 200);
-  ThreadPool pool(2);
-  int trial = 0;
-  for (Qs8Output kind : {Qs8Output::kUint8, Qs8Output::kFloat})
-    for (Qs8Activation act : {Qs8Activation::kNone, Qs8Activation::kRelu, Qs8Activation::kClip,
-                              Qs8Activation::kLeakyRelu, Qs8Activation::kHardSwish})
-      for (bool residual : {false, true}) {
-        ++trial;
-        const Problem p = random_problem(rng, dim(rng), dim(rng), depth(rng) | 1, static_cast<int32_t>(rng() % 256));
-        const Qs8QuantizedOutput q = random_output(rng, p.n, kind, act, residual, p.k);
-        const size_t bad = check_epilogue(kernel, p, q, trial % 2 ? &pool : nullptr, rng);
-        if (bad)
-          std::cout << "  output " << int(kind) << " activation " << int(act) << " residual " << residual << ": "
-                    << bad << " mismatches\n";
-        CHECK_EQ(bad, size_t(0));
-      }
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<size_t> dim(1, 120), depth(1, 200);
+    ThreadPool pool(2);
+    int trial = 0;
+    for (Qs8Output kind : {Qs8Output::kUint8, Qs8Output::kFloat})
+      for (Qs8Activation act : {Qs8Activation::kNone, Qs8Activation::kRelu, Qs8Activation::kClip,
+                                Qs8Activation::kLeakyRelu, Qs8Activation::kHardSwish})
+        for (bool residual : {false, true}) {
+          ++trial;
+          const Problem p = random_problem(rng, dim(rng), dim(rng), depth(rng) | 1, static_cast<int32_t>(rng() % 256));
+          const Qs8QuantizedOutput q = random_output(rng, p.n, kind, act, residual, p.k);
+          const size_t bad = check_epilogue(kernel, p, q, trial % 2 ? &pool : nullptr, rng);
+          if (bad)
+            std::cout << "  output " << int(kind) << " activation " << int(act) << " residual " << residual << ": "
+                      << bad << " mismatches\n";
+          CHECK_EQ(bad, size_t(0));
+        }
+  }
 }
 
 // The epilogue alone over the whole s32 range (the GEMM tests only reach accumulators real data produces).
 SPARQ_TEST(qs8_epilogue_full_range_exact) {
-  const Qs8GemmKernel& kernel = kernel_under_test();
-  std::mt19937 rng(6);
-  const size_t n = 37, m = 5;
-  std::vector<int32_t> acc(m * n);
-  const int32_t specials[] = {0, 1, -1, 2147483647, -2147483647 - 1, 16777217, -16777217, 123456789};
-  for (size_t i = 0; i < acc.size(); ++i)
-    acc[i] = i < 8 ? specials[i] : static_cast<int32_t>(rng() >> (rng() % 32));
-  for (Qs8Output kind : {Qs8Output::kUint8, Qs8Output::kFloat, Qs8Output::kInt32})
-    for (Qs8Activation act : {Qs8Activation::kNone, Qs8Activation::kRelu, Qs8Activation::kClip,
-                              Qs8Activation::kLeakyRelu, Qs8Activation::kHardSwish})
-      for (bool residual : {false, true})
-        for (int32_t zp : {0, 255}) {
-          Qs8QuantizedOutput q = random_output(rng, n, kind, act, residual, 64);
-          q.y_zero_point = zp;
-          q.residual_zero_point = 255 - zp;
-          Qs8Requantization rq(q, n);
-          std::vector<uint8_t> residual_data(m * n);
-          for (auto& v : residual_data) v = static_cast<uint8_t>(rng());
-          const size_t out_bytes = kind == Qs8Output::kUint8 ? 1 : 4;
-          std::vector<uint8_t> got(m * n * out_bytes), want(m * n * out_bytes);
-          kernel.epilogue(m, n, 0, acc.data(), n, rq.params(), residual_data.data(), n, got.data(), n);
-          qs8_epilogue__scalar(m, n, 0, acc.data(), n, rq.params(), residual_data.data(), n, want.data(), n);
-          CHECK(got == want);  // bitwise, floats included
-        }
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    std::mt19937 rng(6);
+    const size_t n = 37, m = 5;
+    std::vector<int32_t> acc(m * n);
+    const int32_t specials[] = {0, 1, -1, 2147483647, -2147483647 - 1, 16777217, -16777217, 123456789};
+    for (size_t i = 0; i < acc.size(); ++i)
+      acc[i] = i < 8 ? specials[i] : static_cast<int32_t>(rng() >> (rng() % 32));
+    for (Qs8Output kind : {Qs8Output::kUint8, Qs8Output::kFloat, Qs8Output::kInt32})
+      for (Qs8Activation act : {Qs8Activation::kNone, Qs8Activation::kRelu, Qs8Activation::kClip,
+                                Qs8Activation::kLeakyRelu, Qs8Activation::kHardSwish})
+        for (bool residual : {false, true})
+          for (int32_t zp : {0, 255}) {
+            Qs8QuantizedOutput q = random_output(rng, n, kind, act, residual, 64);
+            q.y_zero_point = zp;
+            q.residual_zero_point = 255 - zp;
+            Qs8Requantization rq(q, n);
+            std::vector<uint8_t> residual_data(m * n);
+            for (auto& v : residual_data) v = static_cast<uint8_t>(rng());
+            const size_t out_bytes = kind == Qs8Output::kUint8 ? 1 : 4;
+            std::vector<uint8_t> got(m * n * out_bytes), want(m * n * out_bytes);
+            kernel.epilogue(m, n, 0, acc.data(), n, rq.params(), residual_data.data(), n, got.data(), n);
+            qs8_epilogue__scalar(m, n, 0, acc.data(), n, rq.params(), residual_data.data(), n, want.data(), n);
+            CHECK(got == want);  // bitwise, floats included
+          }
+  }
 }
 
 SPARQ_TEST(qs8_gemm_zero_sizes_rejected) {
-  const Qs8GemmKernel& kernel = kernel_under_test();
-  std::vector<int8_t> w(16, 1);
-  CHECK_THROWS(Qs8PackedGemm(kernel, 0, 4, w.data(), 4, 1, nullptr, 0));
-  CHECK_THROWS(Qs8PackedGemm(kernel, 4, 0, w.data(), 4, 1, nullptr, 0));
-  CHECK_THROWS(Qs8PackedGemm(kernel, 4, 4, w.data(), 4, 1, nullptr, 256));
-  CHECK_THROWS(Qs8PackedGemm(kernel, 4, 4, w.data(), 4, 1, nullptr, -1));
-  bool plan_error = false;
-  try {
-    Qs8PackedGemm(kernel, 0, 4, w.data(), 4, 1, nullptr, 0);
-  } catch (const PlanError& e) {
-    plan_error = std::string(e.what()).find("K and N of at least 1") != std::string::npos;
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    std::vector<int8_t> w(16, 1);
+    CHECK_THROWS(Qs8PackedGemm(kernel, 0, 4, w.data(), 4, 1, nullptr, 0));
+    CHECK_THROWS(Qs8PackedGemm(kernel, 4, 0, w.data(), 4, 1, nullptr, 0));
+    CHECK_THROWS(Qs8PackedGemm(kernel, 4, 4, w.data(), 4, 1, nullptr, 256));
+    CHECK_THROWS(Qs8PackedGemm(kernel, 4, 4, w.data(), 4, 1, nullptr, -1));
+    bool plan_error = false;
+    try {
+      Qs8PackedGemm(kernel, 0, 4, w.data(), 4, 1, nullptr, 0);
+    } catch (const PlanError& e) {
+      plan_error = std::string(e.what()).find("K and N of at least 1") != std::string::npos;
+    }
+    CHECK(plan_error);
+    // M = 0 computes nothing and touches nothing
+    Qs8PackedGemm g(kernel, 4, 4, w.data(), 4, 1, nullptr, 0);
+    Qs8QuantizedOutput q;
+    q.w_scale = {1.f};
+    Qs8Requantization rq(q, 4);
+    uint8_t out[4] = {7, 7, 7, 7};
+    g.compute(0, nullptr, 4, rq.params(), nullptr, 0, out, 4, nullptr);
+    CHECK(out[0] == 7 && out[3] == 7);
+    Qs8QuantizedOutput bad_scale = q;
+    bad_scale.y_scale = 0.f;
+    CHECK_THROWS(Qs8Requantization(bad_scale, 4));
+    Qs8QuantizedOutput bad_count = q;
+    bad_count.w_scale = {1.f, 2.f};
+    CHECK_THROWS(Qs8Requantization(bad_count, 4));
   }
-  CHECK(plan_error);
-  // M = 0 computes nothing and touches nothing
-  Qs8PackedGemm g(kernel, 4, 4, w.data(), 4, 1, nullptr, 0);
-  Qs8QuantizedOutput q;
-  q.w_scale = {1.f};
-  Qs8Requantization rq(q, 4);
-  uint8_t out[4] = {7, 7, 7, 7};
-  g.compute(0, nullptr, 4, rq.params(), nullptr, 0, out, 4, nullptr);
-  CHECK(out[0] == 7 && out[3] == 7);
-  Qs8QuantizedOutput bad_scale = q;
-  bad_scale.y_scale = 0.f;
-  CHECK_THROWS(Qs8Requantization(bad_scale, 4));
-  Qs8QuantizedOutput bad_count = q;
-  bad_count.w_scale = {1.f, 2.f};
-  CHECK_THROWS(Qs8Requantization(bad_count, 4));
 }
 
 // Weights given N x K (conv OHWI layout) pack to the same result as K x N.
 SPARQ_TEST(qs8_gemm_weight_strides) {
-  const Qs8GemmKernel& kernel = kernel_under_test();
-  std::mt19937 rng(7);
-  const Problem p = random_problem(rng, 19, 45, 71, 77);
-  std::vector<int8_t> wt(p.k * p.n);
-  for (size_t kk = 0; kk < p.k; ++kk)
-    for (size_t j = 0; j < p.n; ++j) wt[j * p.k + kk] = p.w[kk * p.n + j];
-  Qs8PackedGemm g(kernel, p.k, p.n, wt.data(), 1, p.k, p.bias.data(), p.a_zero_point);
-  Qs8QuantizedOutput q;
-  q.output = Qs8Output::kInt32;
-  q.w_scale = {1.f};
-  Qs8Requantization rq(q, p.n);
-  std::vector<int32_t> got(p.m * p.n);
-  g.compute(p.m, p.a.data(), p.a_stride, rq.params(), nullptr, 0, got.data(), p.n, nullptr);
-  CHECK(got == reference_acc(p));
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    std::mt19937 rng(7);
+    const Problem p = random_problem(rng, 19, 45, 71, 77);
+    std::vector<int8_t> wt(p.k * p.n);
+    for (size_t kk = 0; kk < p.k; ++kk)
+      for (size_t j = 0; j < p.n; ++j) wt[j * p.k + kk] = p.w[kk * p.n + j];
+    Qs8PackedGemm g(kernel, p.k, p.n, wt.data(), 1, p.k, p.bias.data(), p.a_zero_point);
+    Qs8QuantizedOutput q;
+    q.output = Qs8Output::kInt32;
+    q.w_scale = {1.f};
+    Qs8Requantization rq(q, p.n);
+    std::vector<int32_t> got(p.m * p.n);
+    g.compute(p.m, p.a.data(), p.a_stride, rq.params(), nullptr, 0, got.data(), p.n, nullptr);
+    CHECK(got == reference_acc(p));
+  }
 }

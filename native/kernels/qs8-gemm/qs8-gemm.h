@@ -30,6 +30,12 @@ void qs8_gemm_ukernel_1x16c4__avxvnni(size_t, size_t, const void*, size_t, const
 // AVX-512 VNNI: vpdpbusd zmm.
 void qs8_gemm_ukernel_8x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
 void qs8_gemm_ukernel_1x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
+// AMX: tdpbusd on 16x64-byte tiles, same panels as the AVX-512 VNNI x32c4 kernels (depth padded to 64). Rows
+// below 16 go to the AVX-512 VNNI kernels. Call qs8_gemm_amx_begin() on a thread before its first tile (loads the
+// tile configuration) and qs8_gemm_amx_end() after its last.
+void qs8_gemm_ukernel_32x32c4__amx(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_amx_begin();
+void qs8_gemm_amx_end();
 #endif
 
 #if defined(__aarch64__)

@@ -21,6 +21,8 @@ Qs8PeakProbeResult qs8_peak_probe__avx2(size_t iterations, int32_t seed);
 Qs8PeakProbeResult qs8_peak_probe__avxvnni(size_t iterations, int32_t seed);
 // vpdpbusd zmm: 64 MACs per instruction.
 Qs8PeakProbeResult qs8_peak_probe__avx512vnni(size_t iterations, int32_t seed);
+// tdpbusd (AMX-INT8): 16384 MACs per instruction; only where qs8_amx_available().
+Qs8PeakProbeResult qs8_peak_probe__amx(size_t iterations, int32_t seed);
 #endif
 #if defined(__aarch64__)
 // sdot (vector): 16 MACs per instruction.
