@@ -25,7 +25,7 @@ function has(tool) {
 function buildAndTest(dir, extra, env) {
   run('cmake', ['-S', '.', '-B', dir, ...extra], env);
   run('cmake', ['--build', dir, '-j', jobs], env);
-  run('ctest', ['--test-dir', dir, '--output-on-failure'], env);
+  run('ctest', ['--test-dir', dir, '--output-on-failure', '-j', jobs], env);
 }
 
 try {

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <memory>
 
+#include "ops/exp-nonpositive.h"
 #include "ops/op-checks.h"
 #include "ops/parallel-elements.h"
 #include "ops/reduce-families.h"
@@ -39,7 +40,7 @@ class SoftmaxOp final : public Op {
  private:
   static void row(const float* x, float* y, int64_t n) {
     const float m = row_max(x, n);
-    for (int64_t i = 0; i < n; ++i) y[i] = std::exp(x[i] - m);
+    exp_shifted_span(x, m, y, n);
     const float sum = row_sum(y, n);
     if (kLog) {
       // (x - m) is exact near the max; folding m into the log term would round it at m's magnitude.
@@ -61,7 +62,7 @@ class SoftmaxOp final : public Op {
       for (int64_t j = 0; j < w; ++j) m[j] = x[i * stride + j] > m[j] ? x[i * stride + j] : m[j];
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < w; ++j) {
-        const float e = std::exp(x[i * stride + j] - m[j]);
+        const float e = exp_nonpositive(x[i * stride + j] - m[j]);
         if (!kLog) y[i * stride + j] = e;
         s[j] += e;
       }
