@@ -20,12 +20,17 @@ void check_id(const PlanDesc& plan, int32_t id, bool optional, const std::string
 
 uint64_t checked_tensor_bytes(const TensorDesc& t, size_t id) {
   uint64_t count = 1;
+  // The product of the non-zero dims must fit too: ops compute strides from it even when another dim is 0
+  // (shape [0, 2^62, 4] has no elements but its strides overflow int64; found by native/fuzz/plan-fuzz.cc).
+  uint64_t nonzero = 1;
   for (size_t d = 0; d < t.shape.size(); ++d) {
     const int64_t dim = t.shape[d];
     if (dim < 0)
       throw PlanError("Expected a non-negative dimension for " + tensor_name(id) + ".shape[" + std::to_string(d) +
                       "] but received " + std::to_string(dim));
-    if (__builtin_mul_overflow(count, static_cast<uint64_t>(dim), &count))
+    if (__builtin_mul_overflow(count, static_cast<uint64_t>(dim), &count) ||
+        (dim != 0 && __builtin_mul_overflow(nonzero, static_cast<uint64_t>(dim), &nonzero)) ||
+        nonzero > static_cast<uint64_t>(INT64_MAX) / 8)
       throw PlanError("Expected a shape whose size fits in memory for " + tensor_name(id) + ".shape");
   }
   uint64_t bytes = 0;
