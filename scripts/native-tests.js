@@ -28,6 +28,25 @@ function buildAndTest(dir, extra, env) {
   run('ctest', ['--test-dir', dir, '--output-on-failure', '-j', jobs], env);
 }
 
+// The binary must run on any x86-64: run the host tests on an emulated CPU without AVX (qemu traps AVX
+// instructions there), so a kernel or an inline function compiled with ISA flags that leaks into the
+// portable path shows up as an illegal instruction instead of a crash on a user's older machine.
+function runOnCpuWithoutAvx(binary) {
+  if (process.arch !== 'x64' || process.platform !== 'linux') return;
+  if (!has('qemu-x86_64')) {
+    if (process.env.CI) {
+      console.error('qemu-x86_64 missing (qemu-user): .ci/run must install it');
+      process.exit(1);
+    }
+    console.log('qemu-x86_64 not installed: skipping the no-AVX run of the native tests');
+    return;
+  }
+  const env = { ...process.env };
+  delete env.SPARQ_ISA;
+  console.log(`$ qemu-x86_64 -cpu Westmere ${binary}`);
+  execFileSync('qemu-x86_64', ['-cpu', 'Westmere', path.join(root, binary)], { cwd: root, stdio: 'inherit', env });
+}
+
 try {
   if (process.env.SPARQ_SANITIZE === '1') {
     buildAndTest('build/native-sanitize', ['-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DSPARQ_SANITIZE=ON'], {
@@ -36,6 +55,7 @@ try {
     });
   } else {
     buildAndTest('build/native-host', ['-DCMAKE_BUILD_TYPE=Release']);
+    runOnCpuWithoutAvx('build/native-host/sparq_native_tests');
     if (process.env.SPARQ_SKIP_AARCH64 !== '1') {
       if (has('aarch64-linux-gnu-g++') && has('qemu-aarch64')) {
         buildAndTest('build/native-aarch64', [
