@@ -8,6 +8,7 @@
 #include "ops/activation.h"
 #include "ops/epilogue.h"
 #include "ops/aligned-buffer.h"
+#include "ops/conv-geometry.h"
 #include "ops/f32-gemm-driver.h"
 #include "ops/f32-op-validation.h"
 #include "ops/im2col.h"
@@ -26,44 +27,7 @@ class ConvTransposeOp : public Op {
     if (x.shape.size() != 4) throw_op_error(desc, "expected a 4-D NHWC input X but received " + shape_string(x.shape));
     if (w.shape.size() != 4) throw_op_error(desc, "expected a 4-D weight W but received " + shape_string(w.shape));
     if (y.shape.size() != 4) throw_op_error(desc, "expected a 4-D NHWC output Y but received " + shape_string(y.shape));
-    const auto& a = desc.attrs;
-    const int64_t group = a.i("group", 1);
-    if (group < 1) throw_op_error(desc, "expected group >= 1 but received " + std::to_string(group));
-    auto pair = [&](const char* name, int64_t f0, int64_t f1, int64_t min) {
-      std::vector<int64_t> v = a.ints(name);
-      if (v.empty()) v = {f0, f1};
-      if (v.size() != 2) throw_op_error(desc, std::string("expected 2 values for ") + name + " but received " + shape_string(v));
-      for (int64_t e : v)
-        if (e < min) throw_op_error(desc, std::string("expected ") + name + " >= " + std::to_string(min) + " but received " + shape_string(v));
-      return v;
-    };
-    const auto ks = pair("kernel_shape", w.shape[2], w.shape[3], 1);
-    const auto st = pair("strides", 1, 1, 1);
-    const auto di = pair("dilations", 1, 1, 1);
-    std::vector<int64_t> pads = a.ints("pads");
-    if (pads.empty()) pads = {0, 0, 0, 0};
-    if (pads.size() != 4) throw_op_error(desc, "expected 4 pads [top, left, bottom, right] but received " + shape_string(pads));
-    for (int64_t p : pads)
-      if (p < 0) throw_op_error(desc, "expected pads >= 0 but received " + shape_string(pads));
-    if (ks[0] != w.shape[2] || ks[1] != w.shape[3])
-      throw_op_error(desc, "kernel_shape " + shape_string(ks) + " disagrees with W " + shape_string(w.shape));
-    for (int64_t d : x.shape)
-      if (d < 0) throw_op_error(desc, "negative dimension in X " + shape_string(x.shape));
-    g_.batch = static_cast<size_t>(x.shape[0]);
-    g_.in_h = static_cast<size_t>(x.shape[1]);
-    g_.in_w = static_cast<size_t>(x.shape[2]);
-    g_.in_c = static_cast<size_t>(x.shape[3]);
-    g_.group = static_cast<size_t>(group);
-    g_.kernel_h = static_cast<size_t>(ks[0]);
-    g_.kernel_w = static_cast<size_t>(ks[1]);
-    g_.stride_h = static_cast<size_t>(st[0]);
-    g_.stride_w = static_cast<size_t>(st[1]);
-    g_.dilation_h = static_cast<size_t>(di[0]);
-    g_.dilation_w = static_cast<size_t>(di[1]);
-    g_.pad_top = static_cast<size_t>(pads[0]);
-    g_.pad_left = static_cast<size_t>(pads[1]);
-    g_.pad_bottom = static_cast<size_t>(pads[2]);
-    g_.pad_right = static_cast<size_t>(pads[3]);
+    g_ = read_conv_geometry(desc, x, w);
     if (static_cast<size_t>(w.shape[0]) != g_.in_c)
       throw_op_error(desc, "expected W dimension 0 = C = " + std::to_string(g_.in_c) + " but received " + shape_string(w.shape));
     if (g_.in_c % g_.group != 0)
