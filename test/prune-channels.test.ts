@@ -13,38 +13,11 @@ import { ChannelPruneResult, pruneChannels, pruneChannelsDetailed } from '../lib
 import { greedyKeep, keptChannelCount } from '../lib/prune/channel-ranking';
 import { NormalEquations } from '../lib/prune/least-squares';
 import type { StructuredPruneContext } from '../lib/prune/structured-types';
-import { FMNIST, calibrationBatch, calibrationSample, foldedSource, maskedReference, testAccuracy } from './support/channel-pruning-reference';
+import { FMNIST, calibrationBatch, calibrationSample, foldedSource, macsOf, maskedReference, testAccuracy } from './support/channel-pruning-reference';
 import { expectClose, ortEval } from './support/ort';
 
 function context(method: 'magnitude' | 'reconstruct', ranking: 'l1' | 'thinet', samples = 0, exclude: string[] = []): StructuredPruneContext {
   return { method, ranking, samples: Array.from({ length: samples }, (_, i) => calibrationSample(i)), exclude: new Set(exclude), engineOptions: { threads: 1 } };
-}
-
-/** Conv/Gemm MACs for batch 1 computed here from weight dims and output sizes (stride/pad arithmetic), not from the library. */
-function macsOf(g: Graph): number {
-  const size = new Map<string, number[]>([[g.inputs[0].name, [1, 28, 28]]]); // value → [C, H, W] or [N]
-  let macs = 0;
-  for (const n of g.nodes) {
-    const x = size.get(n.inputs[0])!;
-    const y = n.outputs[0];
-    const w = g.initializers.get(n.inputs[1]);
-    const ints = (name: string, d: number[]) => (n.attrs[name]?.kind === 'ints' ? (n.attrs[name].value as number[]) : d);
-    if (n.opType === 'Conv') {
-      const [kh, kw] = w!.dims.slice(2);
-      const [sh, sw] = ints('strides', [1, 1]);
-      const pads = ints('pads', [0, 0, 0, 0]);
-      const oh = Math.floor((x[1] + pads[0] + pads[2] - kh) / sh) + 1;
-      const ow = Math.floor((x[2] + pads[1] + pads[3] - kw) / sw) + 1;
-      macs += w!.dims[0] * oh * ow * w!.dims[1] * kh * kw;
-      size.set(y, [w!.dims[0], oh, ow]);
-    } else if (n.opType === 'Gemm') {
-      macs += w!.dims[0] * w!.dims[1];
-      size.set(y, [w!.dims[0]]);
-    } else if (n.opType === 'GlobalAveragePool') size.set(y, [x[0], 1, 1]);
-    else if (n.opType === 'Flatten') size.set(y, [x.reduce((a, b) => a * b, 1)]);
-    else size.set(y, x);
-  }
-  return macs;
 }
 
 /** The pruned model (sparq) equals the reference graph (onnxruntime) on 8 calibration images. */

@@ -3,6 +3,9 @@ import type { Engine } from '../engine';
 import type { Graph, Node, TensorValue } from '../ir/graph';
 import { elementSize } from '../ir/tensor-values';
 import { native } from '../native';
+import { foldBatchNorms } from '../passes/batchnorm-folding';
+import { foldConstants } from '../passes/constant-folding';
+import { foldConvAffine } from '../passes/conv-affine-folding';
 import { specialize } from '../passes/shape-inference';
 import { compilePlan } from '../plan/compile';
 
@@ -111,31 +114,43 @@ export function sparsityPattern(node: Node, values: ArrayLike<number>, zero: num
   return `unstructured ${Math.round((100 * zeros) / values.length)}%`;
 }
 
-/** Kernel names per ONNX node name of a batch-1 plan of the engine's optimized graph (fused ops are named `a+b`). */
-function kernelsByNode(engine: Engine, shapes: Map<string, number[]>): Map<string, string> {
-  const out = new Map<string, string>();
-  const profiled = engine.profile();
-  const entries: { name: string; kernel: string }[] = profiled.map((p) => ({ name: p.name, kernel: p.kernel }));
+/** Layout plumbing a plan adds around a layer's real op. */
+const PLUMBING = new Set(['Reshape', 'Transpose']);
+
+/**
+ * Native ops per ONNX node name of the engine's last run, else of a batch-1 plan compiled here (fused ops are named
+ * `a+b`, so each part maps to the fused op).
+ */
+function opsByNode(engine: Engine, shapes: Map<string, number[]>): Map<string, { type: string; kernel: string }[]> {
+  const out = new Map<string, { type: string; kernel: string }[]>();
+  const entries: { name: string; type: string; kernel: string }[] = engine.profile().map((p) => ({ name: p.name, type: p.type, kernel: p.kernel }));
   if (entries.length === 0) {
     const options = engine.engineOptions();
     const compiled = compilePlan(engine.optimizedGraph(), shapes, { threads: options.threads ?? 1, isa: options.isa ?? '', maxMemoryBytes: options.maxMemoryBytes });
     const plan = new (native().Plan)(compiled.desc);
     try {
       const kernels = plan.kernels();
-      compiled.desc.ops.forEach((op, i) => entries.push({ name: op.name, kernel: kernels[i] ?? '' }));
+      compiled.desc.ops.forEach((op, i) => entries.push({ name: op.name, type: op.type, kernel: kernels[i] ?? '' }));
     } finally {
       plan.dispose();
     }
   }
-  for (const e of entries) {
-    for (const part of e.name.split('+')) if (!out.has(part)) out.set(part, e.kernel);
-  }
+  for (const e of entries) for (const part of e.name.split('+')) out.set(part, [...(out.get(part) ?? []), e]);
   return out;
 }
 
-/** Summary of the model an engine runs (its source graph), with the kernels of its plan for batch 1. */
+/** The kernel of the op computing a layer: the op of the same type, else the first that is not layout plumbing. */
+function kernelOf(ops: { type: string; kernel: string }[] | undefined, opType: string): string {
+  if (!ops) return '';
+  return (ops.find((o) => o.type === opType) ?? ops.find((o) => !PLUMBING.has(o.type)) ?? ops[0]).kernel;
+}
+
+/** Summary of the model an engine runs (its source graph with BN folded), with the kernels of its plan for batch 1. */
 export function summarizeEngine(engine: Engine): ModelSummary {
-  const source = engine.sourceGraph();
+  // BN and per-channel affine ops folded into their convs, as the engine runs them.
+  let source = engine.sourceGraph();
+  foldConstants(source);
+  source = foldConvAffine(foldBatchNorms(source));
   const inputShapes = new Map(source.inputs.map((v) => [v.name, v.shape.map((d) => (typeof d === 'number' ? d : 1))]));
   const g = specialize(source, inputShapes);
   const shapes = new Map<string, number[]>();
@@ -143,7 +158,7 @@ export function summarizeEngine(engine: Engine): ModelSummary {
   for (const [name, t] of g.initializers) shapes.set(name, t.dims);
   const producers = new Map<string, Node>();
   for (const n of g.nodes) for (const o of n.outputs) producers.set(o, n);
-  const kernels = kernelsByNode(engine, inputShapes);
+  const ops = opsByNode(engine, inputShapes);
   const layers: LayerSummary[] = [];
   for (const node of g.nodes) {
     if (!WEIGHTED.has(node.opType) || node.domain !== '') continue;
@@ -160,11 +175,11 @@ export function summarizeEngine(engine: Engine): ModelSummary {
       parameters: weights ? product(w) + (bias ? product(bias) : 0) : 0,
       macs: layerMacs(node, x, w, y),
       sparsity: weights ? sparsityPattern(node, weights.values, weights.zero, weights.dims) : 'dense',
-      kernel: kernels.get(node.name) ?? '',
+      kernel: kernelOf(ops.get(node.name), node.opType),
     });
   }
   let weightBytes = 0;
-  for (const t of source.initializers.values()) weightBytes += weightBytesOf(t);
+  for (const t of engine.sourceGraph().initializers.values()) weightBytes += weightBytesOf(t);
   return {
     layers,
     totals: {

@@ -53,6 +53,33 @@ export function testAccuracy(engine: Engine): number {
   return (100 * correct) / count;
 }
 
+/** Conv/Gemm MACs of a 1x28x28 Fashion-MNIST model for batch 1, from weight dims and stride/pad arithmetic (not from the library). */
+export function macsOf(g: Graph): number {
+  const size = new Map<string, number[]>([[g.inputs[0].name, [1, 28, 28]]]); // value → [C, H, W] or [N]
+  let macs = 0;
+  for (const n of g.nodes) {
+    const x = size.get(n.inputs[0])!;
+    const y = n.outputs[0];
+    const w = g.initializers.get(n.inputs[1]);
+    const ints = (name: string, d: number[]) => (n.attrs[name]?.kind === 'ints' ? (n.attrs[name].value as number[]) : d);
+    if (n.opType === 'Conv') {
+      const [kh, kw] = w!.dims.slice(2);
+      const [sh, sw] = ints('strides', [1, 1]);
+      const pads = ints('pads', [0, 0, 0, 0]);
+      const oh = Math.floor((x[1] + pads[0] + pads[2] - kh) / sh) + 1;
+      const ow = Math.floor((x[2] + pads[1] + pads[3] - kw) / sw) + 1;
+      macs += w!.dims[0] * oh * ow * w!.dims[1] * kh * kw;
+      size.set(y, [w!.dims[0], oh, ow]);
+    } else if (n.opType === 'Gemm') {
+      macs += w!.dims[0] * w!.dims[1];
+      size.set(y, [w!.dims[0]]);
+    } else if (n.opType === 'GlobalAveragePool') size.set(y, [x[0], 1, 1]);
+    else if (n.opType === 'Flatten') size.set(y, [x.reduce((a, b) => a * b, 1)]);
+    else size.set(y, x);
+  }
+  return macs;
+}
+
 /** Axis of the output channels / reduction inputs of a weighted node's weight. */
 function axes(node: Node): { out: number; in: number } {
   if (node.opType === 'Conv') return { out: 0, in: 1 };
