@@ -443,7 +443,7 @@ function dropIdentityCasts(g: Graph): void {
  *   per-axis lengths that do not match).
  */
 export function importQdq(g: Graph): Graph {
-  const hasQuant = g.nodes.some((n) => n.opType.includes('Quantize') || n.opType.startsWith('QLinear') || n.opType.endsWith('Integer'));
+  const hasQuant = g.nodes.some((n) => /quantize|^QLinear|Integer$/i.test(n.opType));
   if (!hasQuant) return g;
   expandOperatorForms(g);
   checkQdqNodes(new FusionContext(g));

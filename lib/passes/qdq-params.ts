@@ -73,9 +73,11 @@ export function readQuantParams(ctx: FusionContext, node: Node, dims?: readonly 
   else if (isQuantizeNode(node)) type = 'uint8';
   else type = valueType(ctx, node.inputs[0]);
   if (!type) return undefined;
-  const range = quantRange(type);
-  if (!range) fail(node, 'a quantized type uint8, int8 or int32', `'${type}'`);
   const zeroPoint = zpT ? toNumbers(zpT) : scale.map(() => 0);
+  const range = quantRange(type);
+  if (!range || (isQuantizeNode(node) && type !== 'uint8' && type !== 'int8')) {
+    fail(node, 'zero points in [0, 255] (uint8) or [-128, 127] (int8)', `${zeroPoint[0]} (${type})`);
+  }
   for (const z of zeroPoint) {
     if (!Number.isInteger(z) || z < range[0] || z > range[1]) fail(node, `zero points in [${range[0]}, ${range[1]}] (${type})`, `${z}`);
   }
