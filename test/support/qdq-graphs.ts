@@ -63,6 +63,11 @@ export class QdqBuilder extends GraphBuilder {
   }
 }
 
+/** A graph output whose shape the model leaves to inference. */
+export function output(b: GraphBuilder, name: string, type: 'float32' | 'int32' = 'float32'): void {
+  b.g.outputs.push({ name, type, shape: [], shapeUnknown: true });
+}
+
 export interface QdqCase {
   name: string;
   graph: Graph;
@@ -97,7 +102,7 @@ function convCase(name: string, c: number, m: number, k: number, attrs: Record<s
     ops.push('sparq.DequantizeLinear');
   }
   b.g.nodes[b.g.nodes.length - 1].outputs[0] = 'y';
-  b.output('y');
+  output(b, 'y');
   return { name, graph: b.build(), shape: [1, c, h, h], ops, outScale: quantizedOut ? out.scale : undefined };
 }
 
@@ -107,7 +112,7 @@ function unaryCase(name: string, shape: number[], ops: string[], out: Act, body:
   const x = b.input('x', shape);
   const y = body(b, x);
   b.node('DequantizeLinear', [b.q(y, out), b.init('y_scale', [], [out.scale]), b.init('y_zp', [], [out.zp], 'uint8')], {}, ['y']);
-  b.output('y');
+  output(b, 'y');
   return { name, graph: b.build(), shape, ops, outScale: out.scale };
 }
 
@@ -170,7 +175,7 @@ export function qlinearCases(): QdqCase[] {
     const xq = b.q(x, IN);
     const y = b.node('QLinearConv', [xq, s(IN.scale), z(IN.zp), w, ws, wz, s(0.04), z(90), bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
     b.node('DequantizeLinear', [y, s(0.04), z(90)], {}, ['y']);
-    b.output('y');
+    output(b, 'y');
     cases.push({ name: 'QLinearConv', graph: b.build(), shape: [1, 4, 7, 7], ops: ['sparq.QuantizeLinear', 'sparq.QConv', 'sparq.DequantizeLinear'], outScale: 0.04 });
   }
   {
@@ -180,7 +185,7 @@ export function qlinearCases(): QdqCase[] {
     const s = (n: string, v: number) => b.init(n, [], [v]);
     const y = b.node('QLinearMatMul', [b.q(x, IN), s('as', IN.scale), b.init('az', [], [IN.zp], 'uint8'), w, s('bs', 0.006), b.init('bz', [], [0], 'int8'), s('ys', 0.05), b.init('yz', [], [128], 'uint8')]);
     b.node('DequantizeLinear', [y, 'ys', 'yz'], {}, ['y']);
-    b.output('y');
+    output(b, 'y');
     cases.push({ name: 'QLinearMatMul', graph: b.build(), shape: [2, 12], ops: ['sparq.QuantizeLinear', 'sparq.QGemm', 'sparq.DequantizeLinear'], outScale: 0.05 });
   }
   {
@@ -188,7 +193,7 @@ export function qlinearCases(): QdqCase[] {
     const x = b.input('x', [1, 3, 6, 6], 'uint8');
     const w = b.init('w', [4, 3, 3, 3], ints(108, 9, -127, 127), 'int8');
     b.node('ConvInteger', [x, w, b.init('xz', [], [7], 'uint8')], { kernel_shape: [3, 3] }, ['y']);
-    b.output('y', [], 'int32');
+    output(b, 'y', 'int32');
     cases.push({ name: 'ConvInteger', graph: b.build(), shape: [1, 3, 6, 6], inputType: 'uint8', ops: ['sparq.QConv', 'Cast'] });
   }
   {
@@ -196,7 +201,7 @@ export function qlinearCases(): QdqCase[] {
     const x = b.input('x', [3, 10], 'uint8');
     const w = b.init('w', [10, 4], ints(40, 10, -127, 127), 'int8');
     b.node('MatMulInteger', [x, w, b.init('xz', [], [130], 'uint8')], {}, ['y']);
-    b.output('y', [], 'int32');
+    output(b, 'y', 'int32');
     cases.push({ name: 'MatMulInteger', graph: b.build(), shape: [3, 10], inputType: 'uint8', ops: ['sparq.QGemm', 'Cast'] });
   }
   return cases;
