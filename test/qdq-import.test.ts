@@ -48,6 +48,22 @@ describe('QDQ import: patterns → int8 ops', () => {
     expect(Array.from(bias.data as Int32Array)).toEqual(Array.from(srcB.data as Int32Array));
   });
 
+  test('QAT export: fp32 weights quantized inside the graph (Q of a constant, per channel) become int8 weights', () => {
+    const b = new QdqBuilder(13);
+    const x = b.input('x', [1, 2, 3, 3]);
+    const w = b.init('w', [2, 2, 1, 1], [0.1, -0.25, 0.5, 1.27]);
+    const s = b.init('ws', [2], [0.01, 0.02]);
+    const z = b.init('wz', [2], [0, 0], 'int8');
+    const wq = b.node('QuantizeLinear', [w, s, z], { axis: 0 });
+    const y = b.node('Conv', [b.qdq(x, IN), b.node('DequantizeLinear', [wq, s, z], { axis: 0 })], { kernel_shape: [1, 1] });
+    b.node('Identity', [b.qdq(y, { scale: 0.05, zp: 128 })], {}, ['y']);
+    b.output('y');
+    const g = optimizeGraph(b.build());
+    const [conv] = only(g, 'QConv');
+    expect(Array.from(g.initializers.get(conv.inputs[1])!.data as Int8Array)).toEqual([10, -25, 25, 64]);
+    expect(conv.attrs.w_scales).toEqual({ kind: 'floats', value: [Math.fround(0.01), Math.fround(0.02)] });
+  });
+
   test('the PyTorch QDQ fixture becomes int8 end to end: 16 QConv, 6 QAdd (+ReLU), pool, QGemm, no fp32 compute', () => {
     const g = optimizeGraph(decodeModel(readFileSync(FIXTURE)));
     const types = opTypes(g);

@@ -422,6 +422,19 @@ function quantizeConstant(t: TensorValue, p: QuantParams): TensorValue {
   return { type: p.type, dims: t.dims.slice(), data };
 }
 
+/** QuantizeLinear of a constant (QAT exports quantize fp32 weights in the graph) becomes the quantized constant. */
+function foldQuantizedConstants(g: Graph): void {
+  const ctx = new FusionContext(g);
+  for (const node of g.nodes) {
+    const input = isQuantizeNode(node) ? ctx.constant(node.inputs[0]) : undefined;
+    const p = input && readQuantParams(ctx, node, input.dims);
+    if (!input || !p || input.type !== 'float32') continue;
+    g.initializers.set(node.outputs[0], quantizeConstant(input, p));
+    ctx.remove(node);
+  }
+  ctx.commit();
+}
+
 /** Drops Cast nodes that convert a quantized value to its own type (PyTorch's exporter writes Q → Cast(uint8) → DQ). */
 function dropIdentityCasts(g: Graph): void {
   const ctx = new FusionContext(g);
@@ -447,6 +460,7 @@ export function importQdq(g: Graph): Graph {
   if (!hasQuant) return g;
   expandOperatorForms(g);
   checkQdqNodes(new FusionContext(g));
+  foldQuantizedConstants(g);
   dropIdentityCasts(g);
   new QdqImporter(new FusionContext(g)).run();
   return g;
