@@ -186,10 +186,14 @@ export const SUPPORTED_OPS: Record<string, OpSupport> = {
   QLinearMatMul: { domain: '', note: 'int8 (as QGemm)' },
   ConvInteger: { domain: '', note: 'int8 (as QConv, int32 out)' },
   MatMulInteger: { domain: '', note: 'int8 (as QGemm, int32 out)' },
+  ...Object.fromEntries(INT8_OPS.map((op) => [`sparq.${op}`, { domain: 'sparq', note: 'internal int8 op (QDQ import)' }])),
+};
+
+/** com.microsoft contrib ops sparq accepts (kept apart: their domain has a dot), keyed by `domain.op`. */
+export const CONTRIB_OPS: Record<string, OpSupport> = {
   'com.microsoft.QLinearAdd': { domain: 'com.microsoft', note: 'int8 (as QAdd)' },
   'com.microsoft.QLinearGlobalAveragePool': { domain: 'com.microsoft', note: 'int8, channels_last=0', check: intAttrIn('channels_last', [0], 0) },
   'com.microsoft.QLinearConcat': { domain: 'com.microsoft', note: 'int8 (as QConcat)' },
-  ...Object.fromEntries(INT8_OPS.map((op) => [`sparq.${op}`, { domain: 'sparq', note: 'internal int8 op (QDQ import)' }])),
 };
 
 function tableKey(node: Node): string {
@@ -200,7 +204,8 @@ function tableKey(node: Node): string {
 /** Looks a node up in SUPPORTED_OPS. */
 export function opSupportOf(node: Node): OpSupport | undefined {
   const key = tableKey(node);
-  return Object.prototype.hasOwnProperty.call(SUPPORTED_OPS, key) ? SUPPORTED_OPS[key] : undefined;
+  if (Object.prototype.hasOwnProperty.call(SUPPORTED_OPS, key)) return SUPPORTED_OPS[key];
+  return Object.prototype.hasOwnProperty.call(CONTRIB_OPS, key) ? CONTRIB_OPS[key] : undefined;
 }
 
 /**

@@ -156,6 +156,7 @@ export function qdqCases(): QdqCase[] {
       const shape = b.init('shape', [2], [1, 36], 'int64');
       return b.node('Reshape', [b.qdq(t, A), shape]);
     }),
+    unaryCase('fp32 island (Softmax) between native Q / DQ', [2, 7], [Q, D, 'Softmax', Q, D], { scale: 1 / 255, zp: 0 }, (b, x) => b.node('Softmax', [b.qdq(x, A)], { axis: 1 })),
     unaryCase('standalone sigmoid', [1, 4, 5, 5], [Q, 'sparq.QLookup', D], { scale: 1 / 256, zp: 0 }, (b, x) => b.node('Sigmoid', [b.qdq(x, A)])),
   ];
 }
@@ -203,6 +204,27 @@ export function qlinearCases(): QdqCase[] {
     b.node('MatMulInteger', [x, w, b.init('xz', [], [130], 'uint8')], {}, ['y']);
     output(b, 'y', 'int32');
     cases.push({ name: 'MatMulInteger', graph: b.build(), shape: [3, 10], inputType: 'uint8', ops: ['sparq.QGemm', 'Cast'] });
+  }
+  {
+    // com.microsoft contrib ops: QLinearAdd → QLinearGlobalAveragePool, and QLinearConcat of the two.
+    const b = new QdqBuilder(13);
+    b.g.otherOpsets['com.microsoft'] = 1;
+    const x = b.input('x', [1, 3, 5, 5]);
+    const p = (name: string, a: { scale: number; zp: number }) => [b.init(`${name}_s`, [], [a.scale]), b.init(`${name}_z`, [], [a.zp], 'uint8')];
+    const xa = b.q(x, A);
+    const xb = b.q(b.node('Neg', [x]), B);
+    const sum = b.node('QLinearAdd', [xa, ...p('a', A), xb, ...p('b', B), ...p('c', OUT)], {}, undefined, 'com.microsoft');
+    const cat = b.node('QLinearConcat', [...p('y', OUT), sum, ...p('c1', OUT), xa, ...p('a1', A)], { axis: 1 }, undefined, 'com.microsoft');
+    const pool = b.node('QLinearGlobalAveragePool', [cat, ...p('p', OUT), ...p('g', B)], {}, undefined, 'com.microsoft');
+    b.node('DequantizeLinear', [pool, ...p('o', B)], {}, ['y']);
+    output(b, 'y');
+    cases.push({
+      name: 'com.microsoft QLinearAdd / QLinearConcat / QLinearGlobalAveragePool',
+      graph: b.build(),
+      shape: [1, 3, 5, 5],
+      ops: ['Neg', 'sparq.QuantizeLinear', 'sparq.QuantizeLinear', 'sparq.QAdd', 'sparq.QConcat', 'sparq.QGlobalAveragePool', 'sparq.DequantizeLinear'],
+      outScale: B.scale,
+    });
   }
   return cases;
 }
