@@ -45,7 +45,7 @@ export function quantParamsOf(g: Graph): QuantParam[] {
       type: zero ? zero.type : 'uint8',
     };
     const axis = n.attrs.axis;
-    if (axis && axis.kind === 'int' && p.scale.length > 1) p.axis = axis.value;
+    if (p.scale.length > 1) p.axis = axis && axis.kind === 'int' ? axis.value : 1; // ONNX's default axis is 1
     out.push(p);
   }
   return out;
