@@ -168,7 +168,7 @@ export async function refitLayers(original: Graph, pruned: Graph, names: readonl
   }
   const targets = await collectTargets(original, [...new Set([...layers.values()].map((l) => l.output))], options);
   const items = options.samples.reduce((n, s) => n + (Object.values(s)[0]?.dims[0] ?? 1), 0);
-  const maxRows = options.maxRows ?? 8192;
+  const maxRows = options.maxRows ?? 16384;
   const rowsPerItem = (n: number) => Math.max(1, Math.ceil(Math.max(maxRows, 4 * n) / items));
   const pending = new Set(layers.keys());
   let done = 0;
