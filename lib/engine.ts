@@ -7,6 +7,15 @@ import { assertSupported } from './ir/op-support';
 import { NativeCapabilities, NativePlan, native } from './native';
 import { decodeModel } from './onnx/decode';
 import { optimizeGraph } from './passes/pipeline';
+import { cloneGraph } from './ir/graph-utils';
+import { encodeModel } from './onnx/encode';
+import type { CalibrationData } from './calibration/calibration-data';
+import { quantizeEngine, QuantizeOptions } from './quant/quantize-engine';
+import { analyzeSensitivity, LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
+import { pruneEngine, PruneOptions } from './prune/prune-engine';
+import { summarizeEngine, ModelSummary } from './summary/model-summary';
+import { saveSparq } from './format/sparq-writer';
+import { isSparqFile, loadSparq } from './format/sparq-reader';
 import { CompiledPlan, compilePlan } from './plan/compile';
 import { PlanCache } from './plan/plan-cache';
 import { Tensor, TensorData, TensorType, isTensorType } from './tensor';
@@ -96,6 +105,8 @@ export class Engine {
   private constructor(
     private readonly graph: Graph,
     private readonly options: { threads: number; isa: string; maxMemoryBytes?: number },
+    /** The model as decoded (standard ONNX ops, not optimized): what quantize, prune, exportOnnx and save start from. */
+    private readonly source: Graph,
   ) {
     this.inputs = Object.freeze(graph.inputs.map((v) => Object.freeze(describe(v, 'input'))));
     this.outputs = Object.freeze(graph.outputs.map((v) => Object.freeze(describe(v, 'output'))));
@@ -142,14 +153,31 @@ export class Engine {
   }
 
   private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
+    if (isSparqFile(bytes)) return loadSparq(bytes, source, options);
     let graph: Graph;
     try {
       graph = decodeModel(bytes, baseDir ? { baseDir } : {});
     } catch (err) {
       throw wrapDecodeError(err, source);
     }
-    assertSupported(graph);
-    const engine = new Engine(optimizeGraph(graph), options);
+    return Engine.build(graph, optimizeGraph(graph), options);
+  }
+
+  /**
+   * An engine for an IR graph of standard ONNX ops (as decoded, not optimized); `graph` is copied, not kept.
+   * Compression (quantize, prune) and the .sparq reader build their result engines through this.
+   * `optimized`, when given, is the graph after optimizeGraph (a .sparq file stores it, so loading skips the passes).
+   * @throws as `load`.
+   */
+  static fromGraph(graph: Graph, options?: EngineOptions, optimized?: Graph): Engine {
+    const checked = Engine.checkOptions(options);
+    const source = cloneGraph(graph);
+    return Engine.build(source, optimized ? cloneGraph(optimized) : optimizeGraph(source), checked);
+  }
+
+  private static build(source: Graph, optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
+    assertSupported(source);
+    const engine = new Engine(optimized, options, source);
     try {
       engine.compileStaticPlan();
     } catch (err) {
@@ -157,6 +185,67 @@ export class Engine {
       throw err;
     }
     return engine;
+  }
+
+  /** A deep copy of the model as loaded (unoptimized IR of standard ONNX ops). */
+  sourceGraph(): Graph {
+    this.checkAlive();
+    return cloneGraph(this.source);
+  }
+
+  /** A deep copy of the optimized graph the plans are compiled from. */
+  optimizedGraph(): Graph {
+    this.checkAlive();
+    return cloneGraph(this.graph);
+  }
+
+  /** The options this engine was made with (thread count, ISA level, memory cap), to make related engines alike. */
+  engineOptions(): EngineOptions {
+    const o: EngineOptions = { threads: this.options.threads };
+    if (this.options.isa) o.isa = this.options.isa;
+    if (this.options.maxMemoryBytes !== undefined) o.maxMemoryBytes = this.options.maxMemoryBytes;
+    return o;
+  }
+
+  /**
+   * Post-training int8 quantization: calibrates on `options.calibration` and returns a new engine running int8.
+   * This engine is untouched. See QuantizeOptions.
+   * @throws (rejects) TypeError / RangeError for bad options or calibration data.
+   */
+  quantize(options: QuantizeOptions): Promise<Engine> {
+    return quantizeEngine(this, options);
+  }
+
+  /** Quantizes one layer at a time and reports each layer's output error (and metric drop with `evaluate`). */
+  sensitivity(calibration: CalibrationData, options?: SensitivityOptions): Promise<LayerSensitivity[]> {
+    return analyzeSensitivity(this, calibration, options);
+  }
+
+  /**
+   * Prunes weights (2:4, unstructured, channels or blocks) and returns a new engine; this engine is untouched.
+   * @throws (rejects) TypeError / RangeError for bad options or calibration data.
+   */
+  prune(options: PruneOptions): Promise<Engine> {
+    return pruneEngine(this, options);
+  }
+
+  /** Per layer: parameters, MACs, sparsity pattern and kernel, with totals. */
+  summary(): ModelSummary {
+    this.checkAlive();
+    return summarizeEngine(this);
+  }
+
+  /** Writes the model (quantized models as QDQ, which onnxruntime runs) as an ONNX file. */
+  async exportOnnx(filePath: string): Promise<void> {
+    if (typeof filePath !== 'string' || filePath === '') throw new TypeError(expected('a file path', 'path', filePath));
+    this.checkAlive();
+    await fsp.writeFile(filePath, encodeModel(this.source));
+  }
+
+  /** Writes a .sparq file: the optimized graph and packed weights, loaded by Engine.load without re-optimizing. */
+  save(filePath: string): Promise<void> {
+    this.checkAlive();
+    return saveSparq(this, filePath);
   }
 
   /**

@@ -5,3 +5,8 @@ export { Tensor } from './tensor';
 export type { TensorData, TensorDataTypes, TensorType } from './tensor';
 export { DisposedError, ModelFormatError, NativeError, SparqError, UnsupportedError } from './errors';
 export { native } from './native';
+export type { CalibrationData, Feeds, ProgressCallback, ProgressEvent } from './calibration/calibration-data';
+export type { CalibrationMethod, QuantizeOptions } from './quant/quantize-engine';
+export type { LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
+export type { PruneOptions, PrunePattern } from './prune/prune-engine';
+export type { LayerSummary, ModelSummary } from './summary/model-summary';

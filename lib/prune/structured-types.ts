@@ -1,0 +1,16 @@
+/** What the structured pruners (channels, blocks) receive from engine.prune: the contract between prune-engine.ts and them. */
+import type { Feeds, ProgressCallback } from '../calibration/calibration-data';
+import type { EngineOptions } from '../engine';
+
+export interface StructuredPruneContext {
+  /** 'magnitude': rank and remove only; 'reconstruct': also re-fit consumers by least squares on `samples`. */
+  method: 'magnitude' | 'reconstruct';
+  ranking: 'l1' | 'thinet';
+  /** Calibration samples, already checked against the model inputs (empty for magnitude without data). */
+  samples: Feeds[];
+  /** Node names left untouched. */
+  exclude: ReadonlySet<string>;
+  onProgress?: ProgressCallback;
+  /** Options for any engine the pruner builds to run the model (TensorProbe). */
+  engineOptions: EngineOptions;
+}
