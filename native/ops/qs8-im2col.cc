@@ -1,6 +1,8 @@
-// int8 im2col: one memcpy of group_in bytes per tap inside the input, one memset of the zero point outside it.
+// int8 im2col: memcpy of the taps inside the input (one per kernel row when possible), memset of the zero point
+// for the taps outside it.
 #include "ops/qs8-im2col.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sparq {
@@ -14,13 +16,34 @@ void qs8_im2col_rows(const ConvGeometry& g, const uint8_t* x, size_t channel_off
     uint8_t* dst = out + r * out_stride;
     const long ih0 = static_cast<long>(oh * g.stride_h) - static_cast<long>(g.pad_top);
     const long iw0 = static_cast<long>(ow * g.stride_w) - static_cast<long>(g.pad_left);
+    // Taps of one kernel row that fall inside the input are adjacent pixels when undilated, and then (one group)
+    // one contiguous run of bytes: a single memcpy.
+    const bool runs = g.dilation_w == 1 && cg == g.in_c;
     for (size_t ki = 0; ki < g.kernel_h; ++ki) {
       const long ih = ih0 + static_cast<long>(ki * g.dilation_h);
-      const bool row_inside = ih >= 0 && ih < static_cast<long>(g.in_h);
+      if (ih < 0 || ih >= static_cast<long>(g.in_h)) {
+        std::memset(dst, zero_point, g.kernel_w * cg);
+        dst += g.kernel_w * cg;
+        continue;
+      }
+      const uint8_t* in_row = image + static_cast<size_t>(ih) * g.in_w * g.in_c;
+      if (runs) {
+        const long first = std::max(0L, -iw0), last = std::min(static_cast<long>(g.kernel_w), static_cast<long>(g.in_w) - iw0);
+        if (first < last) {
+          std::memset(dst, zero_point, static_cast<size_t>(first) * cg);
+          std::memcpy(dst + static_cast<size_t>(first) * cg, in_row + static_cast<size_t>(iw0 + first) * cg,
+                      static_cast<size_t>(last - first) * cg);
+          std::memset(dst + static_cast<size_t>(last) * cg, zero_point, (g.kernel_w - static_cast<size_t>(last)) * cg);
+        } else {
+          std::memset(dst, zero_point, g.kernel_w * cg);
+        }
+        dst += g.kernel_w * cg;
+        continue;
+      }
       for (size_t kj = 0; kj < g.kernel_w; ++kj, dst += cg) {
         const long iw = iw0 + static_cast<long>(kj * g.dilation_w);
-        if (row_inside && iw >= 0 && iw < static_cast<long>(g.in_w))
-          std::memcpy(dst, image + (static_cast<size_t>(ih) * g.in_w + static_cast<size_t>(iw)) * g.in_c, cg);
+        if (iw >= 0 && iw < static_cast<long>(g.in_w))
+          std::memcpy(dst, in_row + static_cast<size_t>(iw) * g.in_c, cg);
         else
           std::memset(dst, zero_point, cg);
       }
