@@ -90,27 +90,29 @@ export function layerRows(layer: PrunableLayer, value: Tensor, group: number): {
   return { rows: data, count: data.length / layer.channels };
 }
 
-/** Receives the rows of one group of one layer for one sample. */
-export type LayerRowsVisitor = (layerIndex: number, group: number, rows: ArrayLike<number>, count: number) => void;
+/** Receives the rows of one group of one layer for one sample, one row set per probed graph (same count each). */
+export type LayerRowsVisitor = (layerIndex: number, group: number, rows: ArrayLike<number>[], count: number) => void;
 
 /**
- * Runs `graph` on every sample and hands each layer's input rows (per group) to `visit`; one native run per sample
- * returns all the layers' inputs.
+ * Runs each of `graphs` (variants of one model: the dense original, the partly pruned one) on every sample and hands
+ * each layer's input rows (per group) to `visit`; one native run per graph and sample returns all the layers' inputs.
  */
-export async function visitLayerInputs(graph: Graph, layers: readonly PrunableLayer[], samples: readonly Feeds[], engineOptions: EngineOptions, visit: LayerRowsVisitor): Promise<void> {
+export function visitLayerInputs(graphs: readonly Graph[], layers: readonly PrunableLayer[], samples: readonly Feeds[], engineOptions: EngineOptions, visit: LayerRowsVisitor): void {
   const names = [...new Set(layers.map((l) => l.input))];
-  const probe = new TensorProbe(graph, names, engineOptions);
+  const probes = graphs.map((g) => new TensorProbe(g, names, engineOptions));
   try {
     for (const feeds of samples) {
-      const values = await probe.run(feeds);
+      const values: Record<string, Tensor>[] = [];
+      // Synchronous runs: the native work per sample is tiny next to a worker hand-off, and the JS math blocks anyway.
+      for (const probe of probes) values.push(probe.runSync(feeds));
       layers.forEach((layer, i) => {
         for (let g = 0; g < layer.groups; g++) {
-          const { rows, count } = layerRows(layer, values[layer.input], g);
-          visit(i, g, rows, count);
+          const rows = values.map((v) => layerRows(layer, v[layer.input], g));
+          visit(i, g, rows.map((r) => r.rows), rows[0].count);
         }
       });
     }
   } finally {
-    probe.dispose();
+    for (const probe of probes) probe.dispose();
   }
 }

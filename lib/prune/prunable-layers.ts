@@ -5,6 +5,7 @@
  * at one tap.
  */
 import type { Graph, Node, TensorValue } from '../ir/graph';
+import { uniqueName } from '../ir/graph-utils';
 import { attrNumber, attrNumbers, attrString } from '../passes/fusion-context';
 
 /** Conv window attributes (spatial rank = kernel.length); pads resolved against the input size at im2col time. */
@@ -140,4 +141,39 @@ export function sparse24Groups(layer: PrunableLayer): Array<[number, number]> {
     for (let c = 0; c < layer.channels; c += 4) groups.push([t * layer.channels + c, Math.min(4, layer.channels - c)]);
   }
   return groups;
+}
+
+/** A layer's bias `a` in y = scale·(W·x + a), one value per output, and how to store new values in the graph. */
+export interface LayerBias {
+  values: Float64Array;
+  write(values: Float64Array): void;
+}
+
+/**
+ * The bias reconstruction may re-fit: a Conv's (added as zeros when missing), a Gemm's C when it is one value per
+ * output and beta ≠ 0 (added when missing); undefined for MatMul and anything else.
+ */
+export function layerBias(graph: Graph, layer: PrunableLayer, uses: ReadonlyMap<string, number>): LayerBias | undefined {
+  if (layer.kind === 'matmul') return undefined;
+  const outputs = layer.groups * layer.rows;
+  const alpha = layer.kind === 'gemm' ? attrNumber(layer.node, 'alpha', 1) : 1;
+  const beta = layer.kind === 'gemm' ? attrNumber(layer.node, 'beta', 1) : 1;
+  if (alpha === 0 || beta === 0) return undefined;
+  const name = layer.node.inputs[2];
+  const existing = name ? floatInitializer(graph, name) : undefined;
+  if (name && (!existing || existing.data.length !== outputs || existing.dims.length > 2 || (uses.get(name) ?? 0) > 1)) return undefined;
+  const values = new Float64Array(outputs);
+  if (existing) for (let i = 0; i < outputs; i++) values[i] = (existing.data[i] as number) * (beta / alpha);
+  return {
+    values,
+    write(next: Float64Array) {
+      const data = Float32Array.from(next, (v) => v * (alpha / beta));
+      const target = existing && name ? name : uniqueName(graph, `${layer.weightName}_bias`);
+      graph.initializers.set(target, { type: 'float32', dims: existing ? existing.dims.slice() : [outputs], data });
+      if (!existing) {
+        while (layer.node.inputs.length < 2) layer.node.inputs.push('');
+        layer.node.inputs[2] = target;
+      }
+    },
+  };
 }

@@ -3,8 +3,8 @@
  * in blocks, and each pruned weight's error is spread over the not-yet-processed weights of its row through the
  * upper Cholesky factor of H⁻¹, which minimises ‖WX − ŴX‖² for H = 2XᵀX.
  */
-import { tryCholesky } from '../linalg/cholesky';
-import { dampedCholesky, inverseFromCholesky } from '../linalg/spd-solve';
+import { dampedCholesky } from '../linalg/spd-solve';
+import { invertLower } from '../linalg/triangular-solve';
 import { sparse24Pruned } from './sparse24-mask';
 
 export type ObsPattern = { kind: '2:4'; groups: ReadonlyArray<readonly [number, number]> } | { kind: 'unstructured'; ratio: number };
@@ -16,20 +16,16 @@ export interface ObsSettings {
   blockSize: number;
 }
 
-/** U upper triangular with UᵀU = H⁻¹ (row-major), after zero-diagonal columns were made identity and H damped. */
+/**
+ * U upper triangular with UᵀU = H⁻¹ (row-major), H damped. With J the reversal permutation and JHJ = L'L'ᵀ,
+ * H⁻¹ = (J L'⁻¹ J)ᵀ (J L'⁻¹ J) and J L'⁻¹ J is upper triangular: one Cholesky and one triangular inverse.
+ */
 export function inverseHessianFactor(h: Float64Array, k: number, damping: number): Float64Array {
-  const { l } = dampedCholesky(h, k, damping);
-  const inverse = inverseFromCholesky(l, k);
-  let lower = tryCholesky(inverse, k);
-  // H⁻¹ of a well-damped H is positive definite; rounding can still bite for huge condition numbers.
-  for (let extra = 1e-10; !lower; extra *= 100) {
-    let mean = 0;
-    for (let i = 0; i < k; i++) mean += inverse[i * k + i];
-    for (let i = 0; i < k; i++) inverse[i * k + i] += (extra * mean) / k;
-    lower = tryCholesky(inverse, k);
-  }
+  const reversed = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) reversed[(k - 1 - i) * k + (k - 1 - j)] = h[i * k + j];
+  const inverse = invertLower(dampedCholesky(reversed, k, damping).l, k);
   const u = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) for (let j = i; j < k; j++) u[i * k + j] = lower[j * k + i];
+  for (let i = 0; i < k; i++) for (let j = i; j < k; j++) u[i * k + j] = inverse[(k - 1 - i) * k + (k - 1 - j)];
   return u;
 }
 
@@ -53,9 +49,10 @@ function columnBlocks(k: number, pattern: ObsPattern, blockSize: number): number
 
 /**
  * Prunes w (rows x k, row-major, K order) in place to `pattern`, updating the kept weights; h is the k x k input
- * Hessian 2XᵀX/n (not modified). Inputs that never fire (zero diagonal) get their weights zeroed.
+ * Hessian 2XᵀX/n (not modified). Only the first `prunable` columns are pruned (later ones, such as a bias column,
+ * only absorb updates). Inputs that never fire (zero diagonal) get their weights zeroed.
  */
-export function obsPrune(w: Float64Array, rows: number, k: number, hessian: Float64Array, pattern: ObsPattern, settings: ObsSettings): void {
+export function obsPrune(w: Float64Array, rows: number, k: number, hessian: Float64Array, pattern: ObsPattern, settings: ObsSettings, prunable = k): void {
   const h = Float64Array.from(hessian);
   for (let i = 0; i < k; i++) {
     if (h[i * k + i] !== 0) continue;
@@ -78,10 +75,12 @@ export function obsPrune(w: Float64Array, rows: number, k: number, hessian: Floa
     const pruned = new Uint8Array(rows * width);
     if (pattern.kind === 'unstructured') {
       // The lowest-saliency share of the whole block (all rows), as SparseGPT chooses it.
-      const order = Array.from({ length: rows * width }, (_, i) => i);
-      const s = Float64Array.from(order, (i) => score(Math.floor(i / width), i1 + (i % width)));
+      const columns = Math.max(0, Math.min(i2, prunable) - i1);
+      const order = Array.from({ length: rows * columns }, (_, i) => Math.floor(i / columns) * width + (i % columns));
+      const s = new Float64Array(rows * width);
+      for (const i of order) s[i] = score(Math.floor(i / width), i1 + (i % width));
       order.sort((x, y) => s[x] - s[y] || x - y);
-      const count = Math.round(rows * width * pattern.ratio);
+      const count = Math.round(rows * columns * pattern.ratio);
       for (let i = 0; i < count; i++) pruned[order[i]] = 1;
     }
     const err = new Float64Array(width);

@@ -1,15 +1,18 @@
 /**
  * Layer-wise reconstruction (SparseGPT): layers are pruned in waves in topological order; each wave's inputs are
- * gathered from the model with every earlier wave already pruned, accumulated sample by sample into H = 2XᵀX/n, and
- * each layer is pruned with OBS updates against its own H.
+ * gathered from the model with every earlier wave already pruned (and from the dense model, for the targets),
+ * accumulated sample by sample into H = 2XᵀX/n, and each layer is pruned with OBS updates against its own H.
  */
 import type { Feeds } from '../calibration/calibration-data';
 import type { EngineOptions } from '../engine';
 import type { Graph } from '../ir/graph';
-import { accumulateGramUpper, symmetrizeUpper } from '../linalg/gram';
+import { cloneGraph } from '../ir/graph-utils';
 import { visitLayerInputs } from './layer-inputs';
-import { PrunableLayer, layerK, readWeightMatrices, sparse24Groups, writeWeightMatrices } from './prunable-layers';
+import { PrunableLayer, layerBias, layerK, readWeightMatrices, sparse24Groups, useCounts, writeWeightMatrices } from './prunable-layers';
 import { ObsSettings, obsPrune } from './reconstruct-obs';
+import { refitToDenseTargets } from './reconstruct-refit';
+import { LayerStatistics } from './reconstruct-statistics';
+import { GramEngines } from './gram-engine';
 
 export type WeightPattern = { kind: '2:4' } | { kind: 'unstructured'; ratio: number };
 
@@ -54,8 +57,9 @@ function splitByBudget(wave: PrunableLayer[]): PrunableLayer[][] {
 }
 
 /**
- * Prunes `layers` of `graph` in place (their weight initializers are replaced) with OBS reconstruction on `samples`.
- * `onLayer` is called after each layer.
+ * Prunes `layers` of `graph` in place (weight and bias initializers replaced, a zero bias added where a Conv or Gemm
+ * had none) with OBS reconstruction on `samples`: each layer is first re-fitted so that on the pruned model's inputs
+ * it reproduces the dense model's outputs, then pruned with OBS updates. `onLayer` is called after each layer.
  */
 export async function reconstructPrune(
   graph: Graph,
@@ -66,30 +70,67 @@ export async function reconstructPrune(
   settings: ObsSettings,
   onLayer: (layer: PrunableLayer) => void,
 ): Promise<void> {
+  const dense = cloneGraph(graph);
+  const gram = new GramEngines(256, engineOptions);
+  try {
+    await pruneWaves(graph, dense, gram, layers, pattern, samples, engineOptions, settings, onLayer);
+  } finally {
+    gram.dispose();
+  }
+}
+
+async function pruneWaves(
+  graph: Graph,
+  dense: Graph,
+  gram: GramEngines,
+  layers: readonly PrunableLayer[],
+  pattern: WeightPattern,
+  samples: readonly Feeds[],
+  engineOptions: EngineOptions,
+  settings: ObsSettings,
+  onLayer: (layer: PrunableLayer) => void,
+): Promise<void> {
   for (const wave of pruningWaves(graph, layers)) {
     for (const chunk of splitByBudget(wave)) {
-      const hessians = chunk.map((l) => Array.from({ length: l.groups }, () => new Float64Array(layerK(l) ** 2)));
-      const counts = chunk.map(() => 0);
-      await visitLayerInputs(graph, chunk, samples, engineOptions, (li, g, rows, count) => {
-        accumulateGramUpper(hessians[li][g], layerK(chunk[li]), rows, count);
-        if (g === 0) counts[li] += count;
-      });
+      const stats = chunk.map((l) => Array.from({ length: l.groups }, () => new LayerStatistics(layerK(l), gram)));
+      visitLayerInputs([graph, dense], chunk, samples, engineOptions, (li, g, [pruned, original], count) => stats[li][g].add(pruned, original, count));
+      const uses = useCounts(graph);
       chunk.forEach((layer, li) => {
         const k = layerK(layer);
         const weights = graph.initializers.get(layer.weightName)!;
         const matrices = readWeightMatrices(layer, weights.data as Float32Array);
+        const bias = layerBias(graph, layer, uses);
         const obsPattern = pattern.kind === '2:4' ? { kind: '2:4' as const, groups: sparse24Groups(layer) } : pattern;
         matrices.forEach((w, g) => {
-          const h = hessians[li][g];
-          symmetrizeUpper(h, k);
-          const scale = 2 / Math.max(1, counts[li]);
-          for (let i = 0; i < h.length; i++) h[i] *= scale;
-          obsPrune(w, layer.rows, k, h, obsPattern, settings);
+          const { h, c } = stats[li][g].finish();
+          // Work on [W a] against [X 1] when the bias can be re-fitted, else on W against X.
+          const n = bias ? k + 1 : k;
+          const hw = bias ? h : submatrix(h, k + 1, k);
+          const cw = bias ? c : submatrix(c, k + 1, k);
+          const wa = new Float64Array(layer.rows * n);
+          for (let r = 0; r < layer.rows; r++) {
+            wa.set(w.subarray(r * k, (r + 1) * k), r * n);
+            if (bias) wa[r * n + k] = bias.values[g * layer.rows + r];
+          }
+          refitToDenseTargets(wa, layer.rows, n, hw, cw, settings.damping);
+          obsPrune(wa, layer.rows, n, hw, obsPattern, settings, k);
+          for (let r = 0; r < layer.rows; r++) {
+            w.set(wa.subarray(r * n, r * n + k), r * k);
+            if (bias) bias.values[g * layer.rows + r] = wa[r * n + k];
+          }
         });
         graph.initializers.set(layer.weightName, { type: 'float32', dims: weights.dims.slice(), data: writeWeightMatrices(layer, matrices, weights.data.length) });
-        hessians[li] = [];
+        bias?.write(bias.values);
+        stats[li] = [];
         onLayer(layer);
       });
     }
   }
+}
+
+/** The leading k x k block of an n x n matrix. */
+function submatrix(a: Float64Array, n: number, k: number): Float64Array {
+  const out = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) out.set(a.subarray(i * n, i * n + k), i * k);
+  return out;
 }
