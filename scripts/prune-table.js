@@ -3,8 +3,9 @@
 // and pruned, with the time pruning took. Run after `npm run build`: `node scripts/prune-table.js [--samples N]`.
 //
 // Output: one Markdown table, one row per case:
-//   | model | pattern | method | top-1 % | drop (points) | prune s |
-// drop = dense fp32 top-1 minus the case's top-1, in percentage points. A case whose API is not available in this
+//   | model | pattern | method | top-1 % | drop (points) | prune s | prune CPU s |
+// drop = dense fp32 top-1 minus the case's top-1, in percentage points; prune s = wall time of engine.prune,
+// prune CPU s = the process's CPU time meanwhile (user + system, all threads: on a busy machine the honest one). A case whose API is not available in this
 // build prints "n/a" with the reason. Other pruners add their rows by appending to CASES (same fields).
 'use strict';
 const os = require('os');
@@ -64,22 +65,24 @@ async function main() {
   const caps = Engine.capabilities();
   console.log(`CPU: ${caps.cpu} (${os.cpus().length} logical cores), 1 thread; ${calibration.length} calibration samples; ${testImages.length} test images`);
   console.log('');
-  console.log('| model | pattern | method | top-1 % | drop (points) | prune s |');
-  console.log('|---|---|---|---:|---:|---:|');
+  console.log('| model | pattern | method | top-1 % | drop (points) | prune s | prune CPU s |');
+  console.log('|---|---|---|---:|---:|---:|---:|');
   const dense = new Map();
   for (const c of CASES) {
     if (!dense.has(c.model)) {
       const engine = await Engine.load(path.join(FIXTURES, `${c.model}.onnx`), { threads: 1 });
       dense.set(c.model, { engine, top1: top1(engine) });
-      console.log(`| ${c.model} | dense | - | ${dense.get(c.model).top1.toFixed(2)} | - | - |`);
+      console.log(`| ${c.model} | dense | - | ${dense.get(c.model).top1.toFixed(2)} | - | - | - |`);
     }
     const base = dense.get(c.model);
     const method = c.prune.method ?? 'magnitude';
     let result;
     try {
       const start = process.hrtime.bigint();
+      const cpuStart = process.cpuUsage();
       let engine = await base.engine.prune({ ...c.prune, calibration });
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const cpu = process.cpuUsage(cpuStart);
       if (c.int8) {
         const quantized = await engine.quantize({ calibration });
         engine.dispose();
@@ -87,9 +90,9 @@ async function main() {
       }
       const acc = top1(engine);
       engine.dispose();
-      result = `${acc.toFixed(2)} | ${(base.top1 - acc).toFixed(2)} | ${seconds.toFixed(1)}`;
+      result = `${acc.toFixed(2)} | ${(base.top1 - acc).toFixed(2)} | ${seconds.toFixed(1)} | ${((cpu.user + cpu.system) / 1e6).toFixed(1)}`;
     } catch (err) {
-      result = `n/a | ${err.message.replace(/\|/g, '/').slice(0, 80)} | -`;
+      result = `n/a | ${err.message.replace(/\|/g, '/').slice(0, 80)} | - | -`;
     }
     console.log(`| ${c.model} | ${c.label} | ${method} | ${result} |`);
   }

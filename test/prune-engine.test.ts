@@ -233,4 +233,15 @@ describe('ResNet-style fixture', () => {
     console.log(`ResNet unstructured 50% top-1: dense ${dense.toFixed(2)}, reconstruct ${acc.toFixed(2)}`);
     expect(dense - acc).toBeLessThanOrEqual(1);
   });
+
+  test('{ channels } and { blocks } reach the structured pruners: smaller dense models', async () => {
+    const weightCount = (g: Graph) => g.nodes.filter((n) => n.opType === 'Conv').reduce((sum, n) => sum + g.initializers.get(n.inputs[1])!.data.length, 0);
+    const channels = await engine.prune({ pattern: { channels: 0.25 }, method: 'magnitude' });
+    expect(weightCount(channels.sourceGraph())).toBeLessThan(0.8 * weightCount(folded));
+    expect(channels.runSync(testImages[0]).logits.dims).toEqual([1, 10]);
+    channels.dispose();
+    const blocks = await engine.prune({ pattern: { blocks: 1 }, calibration: calibration.slice(0, 20) });
+    expect(blocks.sourceGraph().nodes.filter((n) => n.opType === 'Conv').length).toBeLessThan(folded.nodes.filter((n) => n.opType === 'Conv').length);
+    blocks.dispose();
+  });
 });

@@ -8,7 +8,7 @@ import type { EngineOptions } from '../engine';
 import type { Graph } from '../ir/graph';
 import { cloneGraph } from '../ir/graph-utils';
 import { visitLayerInputs } from './layer-inputs';
-import { PrunableLayer, layerBias, layerK, readWeightMatrices, sparse24Groups, useCounts, writeWeightMatrices } from './prunable-layers';
+import { LayerBias, PrunableLayer, layerBias, layerK, readWeightMatrices, sparse24Groups, useCounts, writeWeightMatrices } from './prunable-layers';
 import { ObsSettings, obsPrune } from './reconstruct-obs';
 import { refitToDenseTargets } from './reconstruct-refit';
 import { LayerStatistics } from './reconstruct-statistics';
@@ -73,59 +73,49 @@ export async function reconstructPrune(
   const dense = cloneGraph(graph);
   const gram = new GramEngines(256, engineOptions);
   try {
-    await pruneWaves(graph, dense, gram, layers, pattern, samples, engineOptions, settings, onLayer);
+    for (const wave of pruningWaves(graph, layers)) {
+      for (const chunk of splitByBudget(wave)) {
+        const stats = chunk.map((l) => Array.from({ length: l.groups }, () => new LayerStatistics(layerK(l), gram)));
+        visitLayerInputs([graph, dense], chunk, samples, engineOptions, (li, g, [pruned, original], count) => stats[li][g].add(pruned, original, count));
+        const uses = useCounts(graph);
+        chunk.forEach((layer, li) => {
+          pruneLayer(graph, layer, stats[li], layerBias(graph, layer, uses), pattern, settings);
+          stats[li] = [];
+          onLayer(layer);
+        });
+      }
+    }
   } finally {
     gram.dispose();
   }
 }
 
-async function pruneWaves(
-  graph: Graph,
-  dense: Graph,
-  gram: GramEngines,
-  layers: readonly PrunableLayer[],
-  pattern: WeightPattern,
-  samples: readonly Feeds[],
-  engineOptions: EngineOptions,
-  settings: ObsSettings,
-  onLayer: (layer: PrunableLayer) => void,
-): Promise<void> {
-  for (const wave of pruningWaves(graph, layers)) {
-    for (const chunk of splitByBudget(wave)) {
-      const stats = chunk.map((l) => Array.from({ length: l.groups }, () => new LayerStatistics(layerK(l), gram)));
-      visitLayerInputs([graph, dense], chunk, samples, engineOptions, (li, g, [pruned, original], count) => stats[li][g].add(pruned, original, count));
-      const uses = useCounts(graph);
-      chunk.forEach((layer, li) => {
-        const k = layerK(layer);
-        const weights = graph.initializers.get(layer.weightName)!;
-        const matrices = readWeightMatrices(layer, weights.data as Float32Array);
-        const bias = layerBias(graph, layer, uses);
-        const obsPattern = pattern.kind === '2:4' ? { kind: '2:4' as const, groups: sparse24Groups(layer) } : pattern;
-        matrices.forEach((w, g) => {
-          const { h, c } = stats[li][g].finish();
-          // Work on [W a] against [X 1] when the bias can be re-fitted, else on W against X.
-          const n = bias ? k + 1 : k;
-          const hw = bias ? h : submatrix(h, k + 1, k);
-          const cw = bias ? c : submatrix(c, k + 1, k);
-          const wa = new Float64Array(layer.rows * n);
-          for (let r = 0; r < layer.rows; r++) {
-            wa.set(w.subarray(r * k, (r + 1) * k), r * n);
-            if (bias) wa[r * n + k] = bias.values[g * layer.rows + r];
-          }
-          refitToDenseTargets(wa, layer.rows, n, hw, cw, settings.damping);
-          obsPrune(wa, layer.rows, n, hw, obsPattern, settings, k);
-          for (let r = 0; r < layer.rows; r++) {
-            w.set(wa.subarray(r * n, r * n + k), r * k);
-            if (bias) bias.values[g * layer.rows + r] = wa[r * n + k];
-          }
-        });
-        graph.initializers.set(layer.weightName, { type: 'float32', dims: weights.dims.slice(), data: writeWeightMatrices(layer, matrices, weights.data.length) });
-        bias?.write(bias.values);
-        stats[li] = [];
-        onLayer(layer);
-      });
+/** Re-fits and OBS-prunes one layer (each group against its own statistics) and stores its weights and bias. */
+function pruneLayer(graph: Graph, layer: PrunableLayer, stats: LayerStatistics[], bias: LayerBias | undefined, pattern: WeightPattern, settings: ObsSettings): void {
+  const k = layerK(layer);
+  const weights = graph.initializers.get(layer.weightName)!;
+  const matrices = readWeightMatrices(layer, weights.data as Float32Array);
+  const obsPattern = pattern.kind === '2:4' ? { kind: '2:4' as const, groups: sparse24Groups(layer) } : pattern;
+  matrices.forEach((w, g) => {
+    const { h, c } = stats[g].finish();
+    // Work on [W a] against [X 1] when the bias can be re-fitted, else on W against X.
+    const n = bias ? k + 1 : k;
+    const hw = bias ? h : submatrix(h, k + 1, k);
+    const cw = bias ? c : submatrix(c, k + 1, k);
+    const wa = new Float64Array(layer.rows * n);
+    for (let r = 0; r < layer.rows; r++) {
+      wa.set(w.subarray(r * k, (r + 1) * k), r * n);
+      if (bias) wa[r * n + k] = bias.values[g * layer.rows + r];
     }
-  }
+    refitToDenseTargets(wa, layer.rows, n, hw, cw, settings.damping);
+    obsPrune(wa, layer.rows, n, hw, obsPattern, settings, k);
+    for (let r = 0; r < layer.rows; r++) {
+      w.set(wa.subarray(r * n, r * n + k), r * k);
+      if (bias) bias.values[g * layer.rows + r] = wa[r * n + k];
+    }
+  });
+  graph.initializers.set(layer.weightName, { type: 'float32', dims: weights.dims.slice(), data: writeWeightMatrices(layer, matrices, weights.data.length) });
+  bias?.write(bias.values);
 }
 
 /** The leading k x k block of an n x n matrix. */
