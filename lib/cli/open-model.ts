@@ -4,7 +4,6 @@ import * as path from 'path';
 import { Engine } from '../engine';
 import { isSparqFile } from '../format/sparq-reader';
 import { recordProvenance, sha256Hex } from '../format/sparq-provenance';
-import { UsageError } from './args';
 
 export interface OpenedModel {
   engine: Engine;
@@ -19,7 +18,7 @@ export async function openModel(file: string, threads?: number, isa?: string): P
   try {
     bytes = await fsp.readFile(file);
   } catch (err) {
-    throw new UsageError(`Expected MODEL to be a readable .onnx or .sparq file but ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`Expected MODEL to be a readable .onnx or .sparq file but ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const options: { threads?: number; isa?: string } = {};
   if (threads !== undefined) options.threads = threads;

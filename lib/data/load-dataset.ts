@@ -46,9 +46,9 @@ function toFloat32(a: NpyArray): Float32Array {
 }
 
 /** Splits an array into samples: along dim 0 when it has the model input's rank, else it is one sample. */
-function samplesOfArray(a: NpyArray, file: string, inputShape: DatasetOptions['inputShape']): { dims: number[]; samples: Float32Array[] } {
+function samplesOfArray(a: NpyArray, file: string, inputShape: DatasetOptions['inputShape'], oneSample: boolean): { dims: number[]; samples: Float32Array[] } {
   const data = toFloat32(a);
-  const batched = inputShape ? a.dims.length === inputShape.length : a.dims.length >= 2;
+  const batched = inputShape ? a.dims.length === inputShape.length : !oneSample && a.dims.length >= 2;
   if (!batched) return { dims: a.dims, samples: [data] };
   const dims = a.dims.slice(1);
   const per = product(dims);
@@ -96,11 +96,12 @@ async function imageSamples(files: string[], options: DatasetOptions): Promise<{
   return { dims, samples };
 }
 
-async function npySamples(files: string[], options: DatasetOptions): Promise<{ dims: number[]; samples: Float32Array[] }> {
+/** `oneSample`: without a model shape to go by, each file is one sample (manifest entries) rather than a batch. */
+async function npySamples(files: string[], options: DatasetOptions, oneSample = false): Promise<{ dims: number[]; samples: Float32Array[] }> {
   let dims: number[] | undefined;
   const samples: Float32Array[] = [];
   for (const f of files) {
-    const part = samplesOfArray(readNpy(await fsp.readFile(f), f), f, options.inputShape);
+    const part = samplesOfArray(readNpy(await fsp.readFile(f), f), f, options.inputShape, oneSample);
     if (dims && part.dims.join() !== dims.join()) {
       throw new DataFormatError(`Expected every sample to have shape [${dims.join(', ')}] but ${f} has samples of shape [${part.dims.join(', ')}]`);
     }
@@ -163,7 +164,7 @@ async function loadManifest(file: string, options: DatasetOptions): Promise<Omit
   let dims: number[] = [];
   for (const e of entries) {
     const f = path.resolve(base, e.file);
-    const part = f.endsWith('.npy') ? await npySamples([f], { ...opts, inputShape: undefined }) : await imageSamples([f], opts);
+    const part = f.endsWith('.npy') ? await npySamples([f], opts, true) : await imageSamples([f], opts);
     if (samples.length && part.dims.join() !== dims.join()) throw new DataFormatError(`Expected every sample to have shape [${dims.join(', ')}] but ${f} has shape [${part.dims.join(', ')}]`);
     dims = part.dims;
     samples.push(...part.samples);

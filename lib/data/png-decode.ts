@@ -78,6 +78,7 @@ export function decodePng(bytes: Uint8Array, source: string): DecodedImage {
   if (!width || !height || samples === undefined) throw new DataFormatError(`Expected a PNG header with size and a known color type in ${source}`);
   if (depth !== 8 && !(depth === 16 && colorType !== 3)) throw new UnsupportedError(`Expected a PNG bit depth of 8 or 16 for ${source} but received ${depth}`);
   if (colorType === 3 && !palette) throw new DataFormatError(`Expected a PLTE chunk in the palette PNG ${source}`);
+  if (!idat.length) throw new DataFormatError(`Expected IDAT image data in ${source} but found none (is the file truncated?)`);
   const bytesPerSample = depth / 8;
   const stride = width * samples * bytesPerSample;
   let raw: Uint8Array;
