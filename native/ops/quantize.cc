@@ -112,6 +112,9 @@ std::unique_ptr<Op> make_dequantize(const OpDesc& desc, const BuildContext& ctx)
 void register_quant_ops(OpRegistry& r) {
   r.add("QuantizeLinear", &make_quantize);
   r.add("DequantizeLinear", &make_dequantize);
+  register_qelementwise_ops(r);
+  register_qconcat_op(r);
+  register_qpool_ops(r);
 }
 
 }  // namespace sparq
