@@ -93,6 +93,9 @@ std::unique_ptr<Op> make_qadd(const OpDesc& desc, const BuildContext& ctx) {
   if (ctx.features.avx512f) fn = &qu8_add_ukernel__avx512, name = "qu8-add-avx512";
   else if (ctx.features.avx2) fn = &qu8_add_ukernel__avx2, name = "qu8-add-avx2";
 #endif
+#if defined(__aarch64__)
+  if (ctx.features.neon) fn = &qu8_add_ukernel__neon, name = "qu8-add-neon";
+#endif
   const bool same_shape = a.shape == y.shape && b.shape == y.shape;
   if (!same_shape) name += " broadcast";
   return std::make_unique<QAddOp>(desc.inputs[0], desc.inputs[1], desc.outputs[0], p,

@@ -48,6 +48,9 @@ std::unique_ptr<Op> make_quantize(const OpDesc& desc, const BuildContext& ctx) {
   if (ctx.features.avx512f) fn = &f32_qu8_quantize_ukernel__avx512, name = "f32-qu8-quantize-avx512";
   else if (ctx.features.avx2) fn = &f32_qu8_quantize_ukernel__avx2, name = "f32-qu8-quantize-avx2";
 #endif
+#if defined(__aarch64__)
+  if (ctx.features.neon) fn = &f32_qu8_quantize_ukernel__neon, name = "f32-qu8-quantize-neon";
+#endif
   return std::make_unique<QuantizeOp>(desc.inputs[0], desc.outputs[0], static_cast<size_t>(x.numel()), p, fn,
                                       name);
 }
@@ -103,6 +106,9 @@ std::unique_ptr<Op> make_dequantize(const OpDesc& desc, const BuildContext& ctx)
 #if defined(__x86_64__)
   if (ctx.features.avx512f) fn = &qu8_f32_dequantize_ukernel__avx512, name = "qu8-f32-dequantize-avx512";
   else if (ctx.features.avx2) fn = &qu8_f32_dequantize_ukernel__avx2, name = "qu8-f32-dequantize-avx2";
+#endif
+#if defined(__aarch64__)
+  if (ctx.features.neon) fn = &qu8_f32_dequantize_ukernel__neon, name = "qu8-f32-dequantize-neon";
 #endif
   return std::make_unique<DequantizeOp<uint8_t>>(xi, yi, n, p, fn, name);
 }
