@@ -104,22 +104,24 @@ std::unique_ptr<Op> make_qadd(const OpDesc& desc, const BuildContext& ctx) {
 
 class QLookupOp final : public Op {
  public:
-  QLookupOp(int32_t x, int32_t y, size_t n, const uint8_t* table) : x_(x), y_(y), n_(n) {
+  QLookupOp(int32_t x, int32_t y, size_t n, const uint8_t* table, Qu8LookupFn fn, std::string name)
+      : x_(x), y_(y), n_(n), fn_(fn), name_(std::move(name)) {
     std::memcpy(table_.data(), table, table_.size());
   }
   void run(RunContext& ctx) override {
     const uint8_t* x = ctx.ptr<const uint8_t>(x_);
     uint8_t* y = ctx.ptr<uint8_t>(y_);
-    const uint8_t* t = table_.data();
     for_element_chunks(ctx.pool, n_, [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) y[i] = t[x[i]];
+      fn_(end - begin, x + begin, table_.data(), y + begin);
     });
   }
-  std::string kernel_name() const override { return "qu8-lookup-scalar"; }
+  std::string kernel_name() const override { return name_; }
 
  private:
   int32_t x_, y_;
   size_t n_;
+  Qu8LookupFn fn_;
+  std::string name_;
   std::array<uint8_t, 256> table_;
 };
 
@@ -134,7 +136,13 @@ std::unique_ptr<Op> make_qlookup(const OpDesc& desc, const BuildContext& ctx) {
   expect_shape(desc, y, x.shape, "output Y");
   expect_shape(desc, t, {256}, "table T");
   if (t.kind != TensorKind::kConstant || t.data.size() != 256) plan_fail(desc, "expected a constant 256-byte table T");
-  return std::make_unique<QLookupOp>(desc.inputs[0], desc.outputs[0], static_cast<size_t>(x.numel()), t.data.data());
+  Qu8LookupFn fn = &qu8_lookup__reference;
+  std::string name = "qu8-lookup-scalar";
+#if defined(__x86_64__)
+  if (ctx.features.avx512vbmi) fn = &qu8_lookup_ukernel__avx512vbmi, name = "qu8-lookup-avx512vbmi";
+#endif
+  return std::make_unique<QLookupOp>(desc.inputs[0], desc.outputs[0], static_cast<size_t>(x.numel()), t.data.data(),
+                                     fn, name);
 }
 
 }  // namespace

@@ -600,7 +600,7 @@ SPARQ_TEST(qpools_reject_bad_descriptors) {
 SPARQ_TEST(qlookup_maps_through_the_table_and_rejects_bad_tables) {
   std::vector<uint8_t> table(256);
   for (int v = 0; v < 256; ++v) table[static_cast<size_t>(v)] = static_cast<uint8_t>((v * 37 + 11) & 0xFF);
-  for (size_t n : {size_t(1), size_t(33), size_t(50000)}) {
+  for (size_t n : {size_t(1), size_t(33), size_t(63), size_t(64), size_t(65), size_t(127), size_t(50000)}) {
     TestPlan t;
     const auto xv = random_bytes(n, static_cast<uint32_t>(n));
     const int x = t.tensor(DType::kUInt8, {static_cast<int64_t>(n)}, xv);
