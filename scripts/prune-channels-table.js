@@ -13,7 +13,7 @@ const dist = (p) => require(path.join(root, 'dist', p));
 const { Engine, Tensor } = dist('index');
 const { loadNpy } = dist('format/npy');
 const { encodeModel } = dist('onnx/encode');
-const { foldForSurgery } = dist('prune/graph-surgery');
+const { foldForPruning } = dist('prune/prune-engine');
 const { pruneChannelsDetailed } = dist('prune/channel-pruning');
 const { pruneBlocksDetailed } = dist('prune/block-pruning');
 
@@ -68,7 +68,7 @@ async function main() {
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const model of models) {
     const engine = await Engine.load(path.join(FIXTURES, `${model}.onnx`), options);
-    const graph = foldForSurgery(engine.sourceGraph());
+    const graph = foldForPruning(engine.sourceGraph());
     const base = describe(engine, engine.sourceGraph());
     const foldedBytes = encodeModel(graph).length;
     const row = (what, r, seconds) =>

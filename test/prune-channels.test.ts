@@ -150,6 +150,25 @@ describe('channel pruning', () => {
     await expectSameAsReference(result, maskedReference(graph, result.removal));
   });
 
+  test('engine.prune({ pattern: { channels } }) runs the same pruning and keeps the original engine', async () => {
+    const pruned = await fx.resnet.prune({ pattern: { channels: 0.375 }, method: 'magnitude', ranking: 'l1' });
+    try {
+      const direct = await pruneChannels(fx.resnetGraph, 0.375, context('magnitude', 'l1'));
+      expect(pruned.summary().totals.macs).toBe(macsOf(direct));
+      expect(fx.resnet.summary().totals.macs).toBe(macsOf(fx.resnetGraph));
+      const batch = calibrationBatch(50, 4);
+      const feeds = { input: new Tensor('float32', batch.data, batch.dims) };
+      const reference = Engine.fromGraph(direct, { threads: 1 });
+      try {
+        expectClose('engine.prune vs pruneChannels', pruned.runSync(feeds).logits, reference.runSync(feeds).logits);
+      } finally {
+        reference.dispose();
+      }
+    } finally {
+      pruned.dispose();
+    }
+  });
+
   test('bad ratios and missing samples are refused', async () => {
     await expect(pruneChannels(fx.resnetGraph, 1, context('magnitude', 'l1'))).rejects.toThrow('Expected a channel ratio in [0, 1) for pattern.channels but received 1');
     await expect(pruneChannels(fx.resnetGraph, 0.5, context('magnitude', 'thinet'))).rejects.toThrow('Expected calibration samples for ranking "thinet" but received none');

@@ -13,7 +13,7 @@ async function run({ quick, log }) {
   const dist = (p) => require(path.join(root, 'dist', p));
   const { Engine, Tensor } = dist('index');
   const { loadNpy } = dist('format/npy');
-  const { foldForSurgery } = dist('prune/graph-surgery');
+  const { foldForPruning } = dist('prune/prune-engine');
   const { pruneChannels } = dist('prune/channel-pruning');
   const images = loadNpy(path.join(FIXTURES, 'calibration.npy')).data;
   const sample = (i) => ({ input: new Tensor('float32', images.slice(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
@@ -22,7 +22,7 @@ async function run({ quick, log }) {
   const records = [];
   for (const model of ['resnet-fmnist', 'mobilenet-fmnist']) {
     const engine = await Engine.load(path.join(FIXTURES, `${model}.onnx`), { threads: 1 });
-    const g = foldForSurgery(engine.sourceGraph());
+    const g = foldForPruning(engine.sourceGraph());
     const ctx = { method: 'magnitude', ranking: 'l1', samples: [], exclude: new Set(), engineOptions: { threads: 1 } };
     const pruned = [];
     for (const ratio of RATIOS) pruned.push(Engine.fromGraph(await pruneChannels(g, ratio, ctx), { threads: 1 }));

@@ -1,20 +1,7 @@
 /** Cuts channels out of a graph for real: slices producer weights, per-channel constants and consumer inputs so the result is a smaller dense graph. */
 import type { Graph, TensorValue } from '../ir/graph';
 import { cloneGraph, uniqueName } from '../ir/graph-utils';
-import { foldBatchNorms } from '../passes/batchnorm-folding';
-import { foldConstants } from '../passes/constant-folding';
-import { foldConvAffine } from '../passes/conv-affine-folding';
-import { removeDeadNodes } from '../passes/dead-nodes';
 import { ChannelAnalysis, ChannelLayout, keptPositions } from './channel-groups';
-
-/** A copy of `g` as the structured pruners expect it: constants, BatchNorm and per-channel Mul/Add folded into the convs. */
-export function foldForSurgery(g: Graph): Graph {
-  let out = cloneGraph(g);
-  foldConstants(out);
-  out = foldConvAffine(foldBatchNorms(out));
-  removeDeadNodes(out);
-  return out;
-}
 
 /** A copy of `t` keeping only `positions` (ascending) along `axis`. */
 export function sliceAxis(t: TensorValue, axis: number, positions: readonly number[]): TensorValue {

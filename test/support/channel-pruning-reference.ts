@@ -8,13 +8,13 @@ import type { Graph, Node, TensorValue } from '../../lib/ir/graph';
 import { cloneGraph } from '../../lib/ir/graph-utils';
 import { loadNpy } from '../../lib/format/npy';
 import { removeDeadNodes } from '../../lib/passes/dead-nodes';
-import { foldForSurgery } from '../../lib/prune/graph-surgery';
+import { foldForPruning } from '../../lib/prune/prune-engine';
 
 export const FMNIST = join(__dirname, '..', 'fixtures', 'fashion-mnist');
 
 /** Constants, BN and per-channel affine ops folded. */
 export function foldedSource(engine: Engine): Graph {
-  return foldForSurgery(engine.sourceGraph());
+  return foldForPruning(engine.sourceGraph());
 }
 
 /** Both Fashion-MNIST fixtures (1 thread) with their folded graphs. */
