@@ -1,0 +1,50 @@
+// int8 elementwise microkernel contract (Quantize, Dequantize, QAdd); the recipe is in reference/qu8-ops-reference.h.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace sparq {
+
+// Output range relative to the zero point: u8 lo = -zp, hi = 255 - zp; i8 lo = -128 - zp, hi = 127 - zp.
+struct QuantizeParams {
+  float scale = 1.f;
+  float lo = 0.f, hi = 255.f;
+  int32_t zero_point = 0;
+};
+
+struct DequantizeParams {
+  float scale = 1.f;
+  int32_t zero_point = 0;
+};
+
+struct QAddParams {
+  float a_scale = 1.f, b_scale = 1.f, y_scale = 1.f;
+  int32_t a_zero_point = 0, b_zero_point = 0, y_zero_point = 0;
+  float lo = 0.f, hi = 255.f;  // -y_zero_point, 255 - y_zero_point
+  bool relu = false;
+};
+
+using F32Qu8QuantizeFn = void (*)(size_t n, const float* x, const QuantizeParams& p, uint8_t* y);
+using Qu8F32DequantizeFn = void (*)(size_t n, const uint8_t* x, const DequantizeParams& p, float* y);
+// b_stride is 1 (same shape) or 0 (b is one value broadcast over the run).
+using Qu8AddFn = void (*)(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QAddParams& p,
+                          uint8_t* y);
+
+#if defined(__x86_64__)
+void f32_qu8_quantize_ukernel__avx2(size_t n, const float* x, const QuantizeParams& p, uint8_t* y);
+void f32_qu8_quantize_ukernel__avx512(size_t n, const float* x, const QuantizeParams& p, uint8_t* y);
+void qu8_f32_dequantize_ukernel__avx2(size_t n, const uint8_t* x, const DequantizeParams& p, float* y);
+void qu8_f32_dequantize_ukernel__avx512(size_t n, const uint8_t* x, const DequantizeParams& p, float* y);
+void qu8_add_ukernel__avx2(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QAddParams& p,
+                           uint8_t* y);
+void qu8_add_ukernel__avx512(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QAddParams& p,
+                             uint8_t* y);
+#endif
+#if defined(__aarch64__)
+void f32_qu8_quantize_ukernel__neon(size_t n, const float* x, const QuantizeParams& p, uint8_t* y);
+void qu8_f32_dequantize_ukernel__neon(size_t n, const uint8_t* x, const DequantizeParams& p, float* y);
+void qu8_add_ukernel__neon(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QAddParams& p,
+                           uint8_t* y);
+#endif
+
+}  // namespace sparq
