@@ -1,6 +1,7 @@
 /** The table of ops sparq runs (one source for checks and README) and the check that a graph uses only those. */
 import { UnsupportedError } from '../errors';
 import type { Graph, Node } from './graph';
+import { INT8_OPS } from './int8-ops';
 
 /** Returns a problem description (e.g. "attribute value mode='cubic'") or undefined when the node is fine. */
 type NodeCheck = (node: Node, g: Graph) => string | undefined;
@@ -91,6 +92,13 @@ const CAST_TARGETS = [1, 2, 3, 6, 7, 9];
 
 const simple = (note: string): OpSupport => ({ domain: '', note });
 
+/** Q / DQ element types the native ops take: uint8 / int8 (and int32 input for DequantizeLinear). */
+const qdqCheck: NodeCheck = (node, g) => {
+  const zp = node.inputs[2] ? g.initializers.get(node.inputs[2]) : undefined;
+  if (zp && !['uint8', 'int8', 'int32'].includes(zp.type)) return `zero point type ${zp.type}`;
+  return undefined;
+};
+
 /** Every op sparq accepts, keyed by op type (internal ops keyed by `domain.op`). */
 export const SUPPORTED_OPS: Record<string, OpSupport> = {
   Conv: { domain: '', note: '1-D and 2-D', check: spatialRankIn([1, 2], 1) },
@@ -172,6 +180,20 @@ export const SUPPORTED_OPS: Record<string, OpSupport> = {
   Size: { domain: '', note: 'shape math (folded)' },
   Not: simple(''),
   'sparq.Silu': { domain: 'sparq', note: 'x * sigmoid(x) (internal, from fusion)' },
+  QuantizeLinear: { domain: '', note: 'int8 (QDQ import); per-axis on constants', check: qdqCheck },
+  DequantizeLinear: { domain: '', note: 'int8 (QDQ import); per-axis on constants', check: qdqCheck },
+  QLinearConv: { domain: '', note: 'int8 (as QConv)' },
+  QLinearMatMul: { domain: '', note: 'int8 (as QGemm)' },
+  ConvInteger: { domain: '', note: 'int8 (as QConv, int32 out)' },
+  MatMulInteger: { domain: '', note: 'int8 (as QGemm, int32 out)' },
+  ...Object.fromEntries(INT8_OPS.map((op) => [`sparq.${op}`, { domain: 'sparq', note: 'internal int8 op (QDQ import)' }])),
+};
+
+/** com.microsoft contrib ops sparq accepts (kept apart: their domain has a dot), keyed by `domain.op`. */
+export const CONTRIB_OPS: Record<string, OpSupport> = {
+  'com.microsoft.QLinearAdd': { domain: 'com.microsoft', note: 'int8 (as QAdd)' },
+  'com.microsoft.QLinearGlobalAveragePool': { domain: 'com.microsoft', note: 'int8, channels_last=0', check: intAttrIn('channels_last', [0], 0) },
+  'com.microsoft.QLinearConcat': { domain: 'com.microsoft', note: 'int8 (as QConcat)' },
 };
 
 function tableKey(node: Node): string {
@@ -182,7 +204,8 @@ function tableKey(node: Node): string {
 /** Looks a node up in SUPPORTED_OPS. */
 export function opSupportOf(node: Node): OpSupport | undefined {
   const key = tableKey(node);
-  return Object.prototype.hasOwnProperty.call(SUPPORTED_OPS, key) ? SUPPORTED_OPS[key] : undefined;
+  if (Object.prototype.hasOwnProperty.call(SUPPORTED_OPS, key)) return SUPPORTED_OPS[key];
+  return Object.prototype.hasOwnProperty.call(CONTRIB_OPS, key) ? CONTRIB_OPS[key] : undefined;
 }
 
 /**

@@ -12,12 +12,15 @@ const TO_NHWC = [0, 2, 3, 1];
 /** logical axis k sits at physical axis AXIS_IN_NHWC[k]. */
 const AXIS_IN_NHWC = [0, 3, 1, 2];
 
-const SPATIAL = new Set(['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Resize']);
+const SPATIAL = new Set([
+  'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Resize',
+  'QConv', 'QMaxPool', 'QAveragePool', 'QGlobalAveragePool',
+]);
 const UNARY = new Set([
   'Relu', 'Sigmoid', 'Tanh', 'Erf', 'Sqrt', 'Exp', 'Log', 'Reciprocal', 'HardSwish', 'Silu', 'Softplus', 'Neg', 'Abs',
-  'LeakyRelu', 'HardSigmoid', 'Clip', 'Gelu', 'Not', 'Cast',
+  'LeakyRelu', 'HardSigmoid', 'Clip', 'Gelu', 'Not', 'Cast', 'QLookup', 'QuantizeLinear', 'DequantizeLinear',
 ]);
-const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Min', 'Max', 'PRelu', 'Equal', 'Less', 'Greater', 'Where']);
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Min', 'Max', 'PRelu', 'Equal', 'Less', 'Greater', 'Where', 'QAdd']);
 
 function permuteShape(shape: readonly number[]): number[] {
   return TO_NHWC.map((a) => shape[a]);
@@ -119,7 +122,7 @@ class LayoutAssigner {
     if (SPATIAL.has(op.type)) {
       const inputs = op.inputs.slice();
       inputs[0] = this.get(x, 'nhwc', op.name);
-      if (op.type === 'Conv' && inputs[3]) inputs[3] = this.get(inputs[3], 'nhwc', op.name);
+      if ((op.type === 'Conv' || op.type === 'QConv') && inputs[3]) inputs[3] = this.get(inputs[3], 'nhwc', op.name);
       this.define(op.outputs[0], 'nhwc');
       this.ops.push({ ...op, inputs });
       return;
@@ -149,7 +152,7 @@ class LayoutAssigner {
       return this.asLogical(op);
     }
     if (this.rank(x) !== 4 || this.layoutOf(x) !== 'nhwc') {
-      if (op.type === 'Concat' && this.rank(x) === 4 && this.anyNhwc(op.inputs)) {
+      if ((op.type === 'Concat' || op.type === 'QConcat') && this.rank(x) === 4 && this.anyNhwc(op.inputs)) {
         // fall through to the NHWC Concat below
       } else {
         return this.asLogical(op);
@@ -157,11 +160,12 @@ class LayoutAssigner {
     }
     switch (op.type) {
       case 'Concat':
+      case 'QConcat':
       case 'Split':
       case 'Softmax':
       case 'LogSoftmax':
       case 'ChannelAffine': {
-        const inputs = op.type === 'Concat' ? op.inputs.map((i) => this.get(i, 'nhwc', op.name)) : op.inputs.slice();
+        const inputs = op.type === 'Concat' || op.type === 'QConcat' ? op.inputs.map((i) => this.get(i, 'nhwc', op.name)) : op.inputs.slice();
         for (const o of op.outputs) this.define(o, 'nhwc');
         this.ops.push({ ...op, inputs, attrs: { ...op.attrs, axis: AXIS_IN_NHWC[op.attrs.axis as number] } });
         return;

@@ -2,6 +2,7 @@
 import { UnsupportedError } from '../errors';
 import { attrFloat, attrFloats, attrInt, attrInts, attrString } from '../ir/attributes';
 import type { DataType, Graph, Node, TensorValue } from '../ir/graph';
+import { OUTPUT_TYPE_ATTR, int8OutputType, isInt8Node } from '../ir/int8-ops';
 import { toNumbers } from '../ir/tensor-values';
 import type { NativeAttr, NativeDType } from './plan-desc';
 import type { LoweredGraph, LoweredOp, LoweredTensor } from './lowered-graph';
@@ -20,6 +21,8 @@ const FLOAT_MAX = 3.4028234663852886e38;
 const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Erf', 'Sqrt', 'Exp', 'Log', 'Reciprocal', 'HardSwish', 'Softplus', 'Neg', 'Abs', 'Not'];
 const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Equal', 'Less', 'Greater'];
 const RESHAPES = ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'];
+/** IR attributes of int8 ops that lowering rewrites (window geometry) or drops instead of passing through. */
+const INT8_REWRITTEN_ATTRS = ['group', 'kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'count_include_pad', OUTPUT_TYPE_ATTR];
 
 export function nativeDType(type: DataType, what: string): NativeDType {
   const t = NATIVE_DTYPES[type];
@@ -116,6 +119,7 @@ class Lowerer {
   }
 
   lower(node: Node): void {
+    if (isInt8Node(node)) return this.lowerInt8(node);
     const op = node.domain === 'sparq' || node.domain === 'com.microsoft' ? node.opType : node.domain === '' ? node.opType : '';
     if (op === 'Silu' || op === 'Gelu') {
       return this.emit(op, node, [node.inputs[0]], [node.outputs[0]], op === 'Gelu' ? { approximate: attrString(node, 'approximate', 'none') } : {});
@@ -491,6 +495,68 @@ class Lowerer {
       const r4 = r && this.shape(r, node).length === 3 ? to4d(r) : r;
       this.emitWithEpilogue(node, node.opType, [x4, w4, b], r4, y4, attrs, ['alpha', 'beta']);
     });
+  }
+
+  /** The int8 op's contract attributes (scales, zero points, activation ...) as native attrs. */
+  private int8Attrs(node: Node): Record<string, NativeAttr> {
+    const out: Record<string, NativeAttr> = {};
+    for (const [k, a] of Object.entries(node.attrs)) {
+      if (INT8_REWRITTEN_ATTRS.includes(k)) continue;
+      if (a.kind === 'float' || a.kind === 'int' || a.kind === 'string' || a.kind === 'floats' || a.kind === 'ints') out[k] = a.value;
+    }
+    if (int8OutputType(node) === 'float32' && (node.opType === 'QConv' || node.opType === 'QGemm')) {
+      out.y_scale ??= 1;
+      out.y_zero_point ??= 0;
+    }
+    return out;
+  }
+
+  /** Internal int8 ops (lib/ir/int8-ops.ts) → the native int8 ops of the same name. */
+  private lowerInt8(node: Node): void {
+    const y = node.outputs[0];
+    const trimmed = (inputs: string[]) => {
+      const list = inputs.slice();
+      while (list.length > 2 && !list[list.length - 1]) list.pop();
+      return list;
+    };
+    switch (node.opType) {
+      case 'QConv': {
+        const [x, w, b = '', r = ''] = node.inputs;
+        const wValue = this.constant(w);
+        if (!wValue) this.unsupported(node, 'constant weights');
+        const kernel = attrInts(node, 'kernel_shape', wValue.dims.slice(2));
+        const attrs: Record<string, NativeAttr> = {
+          group: attrInt(node, 'group', 1),
+          ...this.spatialAttrs(node, this.shape(x, node), this.shape(y, node), kernel, false),
+          ...this.int8Attrs(node),
+        };
+        return this.as4d(node, x, y, (x4, y4, to4d) => {
+          let w4 = w;
+          if (wValue.dims.length === 3) w4 = this.tempConstant(w, { ...wValue, dims: [wValue.dims[0], wValue.dims[1], 1, wValue.dims[2]] });
+          this.emit('QConv', node, trimmed([x4, w4, b, r ? to4d(r) : r]), [y4], attrs);
+        });
+      }
+      case 'QGemm':
+        return this.emit('QGemm', node, trimmed([node.inputs[0], node.inputs[1], node.inputs[2] ?? '', node.inputs[3] ?? '']), [y], this.int8Attrs(node));
+      case 'QMaxPool':
+      case 'QAveragePool': {
+        const kernel = attrInts(node, 'kernel_shape');
+        const attrs: Record<string, NativeAttr> = { ...this.spatialAttrs(node, this.shape(node.inputs[0], node), this.shape(y, node), kernel, false), ...this.int8Attrs(node) };
+        if (node.opType === 'QAveragePool') {
+          attrs.count_include_pad = attrInt(node, 'count_include_pad', 0);
+          delete attrs.dilations;
+        }
+        return this.lowerSpatial4d(node, node.opType, attrs);
+      }
+      case 'QGlobalAveragePool':
+        return this.lowerSpatial4d(node, node.opType, this.int8Attrs(node));
+      case 'QConcat': {
+        const rank = this.shape(y, node).length;
+        return this.emit('QConcat', node, node.inputs.slice(), [y], { ...this.int8Attrs(node), axis: this.axis(node, attrInt(node, 'axis'), rank) });
+      }
+      default:
+        return this.emit(node.opType, node, node.inputs.slice(), [y], this.int8Attrs(node));
+    }
   }
 
   private lowerMatMul(node: Node): void {

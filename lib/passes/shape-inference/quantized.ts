@@ -1,5 +1,6 @@
-/** Shape rules of the int8 ops (QDQ and integer/QLinear kernels), ready for when they are listed as supported. */
+/** Shape rules of the int8 ops: ONNX QDQ and integer / QLinear ops, and sparq's internal int8 ops (lib/ir/int8-ops.ts). */
 import type { DataType } from '../../ir/graph';
+import { int8OutputType } from '../../ir/int8-ops';
 import type { ShapeRule } from './context';
 import { convOutputShape } from './conv-pool';
 import { matmulShape } from './linear';
@@ -29,3 +30,12 @@ export const qlinearMatMul: ShapeRule = (ctx) => [{ type: ctx.type(7), shape: ma
 
 /** MatMulInteger(A, B, a_zp, b_zp): int32. */
 export const matMulInteger: ShapeRule = (ctx) => [{ type: 'int32', shape: matmul(ctx, 0, 1) }];
+
+/** sparq.QConv(x u8, W i8 [M, C/group, k...], B i32 [M]?, R?): Y u8 or f32 by the node's output_type. */
+export const int8Conv: ShapeRule = (ctx) => [{ type: int8OutputType(ctx.node), shape: convOutputShape(ctx, 0, 1, 2) }];
+
+/** sparq.QGemm(A u8 [..., K], W i8 [K, N], B?, R?): [..., N]. */
+export const int8Gemm: ShapeRule = (ctx) => [{ type: int8OutputType(ctx.node), shape: matmul(ctx, 0, 1) }];
+
+/** sparq.QuantizeLinear: the input's shape in output_type; sparq.DequantizeLinear: float32. */
+export const int8Convert: ShapeRule = (ctx) => [{ type: int8OutputType(ctx.node), shape: [...ctx.shape(0)] }];

@@ -6,7 +6,7 @@ import { batchNormalization, conv, convTranspose, globalPool, layerNormalization
 import { gemm, matmul } from './linear';
 import { argMax, reduce, softmax } from './reduce';
 import { flatten, reshape, squeeze, transpose, unsqueeze } from './reshape';
-import { convInteger, dequantizeLinear, matMulInteger, qlinearConv, qlinearMatMul, quantizeLinear } from './quantized';
+import { convInteger, dequantizeLinear, int8Conv, int8Convert, int8Gemm, matMulInteger, qlinearConv, qlinearMatMul, quantizeLinear } from './quantized';
 import { resize } from './resize';
 import { concat, gather, pad, slice, split } from './slice-concat';
 import { cast, constantOfShape, range, shape, size } from './value-ops';
@@ -71,6 +71,16 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   QLinearMatMul: qlinearMatMul,
   ConvInteger: convInteger,
   MatMulInteger: matMulInteger,
+  'sparq.QConv': int8Conv,
+  'sparq.QGemm': int8Gemm,
+  'sparq.QAdd': broadcastSameType,
+  'sparq.QConcat': concat,
+  'sparq.QMaxPool': pool,
+  'sparq.QAveragePool': pool,
+  'sparq.QGlobalAveragePool': globalPool,
+  'sparq.QLookup': sameAsInput,
+  'sparq.QuantizeLinear': int8Convert,
+  'sparq.DequantizeLinear': int8Convert,
 };
 
 /** The rule for a node, or undefined when sparq has none. */
