@@ -7,47 +7,54 @@ import { ActivationObserver, checkObserved } from './activation-observer';
 import { GrowingHistogram } from './histogram';
 import type { Range } from './quant-params';
 
-/** Replaces zeros by eps, taking the mass from the non-zero entries, so KL stays finite (MXNet's smoothing). */
-function smooth(p: Float64Array, eps = 1e-4): void {
-  let zeros = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] === 0) zeros++;
-  const nonZeros = p.length - zeros;
-  if (zeros === 0 || nonZeros === 0) return;
-  const take = (eps * zeros) / nonZeros;
-  for (let i = 0; i < p.length; i++) p[i] = p[i] === 0 ? eps : p[i] - take;
+/** Smoothing of zero entries (MXNet's): zeros become EPS and the non-zero entries give up that mass evenly. */
+const EPS = 1e-4;
+
+/** Scratch space for the divergence of each candidate, reused across thresholds. */
+class DivergenceScratch {
+  readonly p: Float64Array;
+  readonly q: Float64Array;
+  readonly suffix: Float64Array;
+
+  constructor(readonly counts: ArrayLike<number>) {
+    const n = counts.length;
+    this.p = new Float64Array(n);
+    this.q = new Float64Array(n);
+    this.suffix = new Float64Array(n + 1);
+    for (let j = n - 1; j >= 0; j--) this.suffix[j] = this.suffix[j + 1] + counts[j];
+  }
 }
 
-/** KL(P || Q) of two unnormalized non-negative vectors over the entries where P > 0. */
-function klDivergence(p: Float64Array, q: Float64Array): number {
+/** KL(P || Q) after smoothing both; p and q hold the first `i` entries. */
+function smoothedKl(p: Float64Array, q: Float64Array, i: number): number {
+  let pZeros = 0;
+  let qZeros = 0;
   let sp = 0;
   let sq = 0;
-  for (let i = 0; i < p.length; i++) {
-    sp += p[i];
-    sq += q[i];
+  for (let j = 0; j < i; j++) {
+    if (p[j] === 0) pZeros++;
+    if (q[j] === 0) qZeros++;
+    sp += p[j];
+    sq += q[j];
   }
-  if (!(sp > 0) || !(sq > 0)) return Infinity;
+  if (!(sp > 0) || !(sq > 0) || pZeros === i || qZeros === i) return Infinity;
+  const pTake = (EPS * pZeros) / (i - pZeros);
+  const qTake = (EPS * qZeros) / (i - qZeros);
+  // Smoothing keeps each sum, so the normalizers are the raw sums.
   let kl = 0;
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] <= 0) continue;
-    const pi = p[i] / sp;
-    const qi = q[i] / sq;
-    kl += qi > 0 ? pi * Math.log(pi / qi) : Infinity;
+  for (let j = 0; j < i; j++) {
+    const pj = (p[j] === 0 ? EPS : p[j] - pTake) / sp;
+    const qj = (q[j] === 0 ? EPS : q[j] - qTake) / sq;
+    if (pj > 0) kl += qj > 0 ? pj * Math.log(pj / qj) : Infinity;
   }
   return kl;
 }
 
-/**
- * The KL divergence between the reference distribution of the first `i` bins (tail added to bin i-1) and its
- * `levels`-level quantization expanded back over P's non-zero bins. Exported for tests.
- */
-export function thresholdDivergence(counts: ArrayLike<number>, i: number, levels: number): number {
-  const p = new Float64Array(i);
+function divergenceAt(scratch: DivergenceScratch, i: number, levels: number): number {
+  const { counts, p, q } = scratch;
   for (let j = 0; j < i; j++) p[j] = counts[j];
-  let tail = 0;
-  for (let j = i; j < counts.length; j++) tail += counts[j];
-  p[i - 1] += tail;
+  p[i - 1] += scratch.suffix[i];
   const merged = Math.floor(i / levels);
-  const q = new Float64Array(i);
   for (let level = 0; level < levels; level++) {
     const start = level * merged;
     const stop = level === levels - 1 ? i : start + merged;
@@ -57,20 +64,27 @@ export function thresholdDivergence(counts: ArrayLike<number>, i: number, levels
       sum += counts[j];
       if (p[j] !== 0) nonZero++;
     }
-    if (nonZero === 0) continue;
-    for (let j = start; j < stop; j++) if (p[j] !== 0) q[j] = sum / nonZero;
+    const value = nonZero === 0 ? 0 : sum / nonZero;
+    for (let j = start; j < stop; j++) q[j] = p[j] !== 0 ? value : 0;
   }
-  smooth(p);
-  smooth(q);
-  return klDivergence(p, q);
+  return smoothedKl(p, q, i);
+}
+
+/**
+ * The KL divergence between the reference distribution of the first `i` bins (tail added to bin i-1) and its
+ * `levels`-level quantization expanded back over P's non-zero bins. Exported for tests.
+ */
+export function thresholdDivergence(counts: ArrayLike<number>, i: number, levels: number): number {
+  return divergenceAt(new DivergenceScratch(counts), i, levels);
 }
 
 /** The bin count i in [levels, bins] with the smallest divergence (the first on ties). Exported for tests. */
 export function entropyThresholdBins(counts: ArrayLike<number>, levels = 128): number {
+  const scratch = new DivergenceScratch(counts);
   let best = counts.length;
   let bestKl = Infinity;
   for (let i = levels; i <= counts.length; i++) {
-    const kl = thresholdDivergence(counts, i, levels);
+    const kl = divergenceAt(scratch, i, levels);
     if (kl < bestKl) {
       bestKl = kl;
       best = i;
