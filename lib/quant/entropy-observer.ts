@@ -1,7 +1,9 @@
 /**
  * Entropy calibration (TensorRT's method): a 2048-bin histogram of |x|; for every candidate threshold of i >= 128 bins,
  * the reference distribution P (tail folded into the last bin) is compared with its 128-level quantization Q, and the
- * threshold with the smallest KL(P || Q) wins.
+ * threshold with the smallest KL(P || Q) wins. As in NVIDIA's pytorch-quantization, the zero bin counts as much as
+ * its neighbour (ReLU outputs are half zeros, and that spike alone would pull the threshold far down), and tensors
+ * without negative values get 256 levels, which their u8 range really has.
  */
 import { ActivationObserver, checkObserved } from './activation-observer';
 import { GrowingHistogram } from './histogram';
@@ -122,7 +124,9 @@ export class EntropyObserver implements ActivationObserver {
     const h = this.histogram;
     checkObserved(h.total > 0, 'entropy');
     if (h.binWidth === 0) return { min: this.min, max: this.max };
-    const i = entropyThresholdBins(h.counts, this.levels);
+    const counts = Float64Array.from(h.counts);
+    counts[0] = counts[1];
+    const i = entropyThresholdBins(counts, this.min >= 0 ? 2 * this.levels : this.levels);
     const threshold = Math.min((i + 0.5) * h.binWidth, h.max);
     return { min: Math.max(this.min, -threshold), max: Math.min(this.max, threshold) };
   }

@@ -89,16 +89,22 @@ class QdqWriter {
     return out;
   }
 
-  /** DequantizeLinear of a constant integer tensor with per-axis (or scalar) scales. */
-  constantDequantize(base: string, q: TensorValue, scales: Float32Array, zeroType: 'int8' | 'int32', axis: number | undefined): string {
+  /**
+   * DequantizeLinear of a constant integer tensor with per-axis (or scalar) scales. int8 weights carry their zero
+   * points (onnxruntime's QGemm insists); int32 biases leave them out (0 by default), saving 4 bytes a channel.
+   */
+  constantDequantize(base: string, q: TensorValue, scales: Float32Array, axis: number | undefined): string {
     const perAxis = axis !== undefined;
-    const qName = this.initializer(`${base}_quantized`, q);
-    const sName = this.initializer(`${base}_scale`, perAxis ? { type: 'float32', dims: [scales.length], data: scales } : scalar('float32', Float32Array.of(scales[0])));
-    const zeros = zeroType === 'int8' ? new Int8Array(perAxis ? scales.length : 1) : new Int32Array(perAxis ? scales.length : 1);
-    const zName = this.initializer(`${base}_zero_point`, perAxis ? { type: zeroType, dims: [scales.length], data: zeros } : scalar(zeroType, zeros));
+    const channels = perAxis ? scales.length : 1;
+    const inputs = [this.initializer(`${base}_quantized`, q)];
+    inputs.push(this.initializer(`${base}_scale`, perAxis ? { type: 'float32', dims: [channels], data: scales } : scalar('float32', Float32Array.of(scales[0]))));
+    if (q.type === 'int8') {
+      const zeros = new Int8Array(channels);
+      inputs.push(this.initializer(`${base}_zero_point`, perAxis ? { type: 'int8', dims: [channels], data: zeros } : scalar('int8', zeros)));
+    }
     const out = this.fresh(`${base}_dequantized`);
     const attrs: Node['attrs'] = perAxis ? { axis: { kind: 'int', value: axis } } : {};
-    this.nodes.push({ name: this.fresh(`${out}_DequantizeLinear`), opType: 'DequantizeLinear', domain: '', inputs: [qName, sName, zName], outputs: [out], attrs });
+    this.nodes.push({ name: this.fresh(`${out}_DequantizeLinear`), opType: 'DequantizeLinear', domain: '', inputs, outputs: [out], attrs });
     return out;
   }
 
@@ -139,7 +145,7 @@ function rewriteWeighted(w: QdqWriter, g: Graph, node: Node, input: string, plan
   const weightName = node.inputs[1];
   const weight = g.initializers.get(weightName)!;
   const axis = layer.perChannel ? info.axis : undefined;
-  node.inputs[1] = w.constantDequantize(weightName, { type: 'int8', dims: weight.dims.slice(), data: layer.weights.data }, layer.weights.scales, 'int8', axis);
+  node.inputs[1] = w.constantDequantize(weightName, { type: 'int8', dims: weight.dims.slice(), data: layer.weights.data }, layer.weights.scales, axis);
   if (!layer.bias) return;
   const xParams = plan.tensors.has(input) ? params.get(input) : undefined;
   if (!xParams) {
@@ -150,7 +156,7 @@ function rewriteWeighted(w: QdqWriter, g: Graph, node: Node, input: string, plan
   const scales = biasScales(xParams.scale, layer.weights.scales, info.channels);
   const q = quantizeBias(layer.bias, scales);
   const perAxis = layer.perChannel;
-  node.inputs[2] = w.constantDequantize(`${node.name}_bias`, { type: 'int32', dims: [info.channels], data: q }, perAxis ? scales : scales.subarray(0, 1), 'int32', perAxis ? 0 : undefined);
+  node.inputs[2] = w.constantDequantize(`${node.name}_bias`, { type: 'int32', dims: [info.channels], data: q }, perAxis ? scales : scales.subarray(0, 1), perAxis ? 0 : undefined);
 }
 
 function pruneInitializers(g: Graph): void {
