@@ -7,26 +7,11 @@ import type { Graph } from '../lib/ir/graph';
 const DIR = join(__dirname, 'fixtures', 'fashion-mnist');
 const SIZE = 28 * 28;
 const images = loadNpy(join(DIR, 'calibration.npy')).data as Float32Array;
-const testImages = loadNpy(join(DIR, 'test-images.npy')).data as Float32Array;
-const labels = loadNpy(join(DIR, 'test-labels.npy')).data as BigInt64Array;
 
 function calibration(count: number): Record<string, Tensor>[] {
   const out: Record<string, Tensor>[] = [];
   for (let i = 0; i < count; i++) out.push({ input: new Tensor('float32', images.slice(i * SIZE, (i + 1) * SIZE), [1, 1, 28, 28]) });
   return out;
-}
-
-/** Top-1 in % over the first `count` test images, one batch. */
-async function top1(engine: Engine, count: number): Promise<number> {
-  const { logits } = await engine.run({ input: new Tensor('float32', testImages.slice(0, count * SIZE), [count, 1, 28, 28]) });
-  const l = logits.data as Float32Array;
-  let ok = 0;
-  for (let r = 0; r < count; r++) {
-    let best = 0;
-    for (let k = 1; k < 10; k++) if (l[r * 10 + k] > l[r * 10 + best]) best = k;
-    if (best === Number(labels[r])) ok++;
-  }
-  return (100 * ok) / count;
 }
 
 const quantizedConvs = (g: Graph) => g.nodes.filter((n) => n.opType === 'Conv' && g.nodes.some((p) => p.opType === 'DequantizeLinear' && p.outputs[0] === n.inputs[1])).map((n) => n.name);
