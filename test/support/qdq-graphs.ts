@@ -129,6 +129,13 @@ export function qdqCases(): QdqCase[] {
     convCase('grouped conv + leaky relu', 8, 8, 3, { group: 2, pads: [1, 1, 1, 1] }, 'LeakyRelu'),
     convCase('depthwise 3x3 + hard-swish', 8, 8, 3, { group: 8, pads: [1, 1, 1, 1] }, 'HardSwish'),
     convCase('conv per-tensor weights', 4, 6, 3, {}, undefined, { perChannel: false }),
+    unaryCase('s8 activations (onnxruntime.quantization default) → conv', [1, 4, 6, 6], [Q, 'sparq.QConv', D], OUT, (b, x) => {
+      const s8: Act = { scale: 0.01, zp: -3 };
+      const w = b.weights([6, 4, 3, 3], true);
+      const y = b.node('Conv', [b.dq(b.q(x, s8, 'int8'), s8, 'int8'), w], { kernel_shape: [3, 3] });
+      const s8out: Act = { scale: OUT.scale, zp: -8 };
+      return b.node('Relu', [b.dq(b.q(y, s8out, 'int8'), s8out, 'int8')]);
+    }),
     convCase('conv with fp32 output + relu', 4, 8, 3, { pads: [1, 1, 1, 1] }, 'Relu', { quantizedOut: false }),
     unaryCase('add + relu', [1, 4, 5, 5], ['Neg', Q, Q, 'sparq.QAdd', D], RELU_OUT, (b, x) =>
       b.node('Relu', [b.node('Add', [b.qdq(x, A), b.dq(b.q(b.node('Neg', [x]), B), B)])]),
