@@ -47,12 +47,16 @@ export interface NativeBinding {
 
 let cached: NativeBinding | undefined;
 
-/** @throws Error when the addon was not built (run `npm install` or `npm run build`). */
+/**
+ * The addon. `SPARQ_ADDON_PATH` names another build of it (the sanitizer run of the test suite loads an ASan build
+ * this way); otherwise `bindings` finds build/Release/sparq.node.
+ * @throws Error when the addon was not built (run `npm install` or `npm run build`).
+ */
 export function native(): NativeBinding {
   if (!cached) {
+    const override = process.env.SPARQ_ADDON_PATH;
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const bindings = require('bindings');
-    cached = bindings('sparq') as NativeBinding;
+    cached = (override ? require(override) : require('bindings')('sparq')) as NativeBinding;
   }
-  return cached;
+  return cached!;
 }

@@ -103,3 +103,35 @@ describe('malformed model bytes', () => {
     }
   });
 });
+
+describe('size limits', () => {
+  test('a graph with more nodes than MAX_GRAPH_NODES is refused before any pass runs', () => {
+    // ModelProto { ir_version: 8, opset_import { version: 13 }, graph { node {} x (limit + 1) } }, written by hand:
+    // an empty NodeProto costs two bytes, so the file stays small while the count is absurd.
+    const { MAX_GRAPH_NODES } = jest.requireActual('../lib/onnx/decode') as { MAX_GRAPH_NODES: number };
+    const count = MAX_GRAPH_NODES + 1;
+    const graph = new Uint8Array(count * 2);
+    for (let i = 0; i < count; i++) graph[2 * i] = (1 << 3) | 2; // field 1 (node), length-delimited, length 0
+    const varint = (v: number): number[] => {
+      const out: number[] = [];
+      while (v > 127) {
+        out.push((v & 127) | 128);
+        v = Math.floor(v / 128);
+      }
+      out.push(v);
+      return out;
+    };
+    const head = [(1 << 3) | 0, 8, (8 << 3) | 2, 2, (2 << 3) | 0, 13, (7 << 3) | 2, ...varint(graph.length)];
+    const bytes = new Uint8Array(head.length + graph.length);
+    bytes.set(head);
+    bytes.set(graph, head.length);
+    let caught: unknown;
+    try {
+      decodeModel(bytes);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    expect((caught as Error).message).toContain(`a graph of ${count} nodes (the limit is ${MAX_GRAPH_NODES})`);
+  });
+});

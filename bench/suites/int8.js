@@ -1,5 +1,6 @@
 // Suite `int8`: int8 GEMM GOPS per ISA vs an in-run peak probe of the instruction each kernel is built on, and
-// vs onnxruntime-node running the same problem as a QLinearMatMul model (u8 x s8 -> u8), same thread count.
+// vs onnxruntime-node running the same problem as a QLinearMatMul model (u8 x s8 -> u8), same thread count;
+// then the QConv op vs our own fp32 Conv op on ResNet-50 layers (one-op plans, 1 thread, per-op time).
 //
 // Timing: the machine is shared, so every comparison is interleaved sample by sample and uses process CPU time
 // (ours from the addon, onnxruntime's from process.cpuUsage around session.run) at 1 thread. A ratio is the
@@ -190,11 +191,103 @@ async function run({ quick, log }) {
       records.push({ case: `${name} t1 ${kernel.name}`, metric: 'GOPS', value: g, unit: 'GOPS', vs: peak ? 'peak' : null, ratio: peak ? g / peak : null });
     }
   }
+  records.push(...(await convVsFp32({ binding, quick, log })));
+  return records;
+}
+
+// ResNet-50 layers (batch 1): every 3x3 body conv, the 1x1 reduce / expand convs, the 7x7 stem, a strided 1x1
+// downsample; plus two MobileNet depthwise layers (not in ResNet, reported the same way).
+const CONV_LAYERS = [
+  { c: 3, m: 64, hw: 224, k: 7, stride: 2, pad: 3 },
+  { c: 64, m: 64, hw: 56, k: 3, stride: 1, pad: 1 },
+  { c: 128, m: 128, hw: 28, k: 3, stride: 1, pad: 1 },
+  { c: 256, m: 256, hw: 14, k: 3, stride: 1, pad: 1 },
+  { c: 512, m: 512, hw: 7, k: 3, stride: 1, pad: 1 },
+  { c: 64, m: 256, hw: 56, k: 1, stride: 1, pad: 0 },
+  { c: 256, m: 64, hw: 56, k: 1, stride: 1, pad: 0 },
+  { c: 512, m: 128, hw: 28, k: 1, stride: 1, pad: 0 },
+  { c: 1024, m: 256, hw: 14, k: 1, stride: 1, pad: 0 },
+  { c: 512, m: 2048, hw: 7, k: 1, stride: 1, pad: 0 },
+  { c: 256, m: 512, hw: 56, k: 1, stride: 2, pad: 0 },
+  { c: 144, m: 144, hw: 56, k: 3, stride: 1, pad: 1, group: 144 },
+  { c: 96, m: 96, hw: 112, k: 3, stride: 2, pad: 1, group: 96 },
+];
+
+/** A plan holding one Conv (fp32) or QConv (u8 -> u8) op with a fused ReLU: X input, Y output. */
+function convPlanDesc({ c, m, hw, k, stride, pad, group = 1 }, int8) {
+  const oh = Math.floor((hw + 2 * pad - k) / stride) + 1;
+  const elem = int8 ? 1 : 4;
+  const xBytes = Math.ceil((hw * hw * c * elem) / 64) * 64;
+  const wCount = m * (c / group) * k * k;
+  const weights = int8 ? lcgBytes(wCount, 3, Int8Array) : Float32Array.from(lcgBytes(wCount, 3, Int8Array), (v) => v / 512);
+  const bias = int8 ? Int32Array.from({ length: m }, (_, i) => (i * 37) % 200 - 100) : Float32Array.from({ length: m }, (_, i) => i / m);
+  const attrs = {
+    group,
+    kernel_shape: [k, k],
+    strides: [stride, stride],
+    pads: [pad, pad, pad, pad],
+    dilations: [1, 1],
+    activation: 'relu',
+  };
+  if (int8) {
+    Object.assign(attrs, { x_scale: 0.02, x_zero_point: 0, w_scales: [0.004], y_scale: 0.05 * Math.sqrt(c * k * k / group), y_zero_point: 0 });
+  }
+  const dtype = int8 ? 2 : 1; // DTYPE_CODE uint8 / float32
+  return {
+    threads: 1,
+    isa: '',
+    arenaBytes: xBytes + oh * oh * m * elem,
+    tensors: [
+      { dtype, shape: [1, hw, hw, c], kind: 2, offset: 0 },
+      { dtype: int8 ? 3 : 1, shape: [m, c / group, k, k], kind: 1, offset: 0, data: new Uint8Array(weights.buffer) },
+      { dtype: int8 ? 6 : 1, shape: [m], kind: 1, offset: 0, data: new Uint8Array(bias.buffer) },
+      { dtype, shape: [1, oh, oh, m], kind: 3, offset: xBytes },
+    ],
+    ops: [{ type: int8 ? 'QConv' : 'Conv', name: 'conv', inputs: [0, 1, 2], outputs: [3], attrs }],
+    inputs: [0],
+    outputs: [3],
+  };
+}
+
+/** QConv vs Conv per layer: runs interleaved one by one, op time from lastTimings(); ratio = median of pair ratios. */
+async function convVsFp32({ binding, quick, log }) {
+  const records = [];
+  const samples = quick ? 9 : 41;
+  for (const layer of CONV_LAYERS) {
+    const { c, m, hw, k, stride, group = 1 } = layer;
+    const name = `${k}x${k}${stride > 1 ? ` s${stride}` : ''}${group > 1 ? ' depthwise' : ''} ${c}->${m} @${hw}x${hw}`;
+    const q = new binding.Plan(convPlanDesc(layer, true));
+    const f = new binding.Plan(convPlanDesc(layer, false));
+    const xq = lcgBytes(hw * hw * c, 5, Uint8Array);
+    const xf = Float32Array.from(xq, (v) => (v - 128) / 64);
+    for (let i = 0; i < 2; i++) {
+      q.runSync([xq]);
+      f.runSync([xf]);
+    }
+    const qt = [];
+    const ft = [];
+    for (let s = 0; s < samples; s++) {
+      q.runSync([xq]);
+      qt.push(q.lastTimings()[0]);
+      f.runSync([xf]);
+      ft.push(f.lastTimings()[0]);
+    }
+    const oh = Math.floor((hw + 2 * layer.pad - k) / stride) + 1;
+    const macs = (oh * oh * m * (c / group) * k * k);
+    const ratio = median(ft.map((t, s) => t / qt[s]));
+    const qMs = median(qt);
+    const fMs = median(ft);
+    log(`conv ${name}: int8 ${q.kernels()[0]} ${qMs.toFixed(3)} ms (${((2 * macs) / qMs / 1e6).toFixed(1)} GOPS), fp32 ${f.kernels()[0]} ${fMs.toFixed(3)} ms -> ${ratio.toFixed(2)}x`);
+    records.push({ case: `conv ${name} t1`, metric: 'latency', value: qMs, unit: 'ms', vs: 'fp32', ratio, kernel: q.kernels()[0], baseline: f.kernels()[0], baselineMs: fMs });
+    q.dispose();
+    f.dispose();
+  }
   return records;
 }
 
 module.exports = {
   name: 'int8',
-  description: 'int8 GEMM (u8 x s8 -> u8): GOPS per ISA vs in-run peak probes, and vs onnxruntime QLinearMatMul at 1 thread',
+  description: 'int8 GEMM (u8 x s8 -> u8): GOPS per ISA vs in-run peak probes, vs onnxruntime QLinearMatMul at 1 thread; int8 conv vs our fp32 conv on ResNet-50 layers',
   run,
+  convVsFp32,
 };

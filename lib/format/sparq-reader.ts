@@ -1,18 +1,153 @@
-/** PLACEHOLDER until the .sparq format lands (helper "product" replaces this file): recognizing and loading .sparq bytes. */
-import type { Engine, EngineOptions } from '../engine';
-import { UnsupportedError } from '../errors';
+/** Recognizes and loads .sparq files: checks header and CRC32, rebuilds both graphs on views of the weight blobs, skips the optimization passes. */
+import { Engine, EngineOptions } from '../engine';
+import { ModelFormatError, SparqError } from '../errors';
+import type { DataType, Graph, TensorValue } from '../ir/graph';
+import { ARRAY_OF_DATA_TYPE, decodeGraph, TensorRef } from './sparq-graph-codec';
+import { BLOB_ALIGNMENT, crc32, decodeHeader, HEADER_BYTES, KNOWN_FLAGS, SPARQ_FORMAT_VERSION, SPARQ_MAGIC } from './sparq-layout';
+import { recordProvenance } from './sparq-provenance';
+import { decodeSparse24, sparse24Bytes } from './sparq-sparse24';
+import type { BlobEntry, SparqMetadata } from './sparq-writer';
 
-/** The first bytes of every .sparq file. */
-export const SPARQ_MAGIC = 'SPARQ\0';
+export { SPARQ_MAGIC };
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Whether `bytes` starts with the .sparq magic (the rest is checked by loadSparq). */
 export function isSparqFile(bytes: Uint8Array): boolean {
   if (bytes.length < SPARQ_MAGIC.length) return false;
   for (let i = 0; i < SPARQ_MAGIC.length; i++) if (bytes[i] !== SPARQ_MAGIC.charCodeAt(i)) return false;
   return true;
 }
 
+/** A decoded .sparq file. */
+export interface SparqContents {
+  version: number;
+  flags: number;
+  metadata: SparqMetadata;
+  source: Graph;
+  optimized: Graph;
+}
+
+function corrupt(source: string, what: string): ModelFormatError {
+  return new ModelFormatError(`Expected a valid .sparq file for ${source} but ${what}`);
+}
+
+/** The typed array of one blob: a view into `bytes` when alignment and byte order allow, a decoded copy otherwise. */
+function blobData(bytes: Uint8Array, blob: BlobEntry, type: DataType, elements: number): TensorValue['data'] {
+  const Array = ARRAY_OF_DATA_TYPE[type as Exclude<DataType, 'string'>];
+  const start = bytes.byteOffset + blob.offset;
+  if (blob.encoding === 'raw' && LITTLE_ENDIAN && start % Array.BYTES_PER_ELEMENT === 0) return new Array(bytes.buffer as ArrayBuffer, start, elements);
+  const raw = new Uint8Array(elements * Array.BYTES_PER_ELEMENT);
+  const stored = bytes.subarray(blob.offset, blob.offset + blob.byteLength);
+  if (blob.encoding === 'raw') raw.set(stored);
+  else if (!decodeSparse24(stored, raw, Array.BYTES_PER_ELEMENT)) throw new ModelFormatError('Expected 2:4 index bytes naming two distinct slots 0..3 but received others');
+  if (!LITTLE_ENDIAN) {
+    const n = Array.BYTES_PER_ELEMENT;
+    for (let i = 0; i < raw.length; i += n) raw.subarray(i, i + n).reverse();
+  }
+  return new Array(raw.buffer as ArrayBuffer, 0, elements);
+}
+
+/** Checks the blob table against the file: in bounds, aligned, lengths matching their encoding. */
+function checkBlobs(blobs: unknown, fileBytes: number, metadataEnd: number, source: string): BlobEntry[] {
+  if (!Array.isArray(blobs)) throw corrupt(source, 'its blob table is missing');
+  return blobs.map((b: BlobEntry, i) => {
+    const ok =
+      typeof b === 'object' && b !== null &&
+      Number.isSafeInteger(b.offset) && Number.isSafeInteger(b.byteLength) && Number.isSafeInteger(b.elements) &&
+      [1, 2, 4, 8].includes(b.elementBytes) && b.elements >= 0 &&
+      b.offset % BLOB_ALIGNMENT === 0 && b.offset >= metadataEnd && b.offset + b.byteLength <= fileBytes &&
+      ((b.encoding === 'raw' && b.byteLength === b.elements * b.elementBytes) ||
+        (b.encoding === '2:4' && b.elements % 4 === 0 && b.byteLength === sparse24Bytes(b.elements, b.elementBytes)));
+    if (!ok) throw corrupt(source, `blob ${i} of its blob table is inconsistent with the file`);
+    return b;
+  });
+}
+
+/** Decodes and checks a .sparq file without building an engine. @throws ModelFormatError for newer, truncated or corrupted files. */
+export function readSparq(bytes: Uint8Array, source = 'the model bytes'): SparqContents {
+  if (!isSparqFile(bytes)) throw corrupt(source, 'it does not start with the .sparq magic');
+  if (bytes.length < HEADER_BYTES) throw corrupt(source, `it is truncated (${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header)`);
+  const header = decodeHeader(bytes);
+  if (!header.headerCrcOk) throw corrupt(source, 'its header checksum does not match (the file is corrupted)');
+  if (header.version > SPARQ_FORMAT_VERSION) {
+    throw new ModelFormatError(
+      `Expected a .sparq file of format version ${SPARQ_FORMAT_VERSION} or older for ${source} but received version ${header.version}: it was written by a newer sparq; upgrade sparq to load it`,
+    );
+  }
+  if (header.version < 1) throw corrupt(source, `its format version is ${header.version}`);
+  if ((header.flags & ~KNOWN_FLAGS) !== 0) {
+    throw new ModelFormatError(
+      `Expected .sparq header flags this sparq knows (0x${KNOWN_FLAGS.toString(16)}) for ${source} but received 0x${header.flags.toString(16)}: it was written by a newer sparq; upgrade sparq to load it`,
+    );
+  }
+  const payloadBytes = bytes.length - HEADER_BYTES;
+  if (header.payloadBytes !== payloadBytes) {
+    throw corrupt(source, `its length does not match its header (${bytes.length} bytes, the header says ${HEADER_BYTES + header.payloadBytes}): the file is truncated or has trailing data`);
+  }
+  if (header.metadataBytes > payloadBytes) throw corrupt(source, 'its metadata length exceeds the file');
+  if (crc32(bytes.subarray(HEADER_BYTES)) !== header.payloadCrc) throw corrupt(source, 'its payload checksum (CRC32) does not match (the file is corrupted)');
+
+  let metadata: SparqMetadata;
+  try {
+    metadata = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + HEADER_BYTES, header.metadataBytes).toString('utf8'));
+  } catch (err) {
+    throw corrupt(source, `its metadata is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof metadata !== 'object' || metadata === null || metadata.format !== 'sparq') throw corrupt(source, 'its metadata does not describe a sparq model');
+  const blobs = checkBlobs(metadata.blobs, bytes.length, HEADER_BYTES + header.metadataBytes, source);
+  const cache = new Map<number, TensorValue['data']>();
+  const tensor = (ref: unknown, where: string): TensorValue => {
+    const r = ref as TensorRef;
+    const dims = r && Array.isArray(r.dims) && r.dims.every((d) => Number.isSafeInteger(d) && d >= 0) ? r.dims : undefined;
+    if (!dims) throw corrupt(source, `the tensor at ${where} has no valid dims`);
+    const elements = dims.reduce((a, b) => a * b, 1);
+    if (r.type === 'string') {
+      if (!Array.isArray(r.strings) || r.strings.length !== elements || !r.strings.every((s) => typeof s === 'string')) throw corrupt(source, `the string tensor at ${where} does not match its dims`);
+      return { type: 'string', dims: [...dims], data: [...r.strings] };
+    }
+    const Array_ = Object.prototype.hasOwnProperty.call(ARRAY_OF_DATA_TYPE, r.type) ? ARRAY_OF_DATA_TYPE[r.type as Exclude<DataType, 'string'>] : undefined;
+    const blob = Number.isInteger(r.blob) ? blobs[r.blob as number] : undefined;
+    if (!Array_ || !blob || blob.elements !== elements || blob.elementBytes !== Array_.BYTES_PER_ELEMENT) {
+      throw corrupt(source, `the tensor at ${where} does not match its blob (type ${String(r.type)}, blob ${String(r.blob)})`);
+    }
+    let data = cache.get(r.blob as number);
+    if (!data) {
+      data = blobData(bytes, blob, r.type, elements);
+      cache.set(r.blob as number, data);
+    }
+    return { type: r.type, dims: [...dims], data };
+  };
+  return {
+    version: header.version,
+    flags: header.flags,
+    metadata,
+    source: decodeGraph(metadata.source, 'source', tensor),
+    optimized: decodeGraph(metadata.optimized, 'optimized', tensor),
+  };
+}
+
+/** Engine.load hands over its already checked options, where an unset ISA is ''; fromGraph wants it absent. */
+function asEngineOptions(options: EngineOptions): EngineOptions {
+  const out: EngineOptions = { ...options };
+  if (!out.isa) delete out.isa;
+  if (out.maxMemoryBytes === undefined) delete out.maxMemoryBytes;
+  return out;
+}
+
+/**
+ * An engine for .sparq bytes: the stored optimized graph is used as is (no passes, no calibration).
+ * @throws ModelFormatError for newer, truncated, corrupted or inconsistent files; UnsupportedError as Engine.load.
+ */
 export function loadSparq(bytes: Uint8Array, source: string, options: EngineOptions): Engine {
-  void bytes;
-  void options;
-  throw new UnsupportedError(`Expected an ONNX model for ${source} but received a .sparq file, which this build cannot read yet`);
+  const contents = readSparq(bytes, source);
+  let engine: Engine;
+  try {
+    engine = Engine.fromGraph(contents.source, asEngineOptions(options), contents.optimized);
+  } catch (err) {
+    if (err instanceof SparqError || err instanceof TypeError || err instanceof RangeError) throw err;
+    throw corrupt(source, `its graphs could not be built into an engine (${err instanceof Error ? err.message : String(err)})`);
+  }
+  recordProvenance(engine, contents.metadata.provenance ?? {});
+  return engine;
 }

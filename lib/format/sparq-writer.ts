@@ -1,9 +1,166 @@
-/** PLACEHOLDER until the .sparq format lands (helper "product" replaces this file): engine.save. */
+/** engine.save: writes a .sparq file (header, JSON metadata with both graphs, 64-byte-aligned weight blobs, CRC32). */
+import { promises as fsp, readFileSync } from 'fs';
+import * as path from 'path';
 import type { Engine } from '../engine';
-import { UnsupportedError } from '../errors';
+import { expected } from '../errors';
+import type { Graph, TensorValue } from '../ir/graph';
+import { encodeModel } from '../onnx/encode';
+import { encodeGraph, GraphJson, TensorRef } from './sparq-graph-codec';
+import { alignUp, crc32, encodeHeader, FLAGS, HEADER_BYTES, SPARQ_FORMAT_VERSION } from './sparq-layout';
+import { provenanceOf, sha256Hex, SparqProvenance } from './sparq-provenance';
+import { quantParamsOf, QuantParam } from './sparq-quant-params';
+import { encodeSparse24, isSparse24 } from './sparq-sparse24';
 
-export function saveSparq(engine: Engine, filePath: string): Promise<void> {
-  void engine;
-  void filePath;
-  return Promise.reject(new UnsupportedError('engine.save is not available in this build yet'));
+/** One stored tensor's bytes: `offset` from the start of the file, a multiple of 64. */
+export interface BlobEntry {
+  offset: number;
+  byteLength: number;
+  /** 'raw': little-endian elements; '2:4': see sparq-sparse24.ts. */
+  encoding: 'raw' | '2:4';
+  elementBytes: number;
+  elements: number;
+}
+
+/** Everything in a .sparq file except the weight bytes. */
+export interface SparqMetadata {
+  format: 'sparq';
+  version: number;
+  writer: string;
+  createdAt: string;
+  provenance: SparqProvenance;
+  quantization: QuantParam[];
+  source: GraphJson;
+  optimized: GraphJson;
+  blobs: BlobEntry[];
+}
+
+export interface SaveOptions {
+  /** Merged over what the engine already carries (see recordProvenance). */
+  provenance?: SparqProvenance;
+  /** Store 2:4-sparse tensors compressed (default true). */
+  compress24?: boolean;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** sparq's own version, from package.json next to lib/ or dist/. */
+export function sparqVersion(): string {
+  try {
+    return JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Little-endian bytes of a typed array (a view on little-endian hosts). */
+function littleEndianBytes(data: ArrayBufferView & { BYTES_PER_ELEMENT: number; length: number }): Uint8Array {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1) return bytes;
+  const out = new Uint8Array(bytes.length);
+  const n = data.BYTES_PER_ELEMENT;
+  for (let i = 0; i < bytes.length; i += n) for (let b = 0; b < n; b++) out[i + b] = bytes[i + n - 1 - b];
+  return out;
+}
+
+/** Collects tensor bytes; a data array shared by both graphs (or by two initializers) is stored once. */
+class BlobTable {
+  readonly entries: BlobEntry[] = [];
+  readonly chunks: Uint8Array[] = [];
+  private readonly seen = new Map<unknown, number>();
+  sparse24 = false;
+
+  constructor(private readonly compress24: boolean) {}
+
+  add = (t: TensorValue): TensorRef => {
+    if (Array.isArray(t.data)) return { type: t.type, dims: [...t.dims], strings: [...t.data] };
+    let index = this.seen.get(t.data);
+    if (index === undefined) {
+      const data = t.data as ArrayBufferView & { BYTES_PER_ELEMENT: number; length: number };
+      let bytes = littleEndianBytes(data);
+      let encoding: BlobEntry['encoding'] = 'raw';
+      if (this.compress24 && isSparse24(bytes, data.BYTES_PER_ELEMENT)) {
+        bytes = encodeSparse24(bytes, data.BYTES_PER_ELEMENT);
+        encoding = '2:4';
+        this.sparse24 = true;
+      }
+      index = this.entries.length;
+      this.entries.push({ offset: 0, byteLength: bytes.length, encoding, elementBytes: data.BYTES_PER_ELEMENT, elements: data.length });
+      this.chunks.push(bytes);
+      this.seen.set(t.data, index);
+    }
+    return { type: t.type, dims: [...t.dims], blob: index };
+  };
+}
+
+function isQuantized(g: Graph): boolean {
+  return g.nodes.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear' || n.opType.startsWith('QLinear'));
+}
+
+/** The provenance written for `engine`: recorded provenance, `extra`, and a source hash when none was recorded. */
+function provenanceFor(engine: Engine, source: Graph, extra: SparqProvenance | undefined): SparqProvenance {
+  const p: SparqProvenance = { ...provenanceOf(engine), ...extra };
+  if (!p.sourceSha256) {
+    p.sourceSha256 = sha256Hex(encodeModel(source));
+    p.sourceHashOf = 'encoded-graph';
+  }
+  return p;
+}
+
+/** The complete .sparq bytes of an engine. */
+export function encodeSparq(engine: Engine, options: SaveOptions = {}): Uint8Array {
+  const source = engine.sourceGraph();
+  return encodeSparqGraphs(source, engine.optimizedGraph(), provenanceFor(engine, source, options.provenance), options.compress24 !== false);
+}
+
+/** The .sparq bytes of a source graph and its optimized form (`optimized` must be what optimizeGraph makes of `source`). */
+export function encodeSparqGraphs(source: Graph, optimized: Graph, provenance: SparqProvenance, compress24 = true): Uint8Array {
+  const blobs = new BlobTable(compress24);
+  const metadata: SparqMetadata = {
+    format: 'sparq',
+    version: SPARQ_FORMAT_VERSION,
+    writer: `sparq ${sparqVersion()}`,
+    createdAt: new Date().toISOString(),
+    provenance,
+    quantization: quantParamsOf(source),
+    source: encodeGraph(source, blobs.add),
+    optimized: encodeGraph(optimized, blobs.add),
+    blobs: blobs.entries,
+  };
+  // Blob offsets depend on the metadata length, which depends on the offsets' digits: iterate until stable.
+  let json = '';
+  let metadataBytes = 0;
+  for (let guess = 0; ; ) {
+    let offset = alignUp(HEADER_BYTES + guess);
+    for (const b of blobs.entries) {
+      b.offset = offset;
+      offset = alignUp(offset + b.byteLength);
+    }
+    json = JSON.stringify(metadata);
+    metadataBytes = Buffer.byteLength(json);
+    if (alignUp(HEADER_BYTES + metadataBytes) === alignUp(HEADER_BYTES + guess)) break;
+    guess = metadataBytes;
+  }
+  const last = blobs.entries[blobs.entries.length - 1];
+  const total = last ? last.offset + last.byteLength : HEADER_BYTES + metadataBytes;
+  const file = new Uint8Array(total);
+  file.set(Buffer.from(json, 'utf8'), HEADER_BYTES);
+  blobs.entries.forEach((b, i) => file.set(blobs.chunks[i], b.offset));
+  let flags = FLAGS.optimizedGraph;
+  if (isQuantized(source) || isQuantized(optimized)) flags |= FLAGS.quantized;
+  if (blobs.sparse24) flags |= FLAGS.sparse24;
+  const payload = file.subarray(HEADER_BYTES);
+  file.set(encodeHeader({ version: SPARQ_FORMAT_VERSION, flags, metadataBytes, payloadBytes: payload.length, payloadCrc: crc32(payload) }), 0);
+  return file;
+}
+
+/**
+ * Writes `engine` as a .sparq file at `filePath` (through a temporary file and a rename, so readers never see half a file).
+ * @throws (rejects) TypeError for a bad path, the file system's errors.
+ */
+export async function saveSparq(engine: Engine, filePath: string, options?: SaveOptions): Promise<void> {
+  if (typeof filePath !== 'string' || filePath === '') throw new TypeError(expected('a file path', 'path', filePath));
+  const bytes = encodeSparq(engine, options);
+  const temporary = `${filePath}.${process.pid}.partial`;
+  await fsp.writeFile(temporary, bytes);
+  await fsp.rename(temporary, filePath);
 }

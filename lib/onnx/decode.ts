@@ -24,6 +24,8 @@ export type { DecodeOptions } from './decode-tensor';
 /** Default-domain opsets we accept. */
 export const MIN_OPSET = 11;
 export const MAX_OPSET = 21;
+/** More nodes than any real network has: a bound on the work and memory a hostile file can ask for. */
+export const MAX_GRAPH_NODES = 1_000_000;
 
 /**
  * Decodes an ONNX model.
@@ -135,6 +137,7 @@ function decodeGraph(
   for (const k of g.initializers.keys()) scope.add(k);
   // Subgraphs may read any value of this graph, so they are decoded once every node's outputs are in scope.
   const pendingSubgraphs: (() => void)[] = [];
+  if (nodeReaders.length > MAX_GRAPH_NODES) throw new Error(`a graph of ${nodeReaders.length} nodes (the limit is ${MAX_GRAPH_NODES})`);
   const nodes = nodeReaders.map((nr, index) => decodeNode(nr, options, opset, otherOpsets, scope, index, pendingSubgraphs));
   // Names the model gives win; invented `<opType>_<index>` names and duplicates get a numeric suffix.
   const names = new Set<string>();

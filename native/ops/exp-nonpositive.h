@@ -13,10 +13,12 @@ inline float exp_nonpositive(float x) {
   const float shifter = 12582912.f;  // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
   const float t = xc * 1.44269504088896341f + shifter;
   const float n = t - shifter;
-  int32_t t_bits, shifter_bits;
+  // Unsigned: a NaN x makes t_bits - shifter_bits anything, and a signed left shift of a negative value is UB
+  // (the NaN is returned below anyway).
+  uint32_t t_bits, shifter_bits;
   std::memcpy(&t_bits, &t, sizeof t);
   std::memcpy(&shifter_bits, &shifter, sizeof shifter);
-  const int32_t scale_bits = (t_bits - shifter_bits + 127) << 23;
+  const uint32_t scale_bits = (t_bits - shifter_bits + 127u) << 23;
   float scale;
   std::memcpy(&scale, &scale_bits, sizeof scale);
   const float r = (xc - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;  // ln2 split hi + lo

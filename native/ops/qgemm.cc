@@ -33,8 +33,7 @@ void Qs8PackedGemm::compute(size_t m, const uint8_t* a, size_t a_stride, const Q
                             ThreadPool* pool) const {
   if (m == 0) return;
   const Qs8GemmKernel& kn = *kernel_;
-  const size_t mr = kn.mr, nr = kn.pack.nr;
-  const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
+  const size_t mr = kn.mr;
 
   // The AVX2 kernel reads activations widened to u16, once per call (reused by every column panel).
   const void* a_rows = a;
@@ -55,27 +54,55 @@ void Qs8PackedGemm::compute(size_t m, const uint8_t* a, size_t a_stride, const Q
 
   // Tiles in column-panel-major order: consecutive tiles share a weight panel (kept in L1/L2), and a contiguous
   // range of tiles per thread gives each thread its own panels.
-  const size_t m_tiles = (m + mr - 1) / mr;
-  const size_t n_tiles = qs8_panel_count(kn.pack, n_);
+  const size_t tiles = (m + mr - 1) / mr * qs8_panel_count(kn.pack, n_);
   const uint8_t* a_bytes = static_cast<const uint8_t*>(a_rows);
-  auto run_tiles = [&](size_t begin, size_t end) {
-    alignas(64) int32_t acc[32 * 64];
-    if (kn.begin) kn.begin();
-    for (size_t t = begin; t < end; ++t) {
-      const size_t panel_index = t / m_tiles, m_tile = t % m_tiles;
-      const size_t m0 = m_tile * mr, n0 = panel_index * nr;
-      const size_t rows = std::min(mr, m - m0), cols = std::min(nr, n_ - n0);
-      const uint8_t* a_tile = a_bytes + m0 * a_rows_stride;
-      if (rows == 1 && kn.ukernel_1) kn.ukernel_1(1, k_, a_tile, a_rows_stride, panel(panel_index), acc);
-      else kn.ukernel(rows, k_, a_tile, a_rows_stride, panel(panel_index), acc);
-      kn.epilogue(rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
-                  residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
-    }
-    if (kn.end) kn.end();
+  auto tiles_fn = [&](size_t begin, size_t end) {
+    run_tiles(m, a_bytes, a_rows_stride, 0, begin, end, p, residual, residual_stride, out, out_stride);
   };
-  const size_t tiles = m_tiles * n_tiles;
-  if (pool && pool->threads() > 1) pool->parallel_for(tiles, 1, run_tiles);
-  else run_tiles(0, tiles);
+  if (pool && pool->threads() > 1) pool->parallel_for(tiles, 1, tiles_fn);
+  else tiles_fn(0, tiles);
+}
+
+void Qs8PackedGemm::compute_panels(size_t m, const uint8_t* a, size_t a_stride, size_t panel_begin, size_t panel_end,
+                                   const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride,
+                                   void* out, size_t out_stride) const {
+  if (m == 0 || panel_end <= panel_begin) return;
+  const Qs8GemmKernel& kn = *kernel_;
+  const uint8_t* a_rows = a;
+  size_t a_rows_stride = a_stride;
+  static thread_local std::vector<uint16_t> widened;
+  if (kn.widen_a) {
+    const size_t row = (k_ + 1) & ~size_t(1);
+    if (widened.size() < m * row) widened.resize(m * row);
+    qs8_pack_a_u16(m, k_, a, a_stride, widened.data(), row);
+    a_rows = reinterpret_cast<const uint8_t*>(widened.data());
+    a_rows_stride = row * sizeof(uint16_t);
+  }
+  const size_t m_tiles = (m + kn.mr - 1) / kn.mr;
+  run_tiles(m, a_rows, a_rows_stride, panel_begin, 0, m_tiles * (panel_end - panel_begin), p, residual,
+            residual_stride, out, out_stride);
+}
+
+void Qs8PackedGemm::run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_stride, size_t panel_begin,
+                              size_t begin, size_t end, const Qs8EpilogueParams& p, const uint8_t* residual,
+                              size_t residual_stride, void* out, size_t out_stride) const {
+  const Qs8GemmKernel& kn = *kernel_;
+  const size_t mr = kn.mr, nr = kn.pack.nr;
+  const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
+  const size_t m_tiles = (m + mr - 1) / mr;
+  alignas(64) int32_t acc[32 * 64];
+  if (kn.begin) kn.begin();
+  for (size_t t = begin; t < end; ++t) {
+    const size_t panel_index = panel_begin + t / m_tiles, m_tile = t % m_tiles;
+    const size_t m0 = m_tile * mr, n0 = panel_index * nr;
+    const size_t rows = std::min(mr, m - m0), cols = std::min(nr, n_ - n0);
+    const uint8_t* a_tile = a_rows + m0 * a_rows_stride;
+    if (rows == 1 && kn.ukernel_1) kn.ukernel_1(1, k_, a_tile, a_rows_stride, panel(panel_index), acc);
+    else kn.ukernel(rows, k_, a_tile, a_rows_stride, panel(panel_index), acc);
+    kn.epilogue(rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
+                residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
+  }
+  if (kn.end) kn.end();
 }
 
 }  // namespace sparq

@@ -31,7 +31,18 @@ class Qs8PackedGemm {
   void compute(size_t m, const uint8_t* a, size_t a_stride, const Qs8EpilogueParams& p, const uint8_t* residual,
                size_t residual_stride, void* out, size_t out_stride, ThreadPool* pool) const;
 
+  // Rows [0, m) x column panels [panel_begin, panel_end) on the calling thread (the caller threads over blocks,
+  // e.g. a convolution that unfolds one block of rows per task). Same arguments and results as compute().
+  void compute_panels(size_t m, const uint8_t* a, size_t a_stride, size_t panel_begin, size_t panel_end,
+                      const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, void* out,
+                      size_t out_stride) const;
+  size_t panels() const { return qs8_panel_count(kernel_->pack, n_); }
+
  private:
+  // Tiles [begin, end) of the column-panel-major order over m rows of kernel-ready activations.
+  void run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_stride, size_t panel_begin, size_t begin, size_t end,
+                 const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, void* out,
+                 size_t out_stride) const;
   struct FreeDeleter {
     void operator()(uint8_t* p) const;
   };

@@ -37,9 +37,9 @@ bool detect_amx() {
 }
 #endif
 
-bool usable(const Qs8GemmKernel& k, const CpuFeatures& f) {
-  const std::string isa = k.isa;
+bool usable(const std::string& isa, const CpuFeatures& f) {
   if (isa == "scalar") return true;
+  if (isa == "avx512") return f.avx512f;
   if (isa == "avx2") return f.avx2;
   if (isa == "avxvnni") return f.avxvnni;
   if (isa == "avx512vnni") return f.avx512vnni;
@@ -81,7 +81,32 @@ std::vector<Qs8GemmKernel> build_table() {
   return t;
 }
 
+std::vector<Qs8DwconvKernel> build_dwconv_table() {
+  std::vector<Qs8DwconvKernel> t;
+#if defined(__x86_64__) || defined(_M_X64)
+  t.push_back({"qs8-dwconv-c64-avx512", "avx512", qs8_dwconv_ukernel_c64__avx512});
+  t.push_back({"qs8-dwconv-c32-avx2", "avx2", qs8_dwconv_ukernel_c32__avx2});
+#endif
+#if defined(__aarch64__)
+  t.push_back({"qs8-dwconv-c32-neon", "neon", qs8_dwconv_ukernel_c32__neon});
+#endif
+  t.push_back({"qs8-dwconv-c8-scalar", "scalar", qs8_dwconv_ukernel_c8__scalar});
+  return t;
+}
+
 }  // namespace
+
+std::vector<const Qs8DwconvKernel*> qs8_dwconv_kernels(const CpuFeatures& features) {
+  static const std::vector<Qs8DwconvKernel> table = build_dwconv_table();
+  std::vector<const Qs8DwconvKernel*> out;
+  for (const auto& k : table)
+    if (usable(k.isa, features)) out.push_back(&k);
+  return out;
+}
+
+const Qs8DwconvKernel& select_qs8_dwconv_kernel(const CpuFeatures& features) {
+  return *qs8_dwconv_kernels(features).front();
+}
 
 bool qs8_amx_available() {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -100,7 +125,7 @@ const std::vector<Qs8GemmKernel>& all_qs8_gemm_kernels() {
 std::vector<const Qs8GemmKernel*> qs8_gemm_kernels(const CpuFeatures& features) {
   std::vector<const Qs8GemmKernel*> out;
   for (const auto& k : all_qs8_gemm_kernels())
-    if (usable(k, features)) out.push_back(&k);
+    if (usable(k.isa, features)) out.push_back(&k);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/qs8-dwconv/qs8-dwconv.h"
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
 #include "kernels/qs8-gemm/qs8-gemm.h"
 #include "kernels/qs8-pack/qs8-pack.h"
@@ -41,5 +42,16 @@ const Qs8GemmKernel& select_qs8_gemm_kernel(const CpuFeatures& features);
 
 // Every kernel built into this binary, whatever the CPU has (for listing; check usability before running).
 const std::vector<Qs8GemmKernel>& all_qs8_gemm_kernels();
+
+// The int8 depthwise convolution kernels (one output row of s32 accumulators per call), best first per CPU.
+struct Qs8DwconvKernel {
+  const char* name;  // e.g. "qs8-dwconv-c64-avx512"
+  const char* isa;
+  Qs8DwconvUkernelFn ukernel;
+};
+
+// Depthwise kernels usable with these features, best first; the scalar one is always last.
+std::vector<const Qs8DwconvKernel*> qs8_dwconv_kernels(const CpuFeatures& features);
+const Qs8DwconvKernel& select_qs8_dwconv_kernel(const CpuFeatures& features);
 
 }  // namespace sparq

@@ -32,6 +32,7 @@ const OpRegistry& OpRegistry::instance() {
     register_norm_ops(r);
     register_resize_ops(r);
     register_quant_ops(r);
+    register_qconv_ops(r);
     return r;
   }();
   return registry;

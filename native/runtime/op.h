@@ -72,5 +72,6 @@ void register_reduce_ops(OpRegistry& r);       // ops/reduce.cc (Reduce*, ArgMax
 void register_norm_ops(OpRegistry& r);         // ops/normalization.cc (BatchNorm affine, LayerNorm)
 void register_resize_ops(OpRegistry& r);       // ops/resize.cc
 void register_quant_ops(OpRegistry& r);        // ops/quantize.cc (int8 issue; may register nothing yet)
+void register_qconv_ops(OpRegistry& r);        // ops/qconv.cc (QConv), ops/qgemm-op.cc (QGemm)
 
 }  // namespace sparq

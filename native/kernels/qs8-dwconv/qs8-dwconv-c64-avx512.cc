@@ -1,0 +1,11 @@
+// int8 depthwise convolution, 64-channel blocks, channel loop vectorized for avx512.
+#include "kernels/qs8-dwconv/qs8-dwconv-channel-loop.h"
+
+namespace sparq {
+#if defined(__x86_64__) || defined(_M_X64)
+void qs8_dwconv_ukernel_c64__avx512(const Qs8DwconvParams& p, size_t oh, const uint8_t* x_image, const int8_t* w,
+                                const int32_t* bias, int32_t* acc) {
+  qs8_dwconv_channel_blocks<64>(p, oh, x_image, w, bias, acc);
+}
+#endif
+}  // namespace sparq

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Channel and block pruning of the Fashion-MNIST fixtures: MACs, file size and top-1 on the 2000-image test subset,
+// L1 ranking with and without least-squares reconstruction (and ThiNet), for the README table.
+// Usage: node scripts/prune-channels-table.js [--ratios 0.25,0.375] [--samples 500] [--models resnet-fmnist,...]
+// Needs dist/ (npx tsc -p tsconfig.build.json) and the built addon.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const dist = (p) => require(path.join(root, 'dist', p));
+const { Engine, Tensor } = dist('index');
+const { loadNpy } = dist('format/npy');
+const { encodeModel } = dist('onnx/encode');
+const { foldConstants } = dist('passes/constant-folding');
+const { foldBatchNorms } = dist('passes/batchnorm-folding');
+const { foldConvAffine } = dist('passes/conv-affine-folding');
+const { removeDeadNodes } = dist('passes/dead-nodes');
+const { pruneChannelsDetailed } = dist('prune/channel-pruning');
+const { pruneBlocksDetailed } = dist('prune/block-pruning');
+
+const FIXTURES = path.join(root, 'test', 'fixtures', 'fashion-mnist');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+/** The model as prune-engine hands it to the pruners: constants, BN and per-channel affine ops folded. */
+function folded(engine) {
+  let g = engine.sourceGraph();
+  foldConstants(g);
+  g = foldBatchNorms(g);
+  g = foldConvAffine(g);
+  removeDeadNodes(g);
+  return g;
+}
+
+function images(file, count) {
+  const a = loadNpy(path.join(FIXTURES, file));
+  return { data: a.data, count: Math.min(count, a.dims[0]) };
+}
+
+function samples(count) {
+  const { data, count: n } = images('calibration.npy', count);
+  const out = [];
+  for (let i = 0; i < n; i++) out.push({ input: new Tensor('float32', data.slice(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
+  return out;
+}
+
+/** Top-1 accuracy (%) on the test subset, batches of 100. */
+function accuracy(engine) {
+  const { data, count } = images('test-images.npy', 2000);
+  const labels = loadNpy(path.join(FIXTURES, 'test-labels.npy')).data;
+  let correct = 0;
+  for (let start = 0; start < count; start += 100) {
+    const n = Math.min(100, count - start);
+    const logits = engine.runSync({ input: new Tensor('float32', data.slice(start * 784, (start + n) * 784), [n, 1, 28, 28]) }).logits.data;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < 10; c++) if (logits[i * 10 + c] > logits[i * 10 + best]) best = c;
+      if (best === Number(labels[start + i])) correct++;
+    }
+  }
+  return (100 * correct) / count;
+}
+
+function describe(engine, graph) {
+  const s = engine.summary();
+  return { macs: s.totals.macs, bytes: encodeModel(graph).length, top1: accuracy(engine) };
+}
+
+async function main() {
+  const ratios = arg('ratios', '0.25,0.375,0.5').split(',').map(Number);
+  const models = arg('models', 'resnet-fmnist,mobilenet-fmnist').split(',');
+  const calibration = samples(Number(arg('samples', '500')));
+  const options = { threads: 1 };
+  console.log(`CPU: ${os.cpus()[0].model}; ${calibration.length} calibration samples; top-1 on the 2000-image test subset`);
+  console.log('| model | pruning | MACs | MACs removed | ONNX bytes | top-1 % | drop (points) | time (s) |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const model of models) {
+    const engine = await Engine.load(path.join(FIXTURES, `${model}.onnx`), options);
+    const graph = folded(engine);
+    const base = describe(engine, engine.sourceGraph());
+    const row = (what, r, seconds) =>
+      console.log(
+        `| ${model} | ${what} | ${r.macs} | ${(100 * (1 - r.macs / base.macs)).toFixed(1)}% | ${r.bytes} | ${r.top1.toFixed(2)} | ${(base.top1 - r.top1).toFixed(2)} | ${seconds.toFixed(1)} |`,
+      );
+    row('none', base, 0);
+    const variants = [];
+    for (const ratio of ratios) {
+      variants.push([`channels ${ratio} L1`, () => pruneChannelsDetailed(graph, ratio, ctx('magnitude', 'l1'))]);
+      variants.push([`channels ${ratio} L1 + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'l1'))]);
+      variants.push([`channels ${ratio} ThiNet + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'thinet'))]);
+    }
+    for (const count of [1, 2]) variants.push([`blocks ${count}`, () => pruneBlocksDetailed(graph, count, ctx('magnitude', 'l1'))]);
+    for (const [what, run] of variants) {
+      const t0 = Date.now();
+      const result = await run();
+      const seconds = (Date.now() - t0) / 1000;
+      const pruned = Engine.fromGraph(result.graph, options);
+      row(what, describe(pruned, result.graph), seconds);
+      pruned.dispose();
+    }
+    engine.dispose();
+  }
+
+  function ctx(method, ranking) {
+    return { method, ranking, samples: calibration, exclude: new Set(), engineOptions: options };
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

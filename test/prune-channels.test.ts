@@ -1,0 +1,194 @@
+/**
+ * Channel pruning (lib/prune/channel-pruning.ts): channel groups of the Fashion-MNIST fixtures, the dense pruned
+ * model against the original model with the same channels zeroed (run by onnxruntime-node), and top-1 accuracy
+ * with and without least-squares reconstruction on the 2000-image test subset.
+ * @jest-environment ./test/support/ort-environment.js
+ */
+import { join } from 'path';
+import { Engine, Tensor } from '../lib';
+import type { Graph } from '../lib/ir/graph';
+import { encodeModel } from '../lib/onnx/encode';
+import { analyzeChannels } from '../lib/prune/channel-groups';
+import { ChannelPruneResult, pruneChannels, pruneChannelsDetailed } from '../lib/prune/channel-pruning';
+import { greedyKeep, keptChannelCount } from '../lib/prune/channel-ranking';
+import { NormalEquations } from '../lib/prune/least-squares';
+import type { StructuredPruneContext } from '../lib/prune/structured-types';
+import { FMNIST, calibrationBatch, calibrationSample, foldedSource, macsOf, maskedReference, testAccuracy } from './support/channel-pruning-reference';
+import { expectClose, ortEval } from './support/ort';
+
+function context(method: 'magnitude' | 'reconstruct', ranking: 'l1' | 'thinet', samples = 0, exclude: string[] = []): StructuredPruneContext {
+  return { method, ranking, samples: Array.from({ length: samples }, (_, i) => calibrationSample(i)), exclude: new Set(exclude), engineOptions: { threads: 1 } };
+}
+
+/** The pruned model (sparq) equals the reference graph (onnxruntime) on 8 calibration images. */
+async function expectSameAsReference(result: ChannelPruneResult, reference: Graph): Promise<void> {
+  const engine = Engine.fromGraph(result.graph, { threads: 1 });
+  try {
+    const batch = calibrationBatch(100, 8);
+    const ours = engine.runSync({ input: new Tensor('float32', batch.data, batch.dims) }).logits;
+    const theirs = (await ortEval(encodeModel(reference), { input: { type: 'float32', ...batch } })).logits;
+    expectClose('pruned vs masked original', ours, theirs);
+  } finally {
+    engine.dispose();
+  }
+}
+
+describe('channel pruning', () => {
+  let resnet: Engine;
+  let mobilenet: Engine;
+  let resnetGraph: Graph;
+  let mobilenetGraph: Graph;
+  beforeAll(async () => {
+    resnet = await Engine.load(join(FMNIST, 'resnet-fmnist.onnx'), { threads: 1 });
+    mobilenet = await Engine.load(join(FMNIST, 'mobilenet-fmnist.onnx'), { threads: 1 });
+    resnetGraph = foldedSource(resnet);
+    mobilenetGraph = foldedSource(mobilenet);
+  });
+  afterAll(() => {
+    resnet.dispose();
+    mobilenet.dispose();
+  });
+
+  test('kept channel counts are multiples of 4 near the ratio', () => {
+    expect([keptChannelCount(16, 0.25), keptChannelCount(16, 0.375), keptChannelCount(32, 0.375), keptChannelCount(64, 0.375)]).toEqual([12, 12, 20, 40]);
+    expect([keptChannelCount(18, 0.3), keptChannelCount(120, 0.25), keptChannelCount(6, 0.5), keptChannelCount(16, 0)]).toEqual([12, 92, 3, 16]);
+  });
+
+  test('ResNet groups: a residual stage shares one mask; model input and logits stay', () => {
+    const a = analyzeChannels(resnetGraph);
+    const byProducer = new Map<string, number>();
+    for (const g of a.groups.values()) for (const p of g.producers) byProducer.set(p.node.name, g.id);
+    // The stem's channels end at block 0's convs (its shortcut is a projection); stage 1's stream starts there.
+    const stage1 = byProducer.get('/blocks/blocks.0/down/down.0/Conv');
+    expect(['/blocks/blocks.0/conv2/Conv', '/blocks/blocks.1/conv2/Conv'].map((n) => byProducer.get(n))).toEqual([stage1, stage1]);
+    expect(byProducer.get('/stem/stem.0/Conv')).not.toBe(stage1);
+    const stage3 = byProducer.get('/blocks/blocks.4/down/down.0/Conv');
+    expect(byProducer.get('/blocks/blocks.5/conv2/Conv')).toBe(stage3);
+    expect(byProducer.get('/blocks/blocks.4/conv1/Conv')).not.toBe(stage3);
+    expect(a.groups.get(byProducer.get('/fc/Gemm')!)!.fixed).toBe('model output "logits"');
+    expect([...a.groups.values()].filter((g) => !g.fixed)).toHaveLength(10);
+    const fc = a.consumers.find((c) => c.node.name === '/fc/Gemm')!;
+    expect(fc.layout).toEqual([{ group: stage3, channels: 64, inner: 1 }]);
+  });
+
+  test('MobileNet groups: depthwise convs and squeeze-excite ride along with their expand conv', () => {
+    const a = analyzeChannels(mobilenetGraph);
+    const groupOf = (name: string) => [...a.groups.values()].find((g) => g.producers.some((p) => p.node.name === name))!;
+    const expand = groupOf('/blocks/blocks.3/body/body.0/Conv');
+    expect(expand.producers.map((p) => p.node.name).sort()).toEqual(['/blocks/blocks.3/body/body.0/Conv', '/blocks/blocks.3/body/body.6/fc2/Conv']);
+    const dw = a.parameters.filter((p) => p.node.name === '/blocks/blocks.3/body/body.3/Conv');
+    expect(dw.map((p) => [p.inputIndex, p.layout[0].group])).toEqual([[1, expand.id], [2, expand.id]]);
+    expect(groupOf('/stem/stem.0/Conv').producers.map((p) => p.node.name)).toContain('/blocks/blocks.0/body/body.3/Conv');
+  });
+
+  test.each([
+    ['resnet', 0.375],
+    ['mobilenet', 0.25],
+  ])('L1 pruning of %s (ratio %p) equals the original with those channels zeroed, and is smaller', async (which, ratio) => {
+    const graph = which === 'resnet' ? resnetGraph : mobilenetGraph;
+    const result = await pruneChannelsDetailed(graph, ratio, context('magnitude', 'l1'));
+    await expectSameAsReference(result, maskedReference(graph, result.removal));
+    // Consumers lose exactly the inputs their producers lost.
+    for (const c of result.analysis.consumers) {
+      const producer = result.analysis.groups.get(c.layout[0].group)!.producers[0];
+      if (producer && result.removal.outputs.has(producer.node.name)) expect(result.removal.inputs.get(c.node.name)).toEqual(result.removal.outputs.get(producer.node.name));
+    }
+    expect(macsOf(result.graph) / macsOf(graph)).toBeLessThan(0.7);
+    expect(encodeModel(result.graph).length).toBeLessThan(0.7 * encodeModel(graph).length);
+  });
+
+  test('the summary counts the MACs computed here, before and after pruning', async () => {
+    const result = await pruneChannelsDetailed(resnetGraph, 0.375, context('magnitude', 'l1'));
+    const pruned = Engine.fromGraph(result.graph, { threads: 1 });
+    try {
+      expect(resnet.summary().totals.macs).toBe(macsOf(resnetGraph));
+      expect(pruned.summary().totals.macs).toBe(macsOf(result.graph));
+      expect(1 - macsOf(result.graph) / macsOf(resnetGraph)).toBeGreaterThan(0.5);
+    } finally {
+      pruned.dispose();
+    }
+  });
+
+  test('excluded layers keep their output channels; their inputs follow their producers', async () => {
+    const result = await pruneChannelsDetailed(resnetGraph, 0.5, context('magnitude', 'l1', 0, ['/blocks/blocks.2/conv1/Conv']));
+    expect(result.removal.outputs.has('/blocks/blocks.2/conv1/Conv')).toBe(false);
+    expect(result.removal.inputs.get('/blocks/blocks.2/conv1/Conv')).toHaveLength(8);
+    expect(result.removal.inputs.has('/blocks/blocks.2/conv2/Conv')).toBe(false);
+    await expectSameAsReference(result, maskedReference(resnetGraph, result.removal));
+  });
+
+  test('reconstruction: >= 30% of MACs removed with a drop of at most 2 points; L1 alone beside it', async () => {
+    const progress: string[] = [];
+    const ctx = context('reconstruct', 'thinet', 256);
+    ctx.onProgress = (e) => progress.push(`${e.phase} ${e.done}/${e.total}`);
+    const rebuilt = await pruneChannelsDetailed(resnetGraph, 0.25, ctx);
+    const plain = await pruneChannels(resnetGraph, 0.25, context('magnitude', 'l1'));
+    // Re-fitted weights scattered back into the original shapes give the same outputs.
+    await expectSameAsReference(rebuilt, maskedReference(resnetGraph, rebuilt.removal, rebuilt.graph));
+    expect(rebuilt.refitted).toHaveLength(16);
+    expect(progress).toContain('reconstruct 16/16');
+    const engines = [rebuilt.graph, plain].map((g) => Engine.fromGraph(g, { threads: 1 }));
+    try {
+      const base = testAccuracy(resnet);
+      const [withReconstruction, l1Only] = engines.map(testAccuracy);
+      // Recorded in the README table (scripts/prune-channels-table.js): base 92.0, L1 alone at chance.
+      expect(base).toBeCloseTo(92.0, 1);
+      expect(1 - macsOf(rebuilt.graph) / macsOf(resnetGraph)).toBeGreaterThanOrEqual(0.3);
+      expect(base - withReconstruction).toBeLessThanOrEqual(2);
+      expect(l1Only).toBeLessThan(withReconstruction);
+    } finally {
+      for (const e of engines) e.dispose();
+    }
+  }, 120000);
+
+  test('Concat, Flatten→Gemm columns, Reshape, unfused BN, PRelu and MatMul are cut consistently', async () => {
+    const { GraphBuilder, randomFloats } = await import('./support/graph-builder');
+    const b = new GraphBuilder(17);
+    const x = b.input('input', ['batch', 1, 28, 28]);
+    const a = b.node('Relu', [b.conv(x, 1, 8, 3, { pads: [1, 1, 1, 1], strides: [2, 2] })]);
+    const c = b.batchNorm(b.conv(x, 1, 12, 3, { pads: [1, 1, 1, 1], strides: [2, 2] }), 12);
+    const slope = b.init('slope', [12, 1, 1], randomFloats(12, 7, 0.1, 0.3));
+    const cat = b.node('Concat', [a, b.node('PRelu', [c, slope])], { axis: 1 });
+    const dw = b.node('Clip', [b.conv(cat, 20, 20, 3, { pads: [1, 1, 1, 1], group: 20 }), b.scalar(0), b.scalar(6)]);
+    const pooled = b.node('MaxPool', [dw], { kernel_shape: [2, 2], strides: [2, 2] }); // [N, 20, 7, 7]
+    const shape = b.init('shape', [2], [0n, 980n], 'int64');
+    const flat = b.node('Reshape', [pooled, shape]);
+    const hidden = b.node('Relu', [b.node('Gemm', [flat, b.init('fc1', [16, 980], randomFloats(16 * 980, 9, -0.05, 0.05)), b.init('fc1b', [16])], { transB: 1 })]);
+    b.node('MatMul', [hidden, b.init('fc2', [16, 10])], {}, ['logits']);
+    b.output('logits', ['batch', 10]);
+    const graph = b.build();
+    const result = await pruneChannelsDetailed(graph, 0.5, context('magnitude', 'l1'));
+    const shapes = [...result.graph.initializers.values()].map((t) => t.dims.join('x'));
+    // 8 → 4 and 12 → 8 channels (depthwise 20 → 12), 980 → 12*49 columns, 16 → 8 hidden units.
+    expect(shapes).toEqual(expect.arrayContaining(['4x1x3x3', '8x1x3x3', '12x1x3x3', '8x588', '8x10', '8x1x1']));
+    await expectSameAsReference(result, maskedReference(graph, result.removal));
+  });
+
+  test('bad ratios and missing samples are refused', async () => {
+    await expect(pruneChannels(resnetGraph, 1, context('magnitude', 'l1'))).rejects.toThrow('Expected a channel ratio in [0, 1) for pattern.channels but received 1');
+    await expect(pruneChannels(resnetGraph, 0.5, context('magnitude', 'thinet'))).rejects.toThrow('Expected calibration samples for ranking "thinet" but received none');
+    await expect(pruneChannels(resnetGraph, 0.5, context('reconstruct', 'l1'))).rejects.toThrow("Expected calibration samples for method 'reconstruct' but received none");
+  });
+});
+
+describe('least squares and ThiNet pieces', () => {
+  test('normal equations recover known weights and bias', () => {
+    const eq = new NormalEquations(4, 2);
+    const w = [[0.5, -1], [2, 0.25], [-0.75, 1.5], [0.1, -0.2]]; // last row: bias
+    let s = 1;
+    const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    for (let r = 0; r < 200; r++) {
+      const x = [rand(), rand(), rand(), 1];
+      eq.add(x, [0, 1].map((o) => x.reduce((acc, v, i) => acc + v * w[i][o], 0)));
+    }
+    const solution = eq.solve(1e-10);
+    for (let i = 0; i < 4; i++) for (let o = 0; o < 2; o++) expect(solution[i * 2 + o]).toBeCloseTo(w[i][o], 6);
+  });
+
+  test('ThiNet keeps the channels whose removal changes the sampled outputs most', () => {
+    // Channel 2 carries most of the signal; channels 0 and 1 nearly cancel, so once 0 is gone 1 goes next.
+    const rows = [0, 1, 2, 3, 4, 5].map((r) => Float64Array.from([r + 1, -1.01 * (r + 1), 10 * (r % 3) - 7]));
+    expect(greedyKeep(rows, 3, 2)).toEqual([1, 2]);
+    expect(greedyKeep(rows, 3, 1)).toEqual([2]);
+  });
+});
