@@ -50,3 +50,22 @@ export function solveUpper(u: Float64Array, n: number, b: Float64Array, nrhs: nu
   }
   return x;
 }
+
+/** L⁻¹ of an n x n lower-triangular L (also lower triangular); only the lower triangles are touched, n³/6 multiply-adds. */
+export function invertLower(l: Float64Array, n: number): Float64Array {
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    inv[row + i] = 1 / l[row + i];
+    // Row i of L⁻¹: (L⁻¹)_ij = -(Σ_{k=j}^{i-1} L_ik (L⁻¹)_kj) / L_ii.
+    for (let k = 0; k < i; k++) {
+      const lik = l[row + k];
+      if (lik === 0) continue;
+      const rowK = k * n;
+      for (let j = 0; j <= k; j++) inv[row + j] -= lik * inv[rowK + j];
+    }
+    const d = inv[row + i];
+    for (let j = 0; j < i; j++) inv[row + j] *= d;
+  }
+  return inv;
+}
