@@ -131,6 +131,62 @@ describe('conv weights in K order', () => {
   });
 });
 
+describe('other layer kinds in K order', () => {
+  test('grouped conv: one matrix per group, im2col of its channels reproduces a direct grouped convolution', () => {
+    const rnd = random(17);
+    const [c, h, wd, m, groups] = [8, 5, 5, 4, 2];
+    const cg = c / groups;
+    const weights = Float32Array.from({ length: m * cg * 9 }, rnd);
+    const input = Float32Array.from({ length: c * h * wd }, rnd);
+    const conv = convGraph(weights, [m, cg, 3, 3], { group: { kind: 'int', value: groups }, pads: { kind: 'ints', value: [1, 1, 1, 1] } });
+    const layer = describeLayer(conv.graph, conv.node, new Map()) as PrunableLayer;
+    expect([layer.groups, layer.rows, layer.channels, layer.taps]).toEqual([2, 2, 4, 9]);
+    const matrices = readWeightMatrices(layer, weights);
+    for (let g = 0; g < groups; g++) {
+      const { rows } = im2col(input, [1, c, h, wd], layer, g);
+      for (let r = 0; r < layer.rows; r++) {
+        const o = g * layer.rows + r;
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < wd; x++) {
+            let direct = 0;
+            for (let ch = 0; ch < cg; ch++) {
+              for (let i = 0; i < 3; i++) {
+                for (let j = 0; j < 3; j++) {
+                  const iy = y - 1 + i;
+                  const ix = x - 1 + j;
+                  if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                  direct += weights[((o * cg + ch) * 3 + i) * 3 + j] * input[((g * cg + ch) * h + iy) * wd + ix];
+                }
+              }
+            }
+            let viaRows = 0;
+            for (let q = 0; q < 36; q++) viaRows += rows[(y * wd + x) * 36 + q] * matrices[g][r * 36 + q];
+            expect(viaRows).toBeCloseTo(direct, 10);
+          }
+        }
+      }
+    }
+    expect(Array.from(writeWeightMatrices(layer, matrices, weights.length))).toEqual(Array.from(weights));
+  });
+
+  test.each([
+    ['Gemm transB=1 (W = [N, K])', 'Gemm', 1],
+    ['Gemm transB=0 (W = [K, N])', 'Gemm', 0],
+    ['MatMul (W = [K, N])', 'MatMul', 0],
+  ])('%s: row n of the matrix is output n over K', (_, opType, transB) => {
+    const [k, n] = [6, 3];
+    const w = Float32Array.from({ length: k * n }, (_, i) => i);
+    const dims = transB ? [n, k] : [k, n];
+    const { graph, node } = convGraph(w, dims, opType === 'Gemm' ? { transB: { kind: 'int', value: transB } } : {});
+    node.opType = opType;
+    const layer = describeLayer(graph, node, new Map()) as PrunableLayer;
+    expect([layer.rows, layer.channels, layer.taps]).toEqual([n, k, 1]);
+    const [matrix] = readWeightMatrices(layer, w);
+    for (let o = 0; o < n; o++) for (let q = 0; q < k; q++) expect(matrix[o * k + q]).toBe(transB ? w[o * k + q] : w[q * n + o]);
+    expect(Array.from(writeWeightMatrices(layer, [matrix], w.length))).toEqual(Array.from(w));
+  });
+});
+
 describe('magnitude masks', () => {
   test('2:4 keeps the 2 largest magnitudes of each group', () => {
     const w = Float64Array.from([0.1, -0.5, 0.3, 0.2, /* ragged */ 0.7, -0.1, /* next tap */ -0.9, 0.05, 0.06, 0.4, 0.01, 0.02]);

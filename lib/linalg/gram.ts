@@ -1,4 +1,4 @@
-/** Gram matrices XᵀX (and cross products XᵀY) accumulated a few rows at a time; calibration activations arrive one sample at a time and X is never stored whole. */
+/** Gram matrices XᵀX accumulated a few rows at a time; calibration activations arrive one sample at a time and X is never stored whole. */
 
 /** Output rows of G updated per pass over the input rows: a 32 x K slab of G stays in cache while the rows stream by. */
 const SLAB = 32;
@@ -17,22 +17,6 @@ export function accumulateGramUpper(g: Float64Array, k: number, x: ArrayLike<num
         if (xi === 0) continue;
         const gi = i * k;
         for (let j = i; j < k; j++) g[gi + j] += xi * x[base + j];
-      }
-    }
-  }
-}
-
-/** C += Σ_r y_r x_rᵀ (C is k x k: row i, column j += y_ri x_rj) over `rows` rows of X and Y (rows x k, row-major). */
-export function accumulateCross(c: Float64Array, k: number, y: ArrayLike<number>, x: ArrayLike<number>, rows: number): void {
-  for (let i0 = 0; i0 < k; i0 += SLAB) {
-    const i1 = Math.min(k, i0 + SLAB);
-    for (let r = 0; r < rows; r++) {
-      const base = r * k;
-      for (let i = i0; i < i1; i++) {
-        const yi = y[base + i];
-        if (yi === 0) continue;
-        const ci = i * k;
-        for (let j = 0; j < k; j++) c[ci + j] += yi * x[base + j];
       }
     }
   }

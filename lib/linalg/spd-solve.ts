@@ -8,7 +8,11 @@ import { invertLower, solveLower, solveLowerTransposed } from './triangular-solv
  */
 export function solveSpd(a: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array {
   if (b.length !== n * nrhs) throw new RangeError(`Expected ${n} x ${nrhs} = ${n * nrhs} values for the right-hand side but received ${b.length}`);
-  const l = cholesky(a, n, 'the system matrix');
+  return solveWithCholesky(cholesky(a, n, 'the system matrix'), n, b, nrhs);
+}
+
+/** X with (L Lᵀ) X = B, given the lower Cholesky factor L (n x n) and B (n x nrhs). */
+export function solveWithCholesky(l: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array {
   return solveLowerTransposed(l, n, solveLower(l, n, b, nrhs), nrhs);
 }
 

@@ -2,8 +2,7 @@
  * The dense re-fit before OBS pruning: W' = W·C·H⁻¹ minimises ‖W·Xd − W'·Xp‖² (C = XdᵀXp, H = XpᵀXp), so each layer
  * also absorbs the error its pruned upstream layers left in its inputs, not only its own pruning error.
  */
-import { dampedCholesky } from '../linalg/spd-solve';
-import { solveLower, solveLowerTransposed } from '../linalg/triangular-solve';
+import { dampedCholesky, solveWithCholesky } from '../linalg/spd-solve';
 
 /**
  * Replaces w (rows x n, row-major) by the ridge solution argmin ‖W·Xd − W'·Xp‖² + λ‖W' − W‖², i.e.
@@ -24,6 +23,6 @@ export function refitToDenseTargets(w: Float64Array, rows: number, n: number, h:
       b[i * rows + r] += lambda * wi;
     }
   }
-  const x = solveLowerTransposed(l, n, solveLower(l, n, b, rows), rows);
+  const x = solveWithCholesky(l, n, b, rows);
   for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) w[r * n + j] = x[j * rows + r];
 }
