@@ -38,7 +38,7 @@ describe('sensitivity and mixed precision', () => {
   });
   afterAll(() => engine.dispose());
 
-  test('sensitivity: one entry per quantizable layer, most sensitive first, SQNR of a single layer above the whole model', async () => {
+  test('sensitivity: one entry per quantizable layer of the model, most sensitive first, every SQNR above 10 dB', async () => {
     const events: string[] = [];
     const layers = await engine.sensitivity(calibration(8), { onProgress: (e) => events.push(e.phase) });
     const names = new Set(engine.sourceGraph().nodes.map((n) => n.name));
