@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { loadNpy } from '../lib/format/npy';
+import { loadNpy, saveNpy } from '../lib/format/npy';
 import { decodeModel } from '../lib/onnx/decode';
 import { readSparq } from '../lib/format/sparq-reader';
 import { sha256Hex } from '../lib/format/sparq-provenance';
@@ -231,6 +231,31 @@ describe('sparq eval and ab', () => {
 });
 
 describe('sparq compress', () => {
+  test('--prune 2:4 with a held-out check writes a smaller .sparq whose layers info reports as 2:4', async () => {
+    const out = join(dir, 'pruned.sparq');
+    const r = await runCli(['compress', RESNET, '--calib', join(F, 'calibration.npy'), '--calib-samples', '32', '--prune', '2:4', '--max-drop', '5', '--eval', IMAGES, '--labels', LABELS, '--limit', '100', '-o', out, '--json']);
+    expect(r.code).toBe(0);
+    const c = JSON.parse(r.stdout);
+    expect(c.method).toBe('prune 2:4');
+    expect(c.steps.map((s: { name: string }) => s.name)).toEqual(['original', 'pruned 2:4']);
+    expect(c.withinBudget).toBe(true);
+    expect(c.heldOutDrop).toBeLessThanOrEqual(5);
+    expect(c.steps[1].sizeBytes).toBeLessThan(0.75 * c.steps[0].sizeBytes);
+    const meta = readSparq(readFileSync(out)).metadata;
+    expect(meta.provenance.method).toBe('prune 2:4');
+    expect(meta.provenance.metrics!.heldOutTop1).toBeCloseTo(c.steps[1].accuracy, 9);
+    const info = JSON.parse((await runCli(['info', out, '--json'])).stdout);
+    const convs = info.layers.filter((l: { opType: string }) => l.opType === 'Conv');
+    expect(convs.filter((l: { sparsity?: string }) => l.sparsity === '2:4').length).toBeGreaterThan(convs.length / 2);
+    // The written model gives the held-out accuracy compress reported (the second half of the 100 samples).
+    const images = loadNpy(join(__dirname, '..', IMAGES));
+    saveNpy(join(dir, 'holdout.npy'), { type: 'float32', dims: [50, 1, 28, 28], data: (images.data as Float32Array).slice(50 * 784, 100 * 784) });
+    saveNpy(join(dir, 'holdout-labels.npy'), { type: 'int64', dims: [50], data: BigInt64Array.from(labels().slice(50, 100), BigInt) });
+    const ev = JSON.parse((await runCli(['eval', out, '--data', join(dir, 'holdout.npy'), '--labels', join(dir, 'holdout-labels.npy'), '--json'])).stdout);
+    expect(ev.samples).toBe(50);
+    expect(ev.top1).toBeCloseTo(c.steps[1].accuracy, 9);
+  });
+
   test('int8 within a budget on a held-out split, or a clean failure while engine.quantize is not in this build', async () => {
     const out = join(dir, 'int8.sparq');
     const r = await runCli(['compress', RESNET, '--calib', join(F, 'calibration.npy'), '--calib-samples', '50', '--int8', '--method', 'entropy', '--max-drop', '1', '--eval', IMAGES, '--labels', LABELS, '--limit', '200', '-o', out, '--json']);

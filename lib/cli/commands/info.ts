@@ -31,6 +31,14 @@ export const info: Command = {
       for (const n of source.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
       const sparq = model.format === 'sparq' ? readSparq(model.bytes, model.path).metadata : undefined;
       const caps = Engine.capabilities();
+      // engine.summary() knows each layer's sparsity pattern (2:4, unstructured ...); older builds lack it.
+      let sparsity = new Map<string, string>();
+      try {
+        sparsity = new Map(engine.summary().layers.map((l) => [l.name, l.sparsity]));
+      } catch {
+        // the table simply has no sparsity column
+      }
+      const layers = stats.layers.map((l) => (sparsity.has(l.name) ? { ...l, sparsity: sparsity.get(l.name) } : l));
       const json = {
         model: model.path,
         format: model.format,
@@ -42,7 +50,7 @@ export const info: Command = {
         optimizedNodes: engine.optimizedGraph().nodes.length,
         parameters: stats.parameters,
         macs: stats.macs,
-        layers: stats.layers,
+        layers,
         kernels,
         cpu: caps.cpu,
         isa: caps.selected,
@@ -57,7 +65,9 @@ export const info: Command = {
         `MACs:       ${compact(stats.macs)} at ${[...shapes].map(([k, v]) => `${k}=${v.join('x')}`).join(', ')}`,
         ...(sparq ? [`written by ${sparq.writer} at ${sparq.createdAt}; source SHA-256 ${sparq.provenance.sourceSha256 ?? '-'}${sparq.provenance.method ? `; method ${sparq.provenance.method}` : ''}`] : []),
         '',
-        textTable(['layer', 'op', 'parameters', 'MACs'], stats.layers.map((l) => [l.name, l.opType, l.parameters, l.macs])),
+        sparsity.size
+          ? textTable(['layer', 'op', 'parameters', 'MACs', 'sparsity'], stats.layers.map((l) => [l.name, l.opType, l.parameters, l.macs, sparsity.get(l.name) ?? '']))
+          : textTable(['layer', 'op', 'parameters', 'MACs'], stats.layers.map((l) => [l.name, l.opType, l.parameters, l.macs])),
         '',
         `kernels on ${caps.cpu} (${caps.selected}):`,
         textTable(['op', 'type', 'kernel'], kernels.map((k) => [k.name, k.type, k.kernel])),
