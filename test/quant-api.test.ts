@@ -1,29 +1,16 @@
 /** engine.quantize / engine.sensitivity options and data errors, exclusion, on the ResNet fixture with little data. */
 import { join } from 'path';
 import { Engine, Tensor } from '../lib';
-import { loadNpy } from '../lib/format/npy';
-import type { Graph } from '../lib/ir/graph';
-
-const DIR = join(__dirname, 'fixtures', 'fashion-mnist');
-const SIZE = 28 * 28;
-const images = loadNpy(join(DIR, 'calibration.npy')).data as Float32Array;
-
-function calibration(count: number): Record<string, Tensor>[] {
-  const out: Record<string, Tensor>[] = [];
-  for (let i = 0; i < count; i++) out.push({ input: new Tensor('float32', images.slice(i * SIZE, (i + 1) * SIZE), [1, 1, 28, 28]) });
-  return out;
-}
-
-const quantizedConvs = (g: Graph) => g.nodes.filter((n) => n.opType === 'Conv' && g.nodes.some((p) => p.opType === 'DequantizeLinear' && p.outputs[0] === n.inputs[1])).map((n) => n.name);
+import { FASHION_DIR, IMAGE_SIZE, calibrationFeeds, quantizedConvs } from './support/fashion-mnist-quant';
 
 describe('engine.quantize options and data', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = await Engine.load(join(DIR, 'resnet-fmnist.onnx'), { threads: 1 });
+    engine = await Engine.load(join(FASHION_DIR, 'resnet-fmnist.onnx'), { threads: 1 });
   });
   afterAll(() => engine.dispose());
 
-  const data = calibration(2);
+  const data = calibrationFeeds(2);
 
   test('bad options are TypeError / RangeError naming the option', async () => {
     await expect(engine.quantize(undefined as never)).rejects.toThrow(new TypeError('Expected an options object with a calibration iterable for options but received undefined'));
@@ -42,7 +29,7 @@ describe('engine.quantize options and data', () => {
     await expect(engine.quantize({ calibration: [] })).rejects.toThrow(new RangeError('Expected at least one sample for options.calibration but received an empty iterable'));
     const wrong = [{ input: new Tensor('float32', new Float32Array(27 * 28), [1, 1, 27, 28]) }];
     await expect(engine.quantize({ calibration: wrong })).rejects.toThrow(/options\.calibration sample 0/);
-    const nan = new Float32Array(SIZE);
+    const nan = new Float32Array(IMAGE_SIZE);
     nan[5] = NaN;
     await expect(engine.quantize({ calibration: [...data, { input: new Tensor('float32', nan, [1, 1, 28, 28]) }] })).rejects.toThrow(
       new RangeError('options.calibration sample 2: Expected finite values for input "input" but received NaN at element 5'),
@@ -51,12 +38,12 @@ describe('engine.quantize options and data', () => {
 
   test('an async iterable streams; excluded nodes stay fp32; the original engine is untouched', async () => {
     async function* stream() {
-      for (const s of calibration(4)) yield s;
+      for (const s of calibrationFeeds(4)) yield s;
     }
     const all = quantizedConvs((await engine.quantize({ calibration: stream(), method: 'minmax' })).sourceGraph());
     expect(all.length).toBe(16);
     const keep = '/blocks/blocks.0/conv1/Conv';
-    const q = await engine.quantize({ calibration: calibration(4), exclude: [keep, 'Gemm'] });
+    const q = await engine.quantize({ calibration: calibrationFeeds(4), exclude: [keep, 'Gemm'] });
     const g = q.sourceGraph();
     expect(quantizedConvs(g)).toEqual(all.filter((n) => n !== keep));
     const conv = g.nodes.find((n) => n.name === keep)!;

@@ -6,18 +6,7 @@ import { MseObserver } from '../lib/quant/mse-observer';
 import { PercentileObserver } from '../lib/quant/percentile-observer';
 import { activationParams, biasScales, fakeQuantize, quantizeBias, quantizeWeights, roundHalfEven } from '../lib/quant/quant-params';
 import { createObserver } from '../lib/quant/calibration-methods';
-
-/** Deterministic uniform [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './support/onnx-models';
 
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());

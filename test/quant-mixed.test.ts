@@ -1,24 +1,11 @@
 /** engine.sensitivity ranking and the mixed-precision budget of engine.quantize, on the MobileNet fixture with little data (runs the int8 engine). */
 import { join } from 'path';
 import { Engine, Tensor } from '../lib';
-import { loadNpy } from '../lib/format/npy';
-import type { Graph } from '../lib/ir/graph';
-
-const DIR = join(__dirname, 'fixtures', 'fashion-mnist');
-const SIZE = 28 * 28;
-const images = loadNpy(join(DIR, 'calibration.npy')).data as Float32Array;
-const testImages = loadNpy(join(DIR, 'test-images.npy')).data as Float32Array;
-const labels = loadNpy(join(DIR, 'test-labels.npy')).data as BigInt64Array;
-
-function calibration(count: number): Record<string, Tensor>[] {
-  const out: Record<string, Tensor>[] = [];
-  for (let i = 0; i < count; i++) out.push({ input: new Tensor('float32', images.slice(i * SIZE, (i + 1) * SIZE), [1, 1, 28, 28]) });
-  return out;
-}
+import { FASHION_DIR, IMAGE_SIZE, calibrationFeeds, quantizedConvs, testImages, testLabels as labels } from './support/fashion-mnist-quant';
 
 /** Top-1 in % over the first `count` test images, one batch. */
 async function top1(engine: Engine, count: number): Promise<number> {
-  const { logits } = await engine.run({ input: new Tensor('float32', testImages.slice(0, count * SIZE), [count, 1, 28, 28]) });
+  const { logits } = await engine.run({ input: new Tensor('float32', testImages.slice(0, count * IMAGE_SIZE), [count, 1, 28, 28]) });
   const l = logits.data as Float32Array;
   let ok = 0;
   for (let r = 0; r < count; r++) {
@@ -29,18 +16,16 @@ async function top1(engine: Engine, count: number): Promise<number> {
   return (100 * ok) / count;
 }
 
-const quantizedConvs = (g: Graph) => g.nodes.filter((n) => n.opType === 'Conv' && g.nodes.some((p) => p.opType === 'DequantizeLinear' && p.outputs[0] === n.inputs[1])).map((n) => n.name);
-
 describe('sensitivity and mixed precision', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = await Engine.load(join(DIR, 'mobilenet-fmnist.onnx'), { threads: 1 });
+    engine = await Engine.load(join(FASHION_DIR, 'mobilenet-fmnist.onnx'), { threads: 1 });
   });
   afterAll(() => engine.dispose());
 
   test('sensitivity: one entry per quantizable layer of the model, most sensitive first, every SQNR above 10 dB', async () => {
     const events: string[] = [];
-    const layers = await engine.sensitivity(calibration(8), { onProgress: (e) => events.push(e.phase) });
+    const layers = await engine.sensitivity(calibrationFeeds(8), { onProgress: (e) => events.push(e.phase) });
     const names = new Set(engine.sourceGraph().nodes.map((n) => n.name));
     expect(layers.length).toBeGreaterThan(20);
     for (const l of layers) {
@@ -55,10 +40,10 @@ describe('sensitivity and mixed precision', () => {
   test('maxDrop: layers go back to fp32 until the metric drop fits', async () => {
     const evaluate = (e: Engine) => top1(e, 200);
     const baseline = await evaluate(engine);
-    const full = await engine.quantize({ calibration: calibration(8), method: 'minmax', perChannel: false, biasCorrection: false });
+    const full = await engine.quantize({ calibration: calibrationFeeds(8), method: 'minmax', perChannel: false, biasCorrection: false });
     const fullDrop = baseline - (await evaluate(full));
     full.dispose();
-    const mixed = await engine.quantize({ calibration: calibration(8), method: 'minmax', perChannel: false, biasCorrection: false, maxDrop: 0, evaluate });
+    const mixed = await engine.quantize({ calibration: calibrationFeeds(8), method: 'minmax', perChannel: false, biasCorrection: false, maxDrop: 0, evaluate });
     expect(baseline - (await evaluate(mixed))).toBeLessThanOrEqual(0);
     if (fullDrop > 0) {
       // Something had to go back to fp32.

@@ -12,3 +12,15 @@ export interface ActivationObserver {
 export function checkObserved(seen: boolean, what: string): void {
   if (!seen) throw new RangeError(`Expected at least one observed value for the ${what} observer but received none`);
 }
+
+/** Smallest and largest value of a non-empty array. */
+export function valueRange(data: ArrayLike<number>): Range {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}

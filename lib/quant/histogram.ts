@@ -3,6 +3,8 @@
  * data suffices: doubling merges bins pairwise, which is exact (no re-interpolation of counts).
  */
 
+import { valueRange } from './activation-observer';
+
 export class GrowingHistogram {
   readonly counts: Float64Array;
   /** Lower edge of bin 0 and width of one bin; undefined until the first non-degenerate data. */
@@ -51,13 +53,7 @@ export class GrowingHistogram {
 
   add(data: ArrayLike<number>): void {
     if (data.length === 0) return;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
+    const { min: lo, max: hi } = valueRange(data);
     if (lo < this.min) this.min = lo;
     if (hi > this.max) this.max = hi;
     if (this.width === 0) {

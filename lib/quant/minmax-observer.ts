@@ -1,5 +1,5 @@
 /** Min-max calibration: the range of everything seen, or (with a momentum) an exponential moving average of per-sample extremes. */
-import { ActivationObserver, checkObserved } from './activation-observer';
+import { ActivationObserver, checkObserved, valueRange } from './activation-observer';
 import type { Range } from './quant-params';
 
 export class MinMaxObserver implements ActivationObserver {
@@ -15,13 +15,7 @@ export class MinMaxObserver implements ActivationObserver {
 
   observe(data: ArrayLike<number>): void {
     if (data.length === 0) return;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
+    const { min: lo, max: hi } = valueRange(data);
     const c = this.averagingConstant;
     if (!this.seen || c === undefined) {
       this.min = this.seen ? Math.min(this.min, lo) : lo;
