@@ -198,7 +198,7 @@ describe('ResNet-style fixture', () => {
     pruned.dispose();
   });
 
-  test('2:4 reconstruct: valid 2:4 masks, matches onnxruntime, top-1 drop ≤ 1.5 points (magnitude far behind)', async () => {
+  test('2:4 reconstruct: valid 2:4 masks, matches onnxruntime, top-1 drop ≤ 1.5 points (magnitude far behind); then int8: still 2:4, drop ≤ 2 points', async () => {
     const events: Array<{ phase: string; done: number; total?: number }> = [];
     const pruned = await engine.prune({ pattern: '2:4', method: 'reconstruct', calibration, onProgress: (e) => events.push(e) });
     expect(events[0]).toEqual({ phase: 'prune', done: 0, total: 15 });
@@ -214,10 +214,18 @@ describe('ResNet-style fixture', () => {
     const accMagnitude = top1(magnitude);
     magnitude.dispose();
     const acc = top1(pruned);
+    // Prune, then quantize: the int8 weights keep the 2:4 pattern (zeros quantize to zero).
+    const int8 = await pruned.quantize({ calibration });
     pruned.dispose();
-    console.log(`ResNet 2:4 top-1: dense ${dense.toFixed(2)}, magnitude ${accMagnitude.toFixed(2)}, reconstruct ${acc.toFixed(2)} (100 calibration samples)`);
+    const int8Weights = [...int8.sourceGraph().initializers.values()].filter((t) => t.type === 'int8' && t.dims.length === 4);
+    expect(int8Weights.length).toBe(16);
+    for (const w of int8Weights) expect(conv24Violations(w)).toBe(0);
+    const accInt8 = top1(int8);
+    int8.dispose();
+    console.log(`ResNet 2:4 top-1: dense ${dense.toFixed(2)}, magnitude ${accMagnitude.toFixed(2)}, reconstruct ${acc.toFixed(2)}, reconstruct + int8 ${accInt8.toFixed(2)} (100 calibration samples)`);
     expect(dense - acc).toBeLessThanOrEqual(1.5);
     expect(acc).toBeGreaterThan(accMagnitude + 10);
+    expect(dense - accInt8).toBeLessThanOrEqual(2);
   });
 
   test('unstructured 50% reconstruct: half of each pruned layer, top-1 drop ≤ 1 point', async () => {

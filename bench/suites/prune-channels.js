@@ -1,6 +1,7 @@
-// Suite `prune-channels`: latency of the channel-pruned Fashion-MNIST fixtures (ratios 0.25 and 0.375) against the
-// unpruned model, batch 1, one thread, same process. Shapes alone set the latency, so the weights are L1-ranked
-// without reconstruction (reconstruction changes values, not shapes).
+// Suite `prune-channels`: latency of the channel-pruned Fashion-MNIST fixtures (ratios 0.25 and 0.375) and of the
+// model with 2 residual blocks removed, against the unpruned model, batch 1, one thread, same process. Shapes alone
+// set the latency, so channels are L1-ranked without reconstruction (reconstruction changes values, not shapes);
+// the blocks are chosen on the 500 calibration images as in the README table (64 with --quick).
 'use strict';
 const path = require('path');
 const { compareLatency } = require('../measure');
@@ -15,6 +16,7 @@ async function run({ quick, log }) {
   const { loadNpy } = dist('format/npy');
   const { foldForPruning } = dist('prune/prune-engine');
   const { pruneChannels } = dist('prune/channel-pruning');
+  const { pruneBlocks } = dist('prune/block-pruning');
   const images = loadNpy(path.join(FIXTURES, 'calibration.npy')).data;
   const sample = (i) => ({ input: new Tensor('float32', images.slice(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
   const inputs = Array.from({ length: 8 }, (_, i) => sample(300 + i));
@@ -26,13 +28,15 @@ async function run({ quick, log }) {
     const ctx = { method: 'magnitude', ranking: 'l1', samples: [], exclude: new Set(), engineOptions: { threads: 1 } };
     const pruned = [];
     for (const ratio of RATIOS) pruned.push(Engine.fromGraph(await pruneChannels(g, ratio, ctx), { threads: 1 }));
+    const blockCtx = { ...ctx, samples: Array.from({ length: quick ? 64 : 500 }, (_, i) => sample(i)) };
+    pruned.push(Engine.fromGraph(await pruneBlocks(g, 2, blockCtx), { threads: 1 }));
     const all = [engine, ...pruned];
     const macs = all.map((e) => e.summary().totals.macs);
-    // One interleaved comparison: the unpruned model and every ratio see the same machine load.
+    // One interleaved comparison: the unpruned model and every variant see the same machine load.
     const times = await compareLatency(all.map((e) => async (k) => e.runSync(inputs[k % 8])), options);
-    RATIOS.forEach((ratio, i) => {
+    [...RATIOS.map((r) => `channels ${r}`), 'blocks 2'].forEach((what, i) => {
       const [dense, small] = [times[0], times[i + 1]];
-      const caseName = `${model} channels ${ratio} 1x1x28x28 t1`;
+      const caseName = `${model} ${what} 1x1x28x28 t1`;
       log(`${caseName}: pruned ${small.p50.toFixed(4)} ms vs unpruned ${dense.p50.toFixed(4)} ms (MACs ${macs[i + 1]} vs ${macs[0]}, ${small.runs}/${dense.runs} runs)`);
       records.push({ case: caseName, metric: 'p50 latency', value: small.p50, unit: 'ms', vs: 'unpruned', ratio: dense.p50 / small.p50 });
       records.push({ case: caseName, metric: 'min latency', value: small.min, unit: 'ms', vs: 'unpruned', ratio: dense.min / small.min });
@@ -45,6 +49,6 @@ async function run({ quick, log }) {
 
 module.exports = {
   name: 'prune-channels',
-  description: 'channel-pruned Fashion-MNIST fixtures (ratios 0.25, 0.375) vs unpruned, batch 1, 1 thread',
+  description: 'channel-pruned (ratios 0.25, 0.375) and block-pruned (2 blocks) Fashion-MNIST fixtures vs unpruned, batch 1, 1 thread',
   run,
 };
