@@ -143,6 +143,7 @@ struct DenseQu8 {
   void run(size_t m, const uint8_t* a, size_t lda, uint8_t* y) const {
     const size_t mr = kernel->mr, nr = kernel->pack.nr, panel = qs8_panel_bytes(kernel->pack, k);
     const size_t depth = (k + 1) / 2 * 2;
+    if (kernel->begin) kernel->begin();  // AMX: configure the tiles on this thread
     for (size_t m0 = 0; m0 < m; m0 += mr) {
       const size_t rows = std::min(mr, m - m0);
       const void* arows = a + m0 * lda;
@@ -159,6 +160,7 @@ struct DenseQu8 {
         kernel->epilogue(rows, std::min(nr, n - n0), n0, acc.data(), nr, params, nullptr, 0, y + m0 * n + n0, n);
       }
     }
+    if (kernel->end) kernel->end();
   }
 };
 
