@@ -4,7 +4,6 @@
  * with and without least-squares reconstruction on the 2000-image test subset.
  * @jest-environment ./test/support/ort-environment.js
  */
-import { join } from 'path';
 import { Engine, Tensor } from '../lib';
 import type { Graph } from '../lib/ir/graph';
 import { encodeModel } from '../lib/onnx/encode';
@@ -13,7 +12,8 @@ import { ChannelPruneResult, pruneChannels, pruneChannelsDetailed } from '../lib
 import { greedyKeep, keptChannelCount } from '../lib/prune/channel-ranking';
 import { NormalEquations } from '../lib/prune/least-squares';
 import type { StructuredPruneContext } from '../lib/prune/structured-types';
-import { FMNIST, calibrationBatch, calibrationSample, foldedSource, macsOf, maskedReference, testAccuracy } from './support/channel-pruning-reference';
+import { calibrationBatch, calibrationSample, useFixtures, macsOf, maskedReference, testAccuracy } from './support/channel-pruning-reference';
+import { GraphBuilder, randomFloats } from './support/graph-builder';
 import { expectClose, ortEval } from './support/ort';
 
 function context(method: 'magnitude' | 'reconstruct', ranking: 'l1' | 'thinet', samples = 0, exclude: string[] = []): StructuredPruneContext {
@@ -34,20 +34,7 @@ async function expectSameAsReference(result: ChannelPruneResult, reference: Grap
 }
 
 describe('channel pruning', () => {
-  let resnet: Engine;
-  let mobilenet: Engine;
-  let resnetGraph: Graph;
-  let mobilenetGraph: Graph;
-  beforeAll(async () => {
-    resnet = await Engine.load(join(FMNIST, 'resnet-fmnist.onnx'), { threads: 1 });
-    mobilenet = await Engine.load(join(FMNIST, 'mobilenet-fmnist.onnx'), { threads: 1 });
-    resnetGraph = foldedSource(resnet);
-    mobilenetGraph = foldedSource(mobilenet);
-  });
-  afterAll(() => {
-    resnet.dispose();
-    mobilenet.dispose();
-  });
+  const fx = useFixtures();
 
   test('kept channel counts are multiples of 4 near the ratio', () => {
     expect([keptChannelCount(16, 0.25), keptChannelCount(16, 0.375), keptChannelCount(32, 0.375), keptChannelCount(64, 0.375)]).toEqual([12, 12, 20, 40]);
@@ -55,7 +42,7 @@ describe('channel pruning', () => {
   });
 
   test('ResNet groups: a residual stage shares one mask; model input and logits stay', () => {
-    const a = analyzeChannels(resnetGraph);
+    const a = analyzeChannels(fx.resnetGraph);
     const byProducer = new Map<string, number>();
     for (const g of a.groups.values()) for (const p of g.producers) byProducer.set(p.node.name, g.id);
     // The stem's channels end at block 0's convs (its shortcut is a projection); stage 1's stream starts there.
@@ -72,7 +59,7 @@ describe('channel pruning', () => {
   });
 
   test('MobileNet groups: depthwise convs and squeeze-excite ride along with their expand conv', () => {
-    const a = analyzeChannels(mobilenetGraph);
+    const a = analyzeChannels(fx.mobilenetGraph);
     const groupOf = (name: string) => [...a.groups.values()].find((g) => g.producers.some((p) => p.node.name === name))!;
     const expand = groupOf('/blocks/blocks.3/body/body.0/Conv');
     expect(expand.producers.map((p) => p.node.name).sort()).toEqual(['/blocks/blocks.3/body/body.0/Conv', '/blocks/blocks.3/body/body.6/fc2/Conv']);
@@ -85,7 +72,7 @@ describe('channel pruning', () => {
     ['resnet', 0.375],
     ['mobilenet', 0.25],
   ])('L1 pruning of %s (ratio %p) equals the original with those channels zeroed, and is smaller', async (which, ratio) => {
-    const graph = which === 'resnet' ? resnetGraph : mobilenetGraph;
+    const graph = which === 'resnet' ? fx.resnetGraph : fx.mobilenetGraph;
     const result = await pruneChannelsDetailed(graph, ratio, context('magnitude', 'l1'));
     await expectSameAsReference(result, maskedReference(graph, result.removal));
     // Consumers lose exactly the inputs their producers lost.
@@ -98,42 +85,42 @@ describe('channel pruning', () => {
   });
 
   test('the summary counts the MACs computed here, before and after pruning', async () => {
-    const result = await pruneChannelsDetailed(resnetGraph, 0.375, context('magnitude', 'l1'));
+    const result = await pruneChannelsDetailed(fx.resnetGraph, 0.375, context('magnitude', 'l1'));
     const pruned = Engine.fromGraph(result.graph, { threads: 1 });
     try {
-      expect(resnet.summary().totals.macs).toBe(macsOf(resnetGraph));
+      expect(fx.resnet.summary().totals.macs).toBe(macsOf(fx.resnetGraph));
       expect(pruned.summary().totals.macs).toBe(macsOf(result.graph));
-      expect(1 - macsOf(result.graph) / macsOf(resnetGraph)).toBeGreaterThan(0.5);
+      expect(1 - macsOf(result.graph) / macsOf(fx.resnetGraph)).toBeGreaterThan(0.5);
     } finally {
       pruned.dispose();
     }
   });
 
   test('excluded layers keep their output channels; their inputs follow their producers', async () => {
-    const result = await pruneChannelsDetailed(resnetGraph, 0.5, context('magnitude', 'l1', 0, ['/blocks/blocks.2/conv1/Conv']));
+    const result = await pruneChannelsDetailed(fx.resnetGraph, 0.5, context('magnitude', 'l1', 0, ['/blocks/blocks.2/conv1/Conv']));
     expect(result.removal.outputs.has('/blocks/blocks.2/conv1/Conv')).toBe(false);
     expect(result.removal.inputs.get('/blocks/blocks.2/conv1/Conv')).toHaveLength(8);
     expect(result.removal.inputs.has('/blocks/blocks.2/conv2/Conv')).toBe(false);
-    await expectSameAsReference(result, maskedReference(resnetGraph, result.removal));
+    await expectSameAsReference(result, maskedReference(fx.resnetGraph, result.removal));
   });
 
   test('reconstruction: >= 30% of MACs removed with a drop of at most 2 points; L1 alone beside it', async () => {
     const progress: string[] = [];
     const ctx = context('reconstruct', 'thinet', 256);
     ctx.onProgress = (e) => progress.push(`${e.phase} ${e.done}/${e.total}`);
-    const rebuilt = await pruneChannelsDetailed(resnetGraph, 0.25, ctx);
-    const plain = await pruneChannels(resnetGraph, 0.25, context('magnitude', 'l1'));
+    const rebuilt = await pruneChannelsDetailed(fx.resnetGraph, 0.25, ctx);
+    const plain = await pruneChannels(fx.resnetGraph, 0.25, context('magnitude', 'l1'));
     // Re-fitted weights scattered back into the original shapes give the same outputs.
-    await expectSameAsReference(rebuilt, maskedReference(resnetGraph, rebuilt.removal, rebuilt.graph));
+    await expectSameAsReference(rebuilt, maskedReference(fx.resnetGraph, rebuilt.removal, rebuilt.graph));
     expect(rebuilt.refitted).toHaveLength(16);
     expect(progress).toContain('reconstruct 16/16');
     const engines = [rebuilt.graph, plain].map((g) => Engine.fromGraph(g, { threads: 1 }));
     try {
-      const base = testAccuracy(resnet);
+      const base = testAccuracy(fx.resnet);
       const [withReconstruction, l1Only] = engines.map(testAccuracy);
       // Recorded in the README table (scripts/prune-channels-table.js): base 92.0, L1 alone at chance.
       expect(base).toBeCloseTo(92.0, 1);
-      expect(1 - macsOf(rebuilt.graph) / macsOf(resnetGraph)).toBeGreaterThanOrEqual(0.3);
+      expect(1 - macsOf(rebuilt.graph) / macsOf(fx.resnetGraph)).toBeGreaterThanOrEqual(0.3);
       expect(base - withReconstruction).toBeLessThanOrEqual(2);
       expect(l1Only).toBeLessThan(withReconstruction);
     } finally {
@@ -142,7 +129,6 @@ describe('channel pruning', () => {
   }, 120000);
 
   test('Concat, Flatten→Gemm columns, Reshape, unfused BN, PRelu and MatMul are cut consistently', async () => {
-    const { GraphBuilder, randomFloats } = await import('./support/graph-builder');
     const b = new GraphBuilder(17);
     const x = b.input('input', ['batch', 1, 28, 28]);
     const a = b.node('Relu', [b.conv(x, 1, 8, 3, { pads: [1, 1, 1, 1], strides: [2, 2] })]);
@@ -164,10 +150,29 @@ describe('channel pruning', () => {
     await expectSameAsReference(result, maskedReference(graph, result.removal));
   });
 
+  test('engine.prune({ pattern: { channels } }) runs the same pruning and keeps the original engine', async () => {
+    const pruned = await fx.resnet.prune({ pattern: { channels: 0.375 }, method: 'magnitude', ranking: 'l1' });
+    try {
+      const direct = await pruneChannels(fx.resnetGraph, 0.375, context('magnitude', 'l1'));
+      expect(pruned.summary().totals.macs).toBe(macsOf(direct));
+      expect(fx.resnet.summary().totals.macs).toBe(macsOf(fx.resnetGraph));
+      const batch = calibrationBatch(50, 4);
+      const feeds = { input: new Tensor('float32', batch.data, batch.dims) };
+      const reference = Engine.fromGraph(direct, { threads: 1 });
+      try {
+        expectClose('engine.prune vs pruneChannels', pruned.runSync(feeds).logits, reference.runSync(feeds).logits);
+      } finally {
+        reference.dispose();
+      }
+    } finally {
+      pruned.dispose();
+    }
+  });
+
   test('bad ratios and missing samples are refused', async () => {
-    await expect(pruneChannels(resnetGraph, 1, context('magnitude', 'l1'))).rejects.toThrow('Expected a channel ratio in [0, 1) for pattern.channels but received 1');
-    await expect(pruneChannels(resnetGraph, 0.5, context('magnitude', 'thinet'))).rejects.toThrow('Expected calibration samples for ranking "thinet" but received none');
-    await expect(pruneChannels(resnetGraph, 0.5, context('reconstruct', 'l1'))).rejects.toThrow("Expected calibration samples for method 'reconstruct' but received none");
+    await expect(pruneChannels(fx.resnetGraph, 1, context('magnitude', 'l1'))).rejects.toThrow('Expected a channel ratio in [0, 1) for pattern.channels but received 1');
+    await expect(pruneChannels(fx.resnetGraph, 0.5, context('magnitude', 'thinet'))).rejects.toThrow('Expected calibration samples for ranking "thinet" but received none');
+    await expect(pruneChannels(fx.resnetGraph, 0.5, context('reconstruct', 'l1'))).rejects.toThrow("Expected calibration samples for method 'reconstruct' but received none");
   });
 });
 
