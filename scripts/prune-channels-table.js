@@ -59,7 +59,7 @@ function describe(engine, graph) {
 }
 
 async function main() {
-  const ratios = arg('ratios', '0.25,0.375,0.5').split(',').map(Number);
+  const ratios = arg('ratios', '0.25,0.5').split(',').map(Number);
   const models = arg('models', 'resnet-fmnist,mobilenet-fmnist').split(',');
   const calibration = samples(Number(arg('samples', '500')));
   const options = { threads: 1 };
@@ -79,9 +79,12 @@ async function main() {
     console.log(`| ${model} | none, BN folded | ${base.macs} | 0.0% | ${foldedBytes} | ${base.top1.toFixed(2)} | 0.00 | 0.0 |`);
     const variants = [];
     for (const ratio of ratios) {
-      variants.push([`channels ${ratio} L1`, () => pruneChannelsDetailed(graph, ratio, ctx('magnitude', 'l1'))]);
-      variants.push([`channels ${ratio} L1 + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'l1'))]);
-      variants.push([`channels ${ratio} ThiNet + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'thinet'))]);
+      for (const streams of [false, true]) {
+        const what = `channels ${ratio}${streams ? ', streams too' : ''}`;
+        variants.push([`${what} L1`, () => pruneChannelsDetailed(graph, ratio, ctx('magnitude', 'l1', streams))]);
+        variants.push([`${what} L1 + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'l1', streams))]);
+        variants.push([`${what} ThiNet + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'thinet', streams))]);
+      }
     }
     for (const count of [1, 2]) {
       variants.push([`blocks ${count}`, () => pruneBlocksDetailed(graph, count, ctx('magnitude', 'l1'))]);
@@ -98,8 +101,8 @@ async function main() {
     engine.dispose();
   }
 
-  function ctx(method, ranking) {
-    return { method, ranking, samples: calibration, exclude: new Set(), engineOptions: options };
+  function ctx(method, ranking, pruneResidualStreams = false) {
+    return { method, ranking, samples: calibration, exclude: new Set(), engineOptions: options, pruneResidualStreams };
   }
 }
 
