@@ -74,6 +74,7 @@ describe('sparq help and usage errors', () => {
     [['compress', RESNET, '--calib', IMAGES], 'Expected --output'],
     [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--prune', '3:4'], 'Expected --prune 2:4, channels=R or unstructured=R (0 < R < 1), or blocks=N but received "3:4"'],
     [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--max-drop', '1'], 'Expected --eval DATA (with labels) for --max-drop'],
+    [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--auto'], 'Expected --max-drop and --eval, and no --prune, for --auto'],
   ])('%j -> usage on stderr, exit 2', async (args, message) => {
     const r = await runCli(args as string[]);
     expect(r.code).toBe(2);
@@ -231,6 +232,24 @@ describe('sparq eval and ab', () => {
 });
 
 describe('sparq compress', () => {
+  test('--auto tries int8, 2:4 + int8 and channels + int8, picks the fastest within budget on the tuning half, checks it on the other', async () => {
+    const out = join(dir, 'auto.sparq');
+    const report = join(dir, 'auto.html');
+    const r = await runCli(['compress', RESNET, '--calib', join(F, 'calibration.npy'), '--calib-samples', '32', '--auto', '--max-drop', '1', '--eval', IMAGES, '--labels', LABELS, '--limit', '200', '-o', out, '--json', '--report', report]);
+    const c = JSON.parse(r.stdout);
+    expect(c.steps.map((s: { name: string }) => s.name)).toEqual(['original', 'int8', 'pruned 2:4 + int8', 'pruned channels=0.3 + int8']);
+    const chosen = c.steps.find((s: { name: string }) => s.name === c.chosen);
+    const base = c.steps[0];
+    const within = c.steps.slice(1).filter((s: { tuningAccuracy: number }) => base.tuningAccuracy - s.tuningAccuracy <= 1);
+    if (within.length) expect(within).toContainEqual(chosen);
+    expect(c.method).toMatch(/^auto: /);
+    expect(c.heldOutDrop).toBeCloseTo(base.accuracy - chosen.accuracy, 9);
+    expect(c.withinBudget).toBe(c.heldOutDrop <= 1);
+    expect(r.code).toBe(c.withinBudget ? 0 : 1);
+    expect(existsSync(out)).toBe(c.withinBudget);
+    expect(readFileSync(report, 'utf8').match(/<circle /g)).toHaveLength(4);
+  });
+
   test('--prune 2:4 with a held-out check writes a smaller .sparq whose layers info reports as 2:4', async () => {
     const out = join(dir, 'pruned.sparq');
     const r = await runCli(['compress', RESNET, '--calib', join(F, 'calibration.npy'), '--calib-samples', '32', '--prune', '2:4', '--max-drop', '5', '--eval', IMAGES, '--labels', LABELS, '--limit', '100', '-o', out, '--json']);

@@ -45,6 +45,8 @@ function calibrationFeeds(engine: Engine, d: Dataset): Record<string, Tensor>[] 
 
 interface Step {
   name: string;
+  /** --auto: top-1 on the tuning half, which chose the strategy. */
+  tuneAccuracy?: number;
   engine: Engine;
   accuracy?: number;
   latencyMs?: number;
@@ -65,6 +67,7 @@ export const compress: Command = {
       method: { type: 'string', choices: ['minmax', 'percentile', 'entropy', 'mse'], describe: 'activation range calibration (default: engine.quantize\'s)' },
       'per-tensor': { type: 'boolean', describe: 'one weight scale per tensor instead of per output channel' },
       prune: { type: 'string', placeholder: 'PATTERN', describe: '2:4, channels=R, unstructured=R or blocks=N (applied before int8)' },
+      auto: { type: 'boolean', describe: 'try int8, 2:4 + int8 and channels=0.3 + int8; keep the fastest within --max-drop on the tuning half (needs --eval, --max-drop)' },
       'max-drop': { type: 'number', min: 0, describe: 'largest allowed top-1 drop in points on the held-out half of --eval (needs --eval)' },
       eval: { type: 'string', placeholder: 'DATA', describe: 'labelled data: first half tunes the budget, second half checks it' },
       threads: { type: 'number', integer: true, min: 1, describe: 'threads per engine' },
@@ -82,10 +85,12 @@ export const compress: Command = {
   },
   async run({ positionals, options }) {
     if (options['max-drop'] !== undefined && !options.eval) throw new UsageError('Expected --eval DATA (with labels) for --max-drop');
+    if (options.auto && (options['max-drop'] === undefined || options.prune)) throw new UsageError('Expected --max-drop and --eval, and no --prune, for --auto');
     const pattern = options.prune ? parsePrune(options.prune as string) : undefined;
     const int8 = Boolean(options.int8) || !pattern;
     const model = await openModel(positionals[0], options.threads as number | undefined);
     const steps: Step[] = [];
+    const extraEngines: Engine[] = []; // made on the way (pruned before int8) but not shown as steps
     try {
       const calib = await loadData(options.calib as string, { ...options, labels: undefined, limit: (options['calib-samples'] as number | undefined) ?? 200 }, model.engine);
       const evalData = options.eval ? await loadData(options.eval as string, options, model.engine) : undefined;
@@ -105,27 +110,60 @@ export const compress: Command = {
       };
       const sourceBytes = (await fsp.stat(model.path)).size;
       steps.push({ name: 'original', engine: model.engine, sizeBytes: sourceBytes });
-      let current = model.engine;
-      const methodParts: string[] = [];
-      if (pattern) {
-        const pruned = await current.prune({ pattern, calibration: calibrationFeeds(current, calib), onProgress: progress('prune') });
-        const label = typeof pattern === 'string' ? pattern : Object.entries(pattern).map(([k, v]) => `${k}=${v}`).join('');
-        methodParts.push(`prune ${label}`);
-        steps.push({ name: `pruned ${label}`, engine: pruned, sizeBytes: encodeSparq(pruned).length });
-        current = pruned;
+      /** Prune (when `p`) then int8 (when `q`) from the original; every engine made is pushed to `made`. */
+      const chain = async (p: PrunePattern | undefined, q: boolean, made: Step[]): Promise<{ engine: Engine; method: string }> => {
+        let engine = model.engine;
+        const parts: string[] = [];
+        if (p) {
+          engine = await engine.prune({ pattern: p, calibration: calibrationFeeds(engine, calib), onProgress: progress('prune') });
+          const label = typeof p === 'string' ? p : Object.entries(p).map(([k, v]) => `${k}=${v}`).join('');
+          parts.push(`prune ${label}`);
+          made.push({ name: `pruned ${label}`, engine, sizeBytes: encodeSparq(engine).length });
+        }
+        if (q) {
+          engine = await engine.quantize({
+            calibration: calibrationFeeds(engine, calib),
+            ...(options.method ? { method: options.method as CalibrationMethod } : {}),
+            perChannel: !options['per-tensor'],
+            ...(maxDrop !== undefined && evaluate && !options.auto ? { maxDrop, evaluate } : {}),
+            onProgress: progress('int8'),
+          });
+          parts.push(`int8 ${options.method ?? 'default'} ${options['per-tensor'] ? 'per-tensor' : 'per-channel'}`);
+          made.push({ name: p ? `${made[made.length - 1].name} + int8` : 'int8', engine, sizeBytes: encodeSparq(engine).length });
+        }
+        return { engine, method: parts.join(' + ') };
+      };
+      let method: string;
+      let chosen: number;
+      if (options.auto) {
+        // Every strategy from the original; the fastest within budget on the tuning half wins.
+        const strategies: [PrunePattern | undefined, string][] = [[undefined, ''], ['2:4', ''], [{ channels: 0.3 }, '']];
+        const methods: string[] = [];
+        for (const [p] of strategies) {
+          const made: Step[] = [];
+          const r = await chain(p, true, made);
+          steps.push(made[made.length - 1]);
+          extraEngines.push(...made.slice(0, -1).map((m) => m.engine));
+          methods.push(r.method);
+        }
+        const tuned = await runSamples(steps.map((s) => s.engine), tune!, 'tuning eval');
+        const tuneAccuracy = tuned.map((r) => accuracy(r.predictions, tune!.labels!));
+        const tuneLatency = tuned.map((r) => median(r.latencies));
+        steps.forEach((st, i) => (st.tuneAccuracy = tuneAccuracy[i]));
+        let best = -1;
+        for (let i = 1; i < steps.length; i++) {
+          if (tuneAccuracy[0] - tuneAccuracy[i] <= maxDrop! && (best < 0 || tuneLatency[i] < tuneLatency[best])) best = i;
+        }
+        chosen = best < 0 ? tuneAccuracy.indexOf(Math.max(...tuneAccuracy.slice(1)), 1) : best;
+        method = `auto: ${methods[chosen - 1]}`;
+      } else {
+        const made: Step[] = [];
+        const r = await chain(pattern, int8, made);
+        steps.push(...made);
+        chosen = steps.length - 1;
+        method = r.method;
       }
-      if (int8) {
-        const q = await current.quantize({
-          calibration: calibrationFeeds(current, calib),
-          ...(options.method ? { method: options.method as CalibrationMethod } : {}),
-          perChannel: !options['per-tensor'],
-          ...(maxDrop !== undefined && evaluate ? { maxDrop, evaluate } : {}),
-          onProgress: progress('int8'),
-        });
-        methodParts.push(`int8 ${options.method ?? 'default'} ${options['per-tensor'] ? 'per-tensor' : 'per-channel'}`);
-        steps.push({ name: pattern ? 'pruned + int8' : 'int8', engine: q, sizeBytes: encodeSparq(q).length });
-        current = q;
-      }
+      const current = steps[chosen].engine;
       // Held-out accuracy and batch-1 latency of every step, interleaved on the same samples.
       if (holdout) {
         const runs = await runSamples(steps.map((s) => s.engine), holdout, 'held-out eval');
@@ -138,10 +176,9 @@ export const compress: Command = {
         runs.forEach((r, i) => (steps[i].latencyMs = median(r.latencies)));
       }
       const base = steps[0];
-      const result = steps[steps.length - 1];
+      const result = steps[chosen];
       const drop = base.accuracy !== undefined && result.accuracy !== undefined ? base.accuracy - result.accuracy : undefined;
       const withinBudget = maxDrop === undefined || drop === undefined || drop <= maxDrop;
-      const method = methodParts.join(' + ');
       if (withinBudget) {
         await saveSparq(current, options.output as string, {
           provenance: {
@@ -152,8 +189,8 @@ export const compress: Command = {
           },
         });
       }
-      const rows = steps.map((s) => [s.name, s.accuracy !== undefined ? fixed(s.accuracy, 2) : '-', fixed(s.latencyMs ?? NaN), fixed((base.latencyMs ?? NaN) / (s.latencyMs ?? NaN), 2) + 'x', `${(s.sizeBytes / 1024).toFixed(0)} KiB`]);
-      const header = ['model', holdout ? 'held-out top-1 %' : 'top-1 %', 'p50 ms', 'speed-up', 'size'];
+      const rows = steps.map((s) => [s.name + (options.auto && s === result ? ' (chosen)' : ''), ...(options.auto ? [fixed(s.tuneAccuracy ?? NaN, 2)] : []), s.accuracy !== undefined ? fixed(s.accuracy, 2) : '-', fixed(s.latencyMs ?? NaN), fixed((base.latencyMs ?? NaN) / (s.latencyMs ?? NaN), 2) + 'x', `${(s.sizeBytes / 1024).toFixed(0)} KiB`]);
+      const header = ['model', ...(options.auto ? ['tuning top-1 %'] : []), holdout ? 'held-out top-1 %' : 'top-1 %', 'p50 ms', 'speed-up', 'size'];
       const verdict = withinBudget
         ? `${method}: written to ${options.output}${drop !== undefined ? ` (held-out drop ${fixed(drop, 2)} points${maxDrop !== undefined ? `, budget ${maxDrop}` : ''})` : ''}`
         : `${method}: NOT written: the held-out drop is ${fixed(drop!, 2)} points, over the budget of ${maxDrop}`;
@@ -164,7 +201,7 @@ export const compress: Command = {
           title: `sparq compress: ${model.path}`,
           subtitle: method,
           verdicts: [verdict],
-          strategies: steps.every((s) => s.accuracy !== undefined) ? steps.map((s, i) => ({ name: s.name, accuracy: s.accuracy!, latencyMs: s.latencyMs!, chosen: i === steps.length - 1 })) : undefined,
+          strategies: steps.every((s) => s.accuracy !== undefined) ? steps.map((s, i) => ({ name: s.name, accuracy: s.accuracy!, latencyMs: s.latencyMs!, chosen: i === chosen })) : undefined,
           tables: [{ title: 'Steps', header, rows }],
           layers: await layerTimes(current, feeds),
         });
@@ -177,11 +214,13 @@ export const compress: Command = {
         withinBudget,
         maxDrop: maxDrop ?? null,
         heldOutDrop: drop ?? null,
-        steps: steps.map((s) => ({ name: s.name, accuracy: s.accuracy ?? null, latencyMs: s.latencyMs ?? null, sizeBytes: s.sizeBytes })),
+        chosen: steps[chosen].name,
+        steps: steps.map((s) => ({ name: s.name, tuningAccuracy: s.tuneAccuracy ?? null, accuracy: s.accuracy ?? null, latencyMs: s.latencyMs ?? null, sizeBytes: s.sizeBytes })),
       };
       return { json, text: lines.join('\n'), exitCode: withinBudget ? 0 : 1 };
     } finally {
       for (const s of steps) s.engine.dispose();
+      for (const e of extraEngines) e.dispose();
       model.engine.dispose();
     }
   },
