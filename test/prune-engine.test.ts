@@ -115,6 +115,7 @@ describe('engine.prune options', () => {
     [{ pattern: '2:4', damping: -1 }, RangeError, 'Expected a finite number >= 0 for options.damping but received -1'],
     [{ pattern: '2:4', onProgress: 1 }, TypeError, 'Expected a function for options.onProgress but received 1'],
     [{ pattern: '2:4', ranking: 'l2' }, RangeError, `Expected one of 'l1', 'thinet' for options.ranking but received "l2"`],
+    [{ pattern: { channels: 0.25 }, pruneResidualStreams: 1 }, TypeError, 'Expected a boolean for options.pruneResidualStreams but received 1'],
   ])('%j is refused', async (options, type, message) => {
     const p = engine.prune(options as never);
     await expect(p).rejects.toThrow(type);
@@ -248,6 +249,15 @@ describe('ResNet-style fixture', () => {
     const channels = await engine.prune({ pattern: { channels: 0.25 }, method: 'magnitude' });
     expect(weightCount(channels.sourceGraph())).toBeLessThan(0.8 * weightCount(folded));
     expect(channels.runSync(testImages[0]).logits.dims).toEqual([1, 10]);
+    // Residual streams stay whole by default (the stem conv feeds the first residual Add); pruneResidualStreams
+    // reaches the channel pruner and shrinks them too.
+    const outChannels = (g: Graph, name: string) => g.initializers.get(g.nodes.find((n) => n.name === name)!.inputs[1])!.dims[0];
+    const stem = '/stem/stem.0/Conv';
+    expect(outChannels(channels.sourceGraph(), stem)).toBe(outChannels(folded, stem));
+    const streams = await engine.prune({ pattern: { channels: 0.25 }, method: 'magnitude', pruneResidualStreams: true });
+    expect(outChannels(streams.sourceGraph(), stem)).toBeLessThan(outChannels(folded, stem));
+    expect(streams.runSync(testImages[0]).logits.dims).toEqual([1, 10]);
+    streams.dispose();
     channels.dispose();
     const blocks = await engine.prune({ pattern: { blocks: 1 }, calibration: calibration.slice(0, 20) });
     expect(blocks.sourceGraph().nodes.filter((n) => n.opType === 'Conv').length).toBeLessThan(folded.nodes.filter((n) => n.opType === 'Conv').length);

@@ -46,6 +46,11 @@ export interface PruneOptions {
   threshold?: 'layer' | 'global';
   /** Reconstruction damping λ of H + λ·mean(diag H)·I (default 0.01). */
   damping?: number;
+  /**
+   * { channels }: also prune residual streams (channels summed by residual Adds, one shared mask per stream).
+   * Default false: streams stay whole, as ThiNet does for ResNets.
+   */
+  pruneResidualStreams?: boolean;
   /** Progress as { phase: 'prune', done: layers pruned, total: layers to prune }. */
   onProgress?: ProgressCallback;
 }
@@ -71,6 +76,7 @@ interface CheckedOptions {
   denseEnds: boolean;
   threshold: 'layer' | 'global';
   damping: number;
+  pruneResidualStreams: boolean;
   onProgress?: ProgressCallback;
 }
 
@@ -138,6 +144,9 @@ export function checkPruneOptions(options: unknown, graph: Graph): CheckedOption
     });
   }
   if (o.denseEnds !== undefined && typeof o.denseEnds !== 'boolean') throw new TypeError(expected('a boolean', 'options.denseEnds', o.denseEnds));
+  if (o.pruneResidualStreams !== undefined && typeof o.pruneResidualStreams !== 'boolean') {
+    throw new TypeError(expected('a boolean', 'options.pruneResidualStreams', o.pruneResidualStreams));
+  }
   let damping = 0.01;
   if (o.damping !== undefined) {
     if (typeof o.damping !== 'number') throw new TypeError(expected('a finite number >= 0', 'options.damping', o.damping));
@@ -153,6 +162,7 @@ export function checkPruneOptions(options: unknown, graph: Graph): CheckedOption
     denseEnds: o.denseEnds !== false,
     threshold,
     damping,
+    pruneResidualStreams: o.pruneResidualStreams === true,
     onProgress: checkProgressCallback(o.onProgress),
   };
 }
@@ -239,7 +249,14 @@ export async function pruneEngine(engine: Engine, options: PruneOptions): Promis
   const samples: Feeds[] = o.calibration && (o.method === 'reconstruct' || o.pattern.kind === 'channels' || o.pattern.kind === 'blocks') ? await collectCalibration(o.calibration, engine.inputs) : [];
   let result: Graph;
   if (o.pattern.kind === 'channels' || o.pattern.kind === 'blocks') {
-    const ctx: StructuredPruneContext = { method: o.method, ranking: o.ranking, samples, exclude: o.exclude, engineOptions: engine.engineOptions() };
+    const ctx: StructuredPruneContext = {
+      method: o.method,
+      ranking: o.ranking,
+      samples,
+      exclude: o.exclude,
+      engineOptions: engine.engineOptions(),
+      pruneResidualStreams: o.pruneResidualStreams,
+    };
     if (o.onProgress) ctx.onProgress = o.onProgress;
     result = o.pattern.kind === 'channels' ? await pruneChannels(graph, o.pattern.ratio, ctx) : await pruneBlocks(graph, o.pattern.count, ctx);
   } else {
