@@ -164,16 +164,13 @@ class QConvOp : public Op {
     path_ = Path::kDepthwise;
     dwconv_ = &select_qs8_dwconv_kernel(ctx.features);
     const size_t c = g_.in_c, taps = g_.taps(), cp = round_up(c, kQs8DwconvChannelAlign);
-    // src = C x kh x kw (W with C/group = 1), dst = kh*kw x Cp (channels fastest, zero-padded)
-    dw_weights_.assign(taps * cp, 0);
+    dw_weights_.resize(qs8_dwconv_packed_size(taps, cp));
+    qs8_dwconv_pack_weights(c, taps, cp, weights.data(), dw_weights_.data());
     dw_bias_.assign(cp, 0);
     zero_row_.assign(cp, static_cast<uint8_t>(x_zero_point_));
     for (size_t ch = 0; ch < c; ++ch) {
       int32_t sum = 0;
-      for (size_t t = 0; t < taps; ++t) {
-        dw_weights_[t * cp + ch] = weights[ch * taps + t];
-        sum += weights[ch * taps + t];
-      }
+      for (size_t t = 0; t < taps; ++t) sum += weights[ch * taps + t];
       // Padding taps read the zero point, so subtracting zero_point * sum(w) makes every tap (x - zero_point) * w.
       dw_bias_[ch] = static_cast<int32_t>(static_cast<uint32_t>(bias[ch]) - static_cast<uint32_t>(x_zero_point_ * sum));
     }
@@ -224,7 +221,7 @@ class QConvOp : public Op {
   // depthwise path
   const Qs8DwconvKernel* dwconv_ = nullptr;
   Qs8DwconvParams dw_params_;
-  std::vector<int8_t> dw_weights_;
+  std::vector<int16_t> dw_weights_;
   std::vector<int32_t> dw_bias_;
   std::vector<uint8_t> zero_row_;
   int32_t x_id_ = -1, r_id_ = -1, y_id_ = -1;
