@@ -52,19 +52,8 @@ class QConvOp : public Op {
     const std::vector<int64_t> y_shape = {static_cast<int64_t>(g_.batch), static_cast<int64_t>(g_.out_h),
                                           static_cast<int64_t>(g_.out_w), static_cast<int64_t>(m)};
     expect_shape(desc, y, y_shape, "output Y");
-    std::vector<int32_t> bias(m, 0);
-    const int32_t b_id = desc.inputs.size() > 2 ? desc.inputs[2] : -1;
-    if (b_id >= 0) {
-      const TensorDesc& b = required_tensor(desc, ctx, b_id, "bias B");
-      expect_shape(desc, b, {static_cast<int64_t>(m)}, "bias B");
-      bias = qs8_constant_bias(desc, b, "bias B");
-    }
-    r_id_ = desc.inputs.size() > 3 ? desc.inputs[3] : -1;
-    if (r_id_ >= 0) {
-      const TensorDesc& r = required_tensor(desc, ctx, r_id_, "residual R");
-      expect_dtype(desc, r, {DType::kUInt8}, "residual R");
-      expect_shape(desc, r, y_shape, "residual R");
-    }
+    const std::vector<int32_t> bias = read_qs8_bias(desc, ctx, m);
+    r_id_ = read_qs8_residual(desc, ctx, y_shape);
     x_id_ = desc.inputs[0];
     y_id_ = desc.outputs[0];
     const Qs8OpQuantization quant = read_qs8_op_quantization(desc, "x", m, y.dtype, r_id_ >= 0);
