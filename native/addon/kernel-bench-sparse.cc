@@ -13,13 +13,11 @@
 #include "kernels/sparse24/sparse24-gemm.h"
 #include "kernels/winograd/winograd-f23.h"
 #include "ops/aligned-buffer.h"
-#include "ops/f32-gemm-driver.h"
-#include "ops/im2col.h"
 #include "runtime/cpu.h"
-#include "runtime/dispatch-f32.h"
 #include "runtime/dispatch-qs8.h"
 #include "runtime/dispatch-sparse24.h"
 #include "runtime/dispatch-winograd.h"
+#include "runtime/op.h"
 
 namespace {
 
@@ -67,31 +65,53 @@ size_t get_size(const Napi::Object& o, const char* key, size_t fallback) {
   return static_cast<size_t>(v.As<Napi::Number>().DoubleValue());
 }
 
-// The dense fp32 baseline is our production GEMM (ops/f32-gemm-driver, the Conv/Gemm ops' path): B (K x N) packed
-// once into the chosen kernel's panels; A read directly (Gemm) or through im2col blocks (Conv); bias + ReLU fused.
-struct DenseF32 {
-  const F32GemmKernelInfo* kernel;
-  size_t k = 0, n = 0;
-  AlignedFloats packed, bias;
-  ActivationParams relu{Activation::kRelu, 0.f, 0.f};
+// One fp32 op built through the registry on its own tensors, as a plan would run it (1 thread, no pool): the fp32
+// benchmarks compare the ops' algorithms (attr `algorithm`) exactly as models get them.
+class F32OpBench {
+ public:
+  int32_t tensor(const std::vector<int64_t>& shape, TensorKind kind, const float* values) {
+    TensorDesc t;
+    t.shape = shape;
+    t.kind = kind;
+    size_t n = 1;
+    for (int64_t d : shape) n *= static_cast<size_t>(d);
+    if (kind == TensorKind::kConstant) {
+      t.data.resize(n * sizeof(float));
+      std::memcpy(t.data.data(), values, n * sizeof(float));
+      buffers_.emplace_back();
+    } else {
+      buffers_.emplace_back(n);
+      if (values) std::memcpy(buffers_.back().data(), values, n * sizeof(float));
+    }
+    plan_.tensors.push_back(std::move(t));
+    return static_cast<int32_t>(plan_.tensors.size() - 1);
+  }
+  float* data(int32_t id) { return buffers_[static_cast<size_t>(id)].data(); }
+  std::unique_ptr<Op> build(const std::string& type, const std::vector<int32_t>& inputs, int32_t out, OpAttrs attrs,
+                            const CpuFeatures& features) {
+    OpDesc desc;
+    desc.type = type;
+    desc.name = "bench";
+    desc.inputs = inputs;
+    desc.outputs = {out};
+    desc.attrs = std::move(attrs);
+    plan_.ops = {desc};
+    BuildContext ctx{plan_, features, 1};
+    return OpRegistry::instance().find(type)(plan_.ops[0], ctx);
+  }
+  void run(Op& op) {
+    RunContext ctx;
+    for (size_t i = 0; i < plan_.tensors.size(); ++i) {
+      auto& t = plan_.tensors[i];
+      ctx.data.push_back(t.kind == TensorKind::kConstant ? static_cast<void*>(t.data.data())
+                                                          : static_cast<void*>(buffers_[i].data()));
+    }
+    op.run(ctx);
+  }
 
-  // b_kn = K x N row-major.
-  DenseF32(const CpuFeatures& features, size_t k_, size_t n_, const float* b_kn, const float* bias_)
-      : kernel(&f32_gemm_kernel_for(features)), k(k_), n(n_) {
-    packed.resize(f32_gemm_packed_size(k, n, kernel->nr));
-    f32_gemm_pack_b(b_kn, k, n, n, 1, kernel->nr, 1.f, packed.data());
-    const size_t np = (n + kernel->nr - 1) / kernel->nr * kernel->nr;
-    bias.resize(np);
-    for (size_t j = 0; j < np; ++j) bias.data()[j] = j < n ? bias_[j] : 0.f;
-  }
-  void run(size_t m, F32GemmRows& a, float* y) const {
-    F32GemmOutput out;
-    out.c = y;
-    out.c_stride = n;
-    out.bias = bias.data();
-    out.activation = &relu;
-    f32_gemm_compute(*kernel, packed.data(), k, n, a, 0, m, 0, n, out);
-  }
+ private:
+  PlanDesc plan_;
+  std::vector<Aligned64Vector<float>> buffers_;
 };
 
 // The dense int8 baseline: our int8 GEMM microkernels (dispatch-qs8, best for the CPU) with their packing and fused
@@ -155,77 +175,65 @@ Aligned64Vector<float> random_floats(size_t count, std::mt19937& rng) {
   return v;
 }
 
-// { h, w, c, m, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: 3x3 pad-1 conv, batch 1, ReLU.
+// { h, w, c, m, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: the Conv op (3x3 pad 1, batch 1,
+// bias + ReLU) with algorithm "winograd" vs algorithm "gemm" (our best non-Winograd conv: implicit GEMM or im2col).
 Napi::Value BenchWinogradF32(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Napi::Object o = info[0].As<Napi::Object>();
   const size_t h = get_size(o, "h", 56), wd = get_size(o, "w", h), c = get_size(o, "c", 64),
                m = get_size(o, "m", 64), reps = get_size(o, "reps", 20);
   const CpuFeatures features = features_for_level(default_level());
-  const WinogradF32Kernel kernel = winograd_f32_kernel(features);
   std::mt19937 rng(42);
   std::vector<Aligned64Vector<float>> xs;
   for (size_t r = 0; r < kRotations; ++r) xs.push_back(random_floats(h * wd * c, rng));
   const auto weights = random_floats(m * c * 9, rng);
   const auto bias = random_floats(m, rng);
-  WinogradF23Problem p;
-  p.in_h = h;
-  p.in_w = wd;
-  p.channels = c;
-  p.out_channels = m;
-  p.pad_top = p.pad_left = 1;
-  p.out_h = h;
-  p.out_w = wd;
-  const ActivationParams relu{Activation::kRelu, 0.f, 0.f};
-  const auto packed = winograd_f23_f32_pack(weights.data(), bias.data(), c, m, kernel.nr);
-  std::vector<float> ws(winograd_f23_f32_workspace_floats(c, packed.out_channels_padded, kernel.mr));
-  std::vector<float> y_wino(h * wd * m), y_base(h * wd * m);
-  // Baseline: our im2col conv path (K order ky, kx, c) on the production fp32 GEMM.
-  const size_t K = 9 * c;
-  std::vector<float> b_kn(K * m);
-  for (size_t j = 0; j < m; ++j)
-    for (size_t ch = 0; ch < c; ++ch)
-      for (size_t tap = 0; tap < 9; ++tap) b_kn[(tap * c + ch) * m + j] = weights[(j * c + ch) * 9 + tap];
-  const DenseF32 dense(features, K, m, b_kn.data(), bias.data());
-  ConvGeometry g;
-  g.in_h = h;
-  g.in_w = wd;
-  g.in_c = c;
-  g.out_h = h;
-  g.out_w = wd;
-  g.out_c = m;
-  g.kernel_h = g.kernel_w = 3;
-  g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = 1;
-  const auto run_wino = [&](size_t r) {
-    kernel.conv(p, xs[r].data(), packed, relu, y_wino.data(), ws.data(), 0, p.tiles());
-  };
-  const auto run_base = [&](size_t r) {
-    F32Im2colRows a(g, xs[r].data(), 0);
-    dense.run(h * wd, a, y_base.data());
-  };
-  const auto [wino_ms, base_ms] = paired_median_ms(reps, run_wino, run_base);
-  run_wino(0);
-  run_base(0);
+  const auto i64 = [](size_t v) { return static_cast<int64_t>(v); };
+  F32OpBench bench;
+  // Rotated inputs live in the plan as separate tensors so nothing is copied inside the timed region.
+  std::vector<int32_t> ix;
+  for (size_t r = 0; r < kRotations; ++r)
+    ix.push_back(bench.tensor({1, i64(h), i64(wd), i64(c)}, TensorKind::kArena, xs[r].data()));
+  const int32_t iw = bench.tensor({i64(m), i64(c), 3, 3}, TensorKind::kConstant, weights.data());
+  const int32_t ib = bench.tensor({i64(m)}, TensorKind::kConstant, bias.data());
+  const int32_t iy_wino = bench.tensor({1, i64(h), i64(wd), i64(m)}, TensorKind::kArena, nullptr);
+  const int32_t iy_base = bench.tensor({1, i64(h), i64(wd), i64(m)}, TensorKind::kArena, nullptr);
+  OpAttrs at;
+  at.numbers["kernel_shape"] = {3, 3};
+  at.numbers["pads"] = {1, 1, 1, 1};
+  at.strings["activation"] = "relu";
+  std::vector<std::unique_ptr<Op>> wino, base;
+  for (size_t r = 0; r < kRotations; ++r) {
+    at.strings["algorithm"] = "winograd";
+    wino.push_back(bench.build("Conv", {ix[r], iw, ib}, iy_wino, at, features));
+    at.strings["algorithm"] = "gemm";
+    base.push_back(bench.build("Conv", {ix[r], iw, ib}, iy_base, at, features));
+  }
+  const auto [wino_ms, base_ms] =
+      paired_median_ms(reps, [&](size_t r) { bench.run(*wino[r]); }, [&](size_t r) { bench.run(*base[r]); });
+  bench.run(*wino[0]);
+  bench.run(*base[0]);
   double max_diff = 0;
-  for (size_t i = 0; i < y_wino.size(); ++i) max_diff = std::max(max_diff, double(std::fabs(y_wino[i] - y_base[i])));
+  for (size_t i = 0; i < h * wd * m; ++i)
+    max_diff = std::max(max_diff, double(std::fabs(bench.data(iy_wino)[i] - bench.data(iy_base)[i])));
   Napi::Object out = Napi::Object::New(env);
-  out.Set("kernel", kernel.name);
+  out.Set("kernel", wino[0]->kernel_name());
   out.Set("ms", wino_ms);
-  out.Set("baselineKernel", std::string(dense.kernel->name) + " im2col");
+  out.Set("baselineKernel", base[0]->kernel_name());
   out.Set("baselineMs", base_ms);
   out.Set("maxAbsDiff", max_diff);
   out.Set("isa", default_level());
   return out;
 }
 
-// { m, n, k, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: Y = X * Wᵀ + bias, ReLU.
+// { m, n, k, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: the Gemm op Y = X * Wᵀ + bias, ReLU,
+// with W [N x K] 2:4 along K, algorithm "sparse24" vs algorithm "gemm" on the same (zero-filled) weights.
 Napi::Value BenchSparse24F32(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Napi::Object o = info[0].As<Napi::Object>();
   const size_t m = get_size(o, "m", 196), n = get_size(o, "n", 256), k = get_size(o, "k", 2304),
                reps = get_size(o, "reps", 20);
   const CpuFeatures features = features_for_level(default_level());
-  const F32Sparse24Kernel kernel = f32_sparse24_kernel(features);
   std::mt19937 rng(7);
   std::vector<Aligned64Vector<float>> xs;
   for (size_t r = 0; r < kRotations; ++r) xs.push_back(random_floats(m * k, rng));
@@ -239,32 +247,36 @@ Napi::Value BenchSparse24F32(const Napi::CallbackInfo& info) {
     }
   }
   const auto bias = random_floats(n, rng);
-  const ActivationParams relu{Activation::kRelu, 0.f, 0.f};
-  const auto packed = f32_sparse24_pack(sparse24_compress(w.data(), n, k, "bench weights"), bias.data(), kernel.nr);
-  std::vector<float> ws(f32_sparse24_workspace_floats(packed, kernel.block_rows));
-  std::vector<float> y_sparse(m * n), y_dense(m * n);
-  std::vector<float> b_kn(k * n);
-  for (size_t j = 0; j < n; ++j)
-    for (size_t kk = 0; kk < k; ++kk) b_kn[kk * n + j] = w[j * k + kk];
-  const DenseF32 dense(features, k, n, b_kn.data(), bias.data());
-  const auto [sparse_ms, dense_ms] = paired_median_ms(
-      reps, [&](size_t r) { kernel.gemm(m, xs[r].data(), k, packed, relu, y_sparse.data(), n, ws.data(), 0, m); },
-      [&](size_t r) {
-        F32DirectRows a(xs[r].data(), k);
-        dense.run(m, a, y_dense.data());
-      });
-  kernel.gemm(m, xs[0].data(), k, packed, relu, y_sparse.data(), n, ws.data(), 0, m);
-  {
-    F32DirectRows a(xs[0].data(), k);
-    dense.run(m, a, y_dense.data());
+  const auto i64 = [](size_t v) { return static_cast<int64_t>(v); };
+  F32OpBench bench;
+  // Rotated inputs live in the plan as separate tensors so nothing is copied inside the timed region.
+  std::vector<int32_t> ix;
+  for (size_t r = 0; r < kRotations; ++r) ix.push_back(bench.tensor({i64(m), i64(k)}, TensorKind::kArena, xs[r].data()));
+  const int32_t iw = bench.tensor({i64(n), i64(k)}, TensorKind::kConstant, w.data());
+  const int32_t ib = bench.tensor({i64(n)}, TensorKind::kConstant, bias.data());
+  const int32_t iy_sparse = bench.tensor({i64(m), i64(n)}, TensorKind::kArena, nullptr);
+  const int32_t iy_dense = bench.tensor({i64(m), i64(n)}, TensorKind::kArena, nullptr);
+  OpAttrs at;
+  at.numbers["transB"] = {1};
+  at.strings["activation"] = "relu";
+  std::vector<std::unique_ptr<Op>> sparse_ops, dense_ops;
+  for (size_t r = 0; r < kRotations; ++r) {
+    at.strings["algorithm"] = "sparse24";
+    sparse_ops.push_back(bench.build("Gemm", {ix[r], iw, ib}, iy_sparse, at, features));
+    at.strings["algorithm"] = "gemm";
+    dense_ops.push_back(bench.build("Gemm", {ix[r], iw, ib}, iy_dense, at, features));
   }
+  const auto [sparse_ms, dense_ms] = paired_median_ms(
+      reps, [&](size_t r) { bench.run(*sparse_ops[r]); }, [&](size_t r) { bench.run(*dense_ops[r]); });
+  bench.run(*sparse_ops[0]);
+  bench.run(*dense_ops[0]);
   double max_diff = 0;
-  for (size_t i = 0; i < y_sparse.size(); ++i)
-    max_diff = std::max(max_diff, double(std::fabs(y_sparse[i] - y_dense[i])));
+  for (size_t i = 0; i < m * n; ++i)
+    max_diff = std::max(max_diff, double(std::fabs(bench.data(iy_sparse)[i] - bench.data(iy_dense)[i])));
   Napi::Object out = Napi::Object::New(env);
-  out.Set("kernel", kernel.name);
+  out.Set("kernel", sparse_ops[0]->kernel_name());
   out.Set("ms", sparse_ms);
-  out.Set("baselineKernel", std::string(dense.kernel->name) + " dense");
+  out.Set("baselineKernel", dense_ops[0]->kernel_name());
   out.Set("baselineMs", dense_ms);
   out.Set("maxAbsDiff", max_diff);
   out.Set("isa", default_level());

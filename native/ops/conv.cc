@@ -1,7 +1,8 @@
 // Conv (NHWC, fp32): 1x1 as a direct GEMM on activation rows, 1x1 strided by row gather, KxK with L2-sized
 // weights as an implicit GEMM on a zero-padded copy of the input (each kernel row of an output row is a
 // strided matrix there, so nothing is unfolded), other KxK by blocked im2col + GEMM, depthwise by direct
-// channel-vectorised kernels; grouped convs run one GEMM per group.
+// channel-vectorised kernels; grouped convs run one GEMM per group. 3x3 stride-1 convs may run as Winograd
+// F(2,3) and convs with 2:4-sparse weights on the 2:4 kernels (ops/conv-algorithm.h chooses per layer).
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -10,12 +11,15 @@
 #include "ops/activation.h"
 #include "ops/epilogue.h"
 #include "ops/aligned-buffer.h"
+#include "ops/conv-algorithm-sparse24.h"
+#include "ops/conv-algorithm.h"
 #include "ops/conv-geometry.h"
 #include "ops/conv-transpose.h"
 #include "ops/f32-gemm-driver.h"
 #include "ops/f32-op-validation.h"
 #include "ops/im2col.h"
 #include "runtime/dispatch-f32.h"
+#include "runtime/dispatch-winograd.h"
 #include "runtime/op.h"
 
 namespace sparq {
@@ -26,7 +30,7 @@ size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
 class ConvOp : public Op {
  public:
-  enum class Path { kDirect, kGather, kIm2col, kPadded, kDepthwise };
+  enum class Path { kDirect, kGather, kIm2col, kPadded, kDepthwise, kWinograd, kSparse24 };
 
   ConvOp(const OpDesc& desc, const BuildContext& ctx) {
     check_inputs(desc, 2, 4);
@@ -64,27 +68,60 @@ class ConvOp : public Op {
     y_id_ = desc.outputs[0];
     act_ = parse_activation(desc.attrs);
 
+    const ConvAlgorithm algorithm = read_conv_algorithm(desc);
+    if (algorithm == ConvAlgorithm::kWinograd && !winograd_applies(g_))
+      throw_op_error(desc, "algorithm 'winograd' needs a 3x3 conv with stride 1, dilation 1 and one group");
+    if (algorithm == ConvAlgorithm::kSparse24 && g_.group != 1)
+      throw_op_error(desc, "algorithm 'sparse24' needs a conv with one group");
     const bool depthwise = g_.group == g_.in_c && m == g_.in_c && g_.kernel_h <= 32;
-    if (depthwise) {
+    if (depthwise && (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kGemm)) {
       build_depthwise(ctx, weights, bias);
+      return;
+    }
+    if (algorithm == ConvAlgorithm::kWinograd) {
+      build_winograd(ctx, weights, bias);
       return;
     }
     const bool pointwise = g_.kernel_h == 1 && g_.kernel_w == 1 && g_.pad_top == 0 && g_.pad_left == 0 &&
                            g_.pad_bottom == 0 && g_.pad_right == 0;
     path_ = !pointwise ? Path::kIm2col : (g_.stride_h == 1 && g_.stride_w == 1) ? Path::kDirect : Path::kGather;
-    gemm_ = &f32_gemm_kernel_for(ctx.features, m / g_.group);
 
-    // W = [M, C/group, kh, kw] -> per group B = K x Mg with k = (ki, kj, c), packed into panels.
-    const size_t k = g_.taps() * g_.group_in(), mg = g_.group_out(), nr = gemm_->nr;
-    group_packed_ = f32_gemm_packed_size(k, mg, nr);
-    packed_.resize(group_packed_ * g_.group);
-    bias_.resize(round_up(mg, nr) * g_.group);
+    // W = [M, C/group, kh, kw] -> per group B = K x Mg with k = (ki, kj, c). 2:4 sparsity is along this K: groups
+    // of 4 consecutive input channels at one tap (the layout NHWC sparse kernels and pruners use).
+    const size_t k = g_.taps() * g_.group_in(), mg = g_.group_out();
     std::vector<float> b_matrix(k * mg);
-    for (size_t grp = 0; grp < g_.group; ++grp) {
+    auto fill_b = [&](size_t grp) {
       for (size_t o = 0; o < mg; ++o)
         for (size_t c = 0; c < g_.group_in(); ++c)
           for (size_t t = 0; t < g_.taps(); ++t)
             b_matrix[(t * g_.group_in() + c) * mg + o] = weights[((grp * mg + o) * g_.group_in() + c) * g_.taps() + t];
+    };
+    const size_t rows = g_.batch * g_.out_h * g_.out_w;
+    if (g_.group == 1) {
+      fill_b(0);
+      const bool sparse_auto = algorithm == ConvAlgorithm::kAuto && !winograd_pays_off(g_) &&
+                               sparse24_pays_off(rows, m, k) && sparse24_along_k(b_matrix.data(), k, m, m, 1);
+      if (algorithm == ConvAlgorithm::kSparse24 || sparse_auto) {
+        const bool direct = path_ == Path::kDirect;
+        path_ = Path::kSparse24;
+        sparse_direct_ = direct;
+        sparse_ = std::make_unique<F32Sparse24Layer>(ctx.features, b_matrix.data(), k, m, m, 1, 1.f,
+                                                     has_bias_ ? bias.data() : nullptr, rows,
+                                                     desc.type + " node '" + desc.name + "' weight W");
+        return;
+      }
+      if (algorithm == ConvAlgorithm::kAuto && winograd_pays_off(g_)) {
+        build_winograd(ctx, weights, bias);
+        return;
+      }
+    }
+    gemm_ = &f32_gemm_kernel_for(ctx.features, m / g_.group);
+    const size_t nr = gemm_->nr;
+    group_packed_ = f32_gemm_packed_size(k, mg, nr);
+    packed_.resize(group_packed_ * g_.group);
+    bias_.resize(round_up(mg, nr) * g_.group);
+    for (size_t grp = 0; grp < g_.group; ++grp) {
+      if (g_.group > 1) fill_b(grp);
       f32_gemm_pack_b(b_matrix.data(), k, mg, mg, 1, nr, 1.f, packed_.data() + grp * group_packed_);
       float* bp = bias_.data() + grp * round_up(mg, nr);
       for (size_t o = 0; o < round_up(mg, nr); ++o) bp[o] = o < mg ? bias[grp * mg + o] : 0.f;
@@ -108,6 +145,17 @@ class ConvOp : public Op {
     const float* r = ctx.ptr<float>(r_id_);
     float* y = ctx.ptr<float>(y_id_);
     if (path_ == Path::kDepthwise) return run_depthwise(ctx, x, r, y);
+    if (path_ == Path::kWinograd) return run_winograd(ctx, x, r, y);
+    if (path_ == Path::kSparse24) {
+      sparse_->run(
+          ctx.pool,
+          [&]() -> std::unique_ptr<F32GemmRows> {
+            if (sparse_direct_) return std::make_unique<F32DirectRows>(x, g_.in_c);
+            return std::make_unique<F32Im2colRows>(g_, x, 0);
+          },
+          y, g_.out_c, r, g_.out_c, act_);
+      return;
+    }
     if (path_ == Path::kPadded) return run_padded(ctx, x, r, y);
     const size_t rows = g_.batch * g_.out_h * g_.out_w, k = g_.taps() * g_.group_in(), mg = g_.group_out();
     const size_t bias_stride = round_up(mg, gemm_->nr);
@@ -133,6 +181,8 @@ class ConvOp : public Op {
 
   std::string kernel_name() const override {
     if (path_ == Path::kDepthwise) return dw_->name;
+    if (path_ == Path::kWinograd) return std::string(wino_.name) + " winograd";
+    if (path_ == Path::kSparse24) return sparse_->name() + (sparse_direct_ ? " sparse24 direct" : " sparse24 im2col");
     const char* how = path_ == Path::kDirect   ? " direct"
                       : path_ == Path::kGather ? " gather"
                       : path_ == Path::kPadded ? " implicit"
@@ -182,6 +232,36 @@ class ConvOp : public Op {
       p.min = act_.alpha;
       p.max = act_.beta;
     }
+  }
+
+  // W = OIHW is what the Winograd packing transforms; the residual joins in the output transform.
+  void build_winograd(const BuildContext& ctx, const std::vector<float>& weights, const std::vector<float>& bias) {
+    path_ = Path::kWinograd;
+    wino_ = winograd_f32_kernel(ctx.features);
+    wino_problem_.batch = g_.batch;
+    wino_problem_.in_h = g_.in_h;
+    wino_problem_.in_w = g_.in_w;
+    wino_problem_.channels = g_.in_c;
+    wino_problem_.out_channels = g_.out_c;
+    wino_problem_.pad_top = g_.pad_top;
+    wino_problem_.pad_left = g_.pad_left;
+    wino_problem_.out_h = g_.out_h;
+    wino_problem_.out_w = g_.out_w;
+    wino_weights_ = winograd_f23_f32_pack(weights.data(), has_bias_ ? bias.data() : nullptr, g_.in_c, g_.out_c, wino_.nr);
+  }
+
+  void run_winograd(RunContext& ctx, const float* x, const float* r, float* y) {
+    WinogradF23Problem p = wino_problem_;
+    p.residual = r;
+    const size_t tiles = p.tiles(), mp = wino_weights_.out_channels_padded;
+    auto body = [&](size_t t0, size_t t1) {
+      thread_local AlignedFloats workspace;
+      workspace.resize(winograd_f23_f32_workspace_floats(p.channels, mp, wino_.mr));
+      wino_.conv(p, x, wino_weights_, act_, y, workspace.data(), t0, t1);
+    };
+    if (ctx.pool && ctx.pool->threads() > 1)
+      ctx.pool->parallel_for(tiles, winograd_f23_tile_block(p.channels, mp, wino_.mr), body);
+    else body(0, tiles);
   }
 
   void run_padded(RunContext& ctx, const float* x, const float* r, float* y) {
@@ -267,6 +347,11 @@ class ConvOp : public Op {
   const F32GemmKernelInfo* gemm_ = nullptr;
   const F32DwconvKernelInfo* dw_ = nullptr;
   F32DwconvParams dw_params_;
+  WinogradF32Kernel wino_{};
+  WinogradF23Problem wino_problem_;
+  WinogradF23F32Weights wino_weights_;
+  std::unique_ptr<F32Sparse24Layer> sparse_;
+  bool sparse_direct_ = false;
   static constexpr size_t kPaddedMaxWeightBytes = 1 << 20;
   AlignedFloats packed_, bias_, padded_;
   size_t group_packed_ = 0, padded_h_ = 0, padded_w_ = 0;

@@ -1,5 +1,6 @@
 // Gemm (transA/transB/alpha/beta, broadcast C) and MatMul (numpy semantics) on the shared fp32 GEMM driver;
-// a constant B is packed once here, a runtime B on every run.
+// a constant B is packed once here, a runtime B on every run. A constant B that is 2:4 sparse along K runs on
+// the 2:4 kernels when ops/conv-algorithm.h expects a gain (or the `algorithm` attr says so).
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -7,6 +8,8 @@
 
 #include "ops/activation.h"
 #include "ops/aligned-buffer.h"
+#include "ops/conv-algorithm-sparse24.h"
+#include "ops/conv-algorithm.h"
 #include "ops/f32-gemm-driver.h"
 #include "ops/f32-op-validation.h"
 #include "runtime/dispatch-f32.h"
@@ -16,6 +19,25 @@ namespace sparq {
 namespace {
 
 size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
+
+// The `algorithm` attr of a Gemm/MatMul: Winograd is a Conv algorithm only.
+ConvAlgorithm read_gemm_algorithm(const OpDesc& desc) {
+  const ConvAlgorithm a = read_conv_algorithm(desc);
+  if (a == ConvAlgorithm::kWinograd) throw_op_error(desc, "algorithm 'winograd' applies to Conv only");
+  return a;
+}
+
+// Whether a constant B (element (k, n) at b[k * k_stride + n * n_stride]) runs on the 2:4 kernels; throws when
+// the attr forces it but the op cannot (`why_not` non-empty).
+bool use_sparse24(const OpDesc& desc, ConvAlgorithm algorithm, const std::string& why_not, const float* b, size_t m,
+                  size_t k, size_t n, size_t k_stride, size_t n_stride) {
+  if (algorithm == ConvAlgorithm::kSparse24) {
+    if (!why_not.empty()) throw_op_error(desc, "algorithm 'sparse24' needs " + why_not);
+    return true;  // the layer validates the pattern and names the first offending group
+  }
+  return algorithm == ConvAlgorithm::kAuto && why_not.empty() && sparse24_pays_off(m, n, k) &&
+         sparse24_along_k(b, k, n, k_stride, n_stride);
+}
 
 class GemmOp : public Op {
  public:
@@ -40,16 +62,16 @@ class GemmOp : public Op {
     const std::vector<int64_t> y_shape = {static_cast<int64_t>(m_), static_cast<int64_t>(n_)};
     expect_shape(desc, y, y_shape, "output Y");
     act_ = parse_activation(desc.attrs, "alpha_act", "beta_act");
+    const ConvAlgorithm algorithm = read_gemm_algorithm(desc);
     gemm_ = &f32_gemm_kernel_for(ctx.features, n_);
     a_id_ = desc.inputs[0];
     b_id_ = desc.inputs[1];
     c_id_ = optional_input(desc, 2);
     r_id_ = optional_input(desc, 3);
     y_id_ = desc.outputs[0];
-    packed_.resize(f32_gemm_packed_size(k_, n_, gemm_->nr));
+    std::vector<float> bv;
     if (b.kind == TensorKind::kConstant) {
-      const std::vector<float> bv = constant_floats(desc, b, "input B");
-      pack_b(bv.data());
+      bv = constant_floats(desc, b, "input B");
       b_const_ = true;
     }
     if (c_id_ >= 0) {
@@ -71,6 +93,19 @@ class GemmOp : public Op {
       }
     }
     if (r_id_ >= 0) expect_shape(desc, f32_tensor(desc, ctx, r_id_, "residual R"), y_shape, "residual R");
+    // B is K x N, or N x K with transB; alpha is folded into the weights either way.
+    const size_t k_stride = trans_b_ ? 1 : n_, n_stride = trans_b_ ? k_ : 1;
+    const std::string why_not = !b_const_                                ? "a constant B"
+                                : c_id_ >= 0 && c_rows_ == 1 && !c_const_bias_ ? "a constant C"
+                                                                               : "";
+    if (use_sparse24(desc, algorithm, why_not, bv.data(), m_, k_, n_, k_stride, n_stride)) {
+      sparse_ = std::make_unique<F32Sparse24Layer>(ctx.features, bv.data(), k_, n_, k_stride, n_stride, alpha_,
+                                                   c_const_bias_ ? bias_.data() : nullptr, m_,
+                                                   desc.type + " node '" + desc.name + "' input B");
+      return;
+    }
+    packed_.resize(f32_gemm_packed_size(k_, n_, gemm_->nr));
+    if (b_const_) pack_b(bv.data());
   }
 
   void run(RunContext& ctx) override {
@@ -105,13 +140,22 @@ class GemmOp : public Op {
         out.residual = rs;
       }
     }
+    if (sparse_) {
+      // The bias (beta * C) is inside the sparse layer's packing.
+      sparse_->run(ctx.pool, [&]() -> std::unique_ptr<F32GemmRows> { return std::make_unique<F32DirectRows>(a, k_); },
+                   y, n_, out.residual, n_, act_);
+      return;
+    }
     f32_gemm_parallel(ctx.pool, 1, m_, n_, k_, gemm_->mr, gemm_->nr, [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
       F32DirectRows rows(a, k_);
       f32_gemm_compute(*gemm_, packed_.data(), k_, n_, rows, m0, m1, n0, n1, out);
     });
   }
 
-  std::string kernel_name() const override { return std::string(gemm_->name) + (b_const_ ? " prepacked" : " packed-per-run"); }
+  std::string kernel_name() const override {
+    if (sparse_) return sparse_->name() + " sparse24";
+    return std::string(gemm_->name) + (b_const_ ? " prepacked" : " packed-per-run");
+  }
 
  private:
   void pack_b(const float* b) {
@@ -124,6 +168,7 @@ class GemmOp : public Op {
   }
 
   const F32GemmKernelInfo* gemm_ = nullptr;
+  std::unique_ptr<F32Sparse24Layer> sparse_;
   bool trans_a_ = false, trans_b_ = false, b_const_ = false, c_const_bias_ = false;
   float alpha_ = 1.f, beta_ = 1.f;
   size_t m_ = 0, n_ = 0, k_ = 0, c_rows_ = 0, c_cols_ = 0;
@@ -184,27 +229,36 @@ class MatMulOp : public Op {
     // One B for every batch and A not broadcast: the batches are just more rows of one GEMM.
     fold_ = b_mats_ == 1 && a_mats == batch_;
     act_ = parse_activation(desc.attrs);
+    const ConvAlgorithm algorithm = read_gemm_algorithm(desc);
     gemm_ = &f32_gemm_kernel_for(ctx.features, n_);
     a_id_ = desc.inputs[0];
     b_id_ = desc.inputs[1];
     r_id_ = optional_input(desc, 3);
     y_id_ = desc.outputs[0];
-    panel_ = f32_gemm_packed_size(k_, n_, gemm_->nr);
-    packed_.resize(panel_ * b_mats_);
+    std::vector<float> bv;
     if (b.kind == TensorKind::kConstant) {
-      const std::vector<float> bv = constant_floats(desc, b, "input B");
-      pack_all(bv.data());
+      bv = constant_floats(desc, b, "input B");
       b_const_ = true;
     }
     if (optional_input(desc, 2) >= 0) {
       const TensorDesc& bias = f32_tensor(desc, ctx, desc.inputs[2], "bias");
       expect_shape(desc, bias, {static_cast<int64_t>(n_)}, "bias");
-      const std::vector<float> bv = constant_floats(desc, bias, "bias");
+      const std::vector<float> cv = constant_floats(desc, bias, "bias");
       bias_.resize(round_up(n_, gemm_->nr));
-      for (size_t j = 0; j < bias_.size(); ++j) bias_.data()[j] = j < n_ ? bv[j] : 0.f;
+      for (size_t j = 0; j < bias_.size(); ++j) bias_.data()[j] = j < n_ ? cv[j] : 0.f;
       has_bias_ = true;
     }
     if (r_id_ >= 0) expect_shape(desc, f32_tensor(desc, ctx, r_id_, "residual R"), y_shape, "residual R");
+    const std::string why_not = !b_const_ ? "a constant B" : !fold_ ? "one B shared by every batch" : "";
+    if (use_sparse24(desc, algorithm, why_not, bv.data(), batch_ * m_, k_, n_, n_, 1)) {
+      sparse_ = std::make_unique<F32Sparse24Layer>(ctx.features, bv.data(), k_, n_, n_, 1, 1.f,
+                                                   has_bias_ ? bias_.data() : nullptr, batch_ * m_,
+                                                   desc.type + " node '" + desc.name + "' input B");
+      return;
+    }
+    panel_ = f32_gemm_packed_size(k_, n_, gemm_->nr);
+    packed_.resize(panel_ * b_mats_);
+    if (b_const_) pack_all(bv.data());
   }
 
   void run(RunContext& ctx) override {
@@ -217,6 +271,11 @@ class MatMulOp : public Op {
     out.bias = has_bias_ ? bias_.data() : nullptr;
     out.residual_stride = n_;
     out.activation = &act_;
+    if (sparse_) {
+      sparse_->run(ctx.pool, [&]() -> std::unique_ptr<F32GemmRows> { return std::make_unique<F32DirectRows>(a, k_); },
+                   y, n_, r, n_, act_);
+      return;
+    }
     if (fold_) {
       out.c = y;
       out.residual = r;
@@ -244,7 +303,10 @@ class MatMulOp : public Op {
                       });
   }
 
-  std::string kernel_name() const override { return std::string(gemm_->name) + (b_const_ ? " prepacked" : " packed-per-run"); }
+  std::string kernel_name() const override {
+    if (sparse_) return sparse_->name() + " sparse24";
+    return std::string(gemm_->name) + (b_const_ ? " prepacked" : " packed-per-run");
+  }
 
  private:
   void pack_all(const float* b) {
@@ -254,6 +316,7 @@ class MatMulOp : public Op {
   }
 
   const F32GemmKernelInfo* gemm_ = nullptr;
+  std::unique_ptr<F32Sparse24Layer> sparse_;
   size_t m_ = 0, n_ = 0, k_ = 0, batch_ = 1, b_mats_ = 1, panel_ = 0;
   bool fold_ = false, b_const_ = false, has_bias_ = false;
   std::vector<int64_t> out_batch_;

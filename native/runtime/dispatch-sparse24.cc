@@ -26,6 +26,14 @@ const F32Sparse24Kernel kF32Table[] = {
     {"f32-sparse24-gemm-4x16-scalar", 4, 16, f32_sparse24_gemm_4x16__scalar, always},
 };
 
+const F32GemvSparse24Kernel kF32GemvTable[] = {
+#if defined(__x86_64__)
+    {"f32-sparse24-gemv-4x16-avx512", f32_sparse24_gemv_ukernel_4x16__avx512, has_avx512},
+    {"f32-sparse24-gemv-4x16-avx2", f32_sparse24_gemv_ukernel_4x16__avx2, has_avx2},
+#endif
+    {"f32-sparse24-gemv-4x16-scalar", f32_sparse24_gemv_ukernel_4x16__scalar, always},
+};
+
 const QU8Sparse24Kernel kQU8Table[] = {
 #if defined(__x86_64__)
     {"qu8-sparse24-gemm-4x32-avx512vbmi", qu8_sparse24_gemm_4x32__avx512vbmi, has_avx512vbmi},
@@ -54,5 +62,17 @@ std::vector<F32Sparse24Kernel> f32_sparse24_kernels(const CpuFeatures& features)
 }
 
 F32Sparse24Kernel f32_sparse24_kernel(const CpuFeatures& features) { return f32_sparse24_kernels(features).front(); }
+
+std::vector<F32GemvSparse24Kernel> f32_sparse24_gemv_kernels(const CpuFeatures& features) {
+  std::vector<F32GemvSparse24Kernel> out;
+  for (const auto& k : kF32GemvTable) {
+    if (k.supported(features)) out.push_back(k);
+  }
+  return out;
+}
+
+F32GemvSparse24Kernel f32_sparse24_gemv_kernel(const CpuFeatures& features) {
+  return f32_sparse24_gemv_kernels(features).front();
+}
 
 }  // namespace sparq

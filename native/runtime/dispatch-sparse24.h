@@ -2,6 +2,7 @@
 #pragma once
 #include <vector>
 
+#include "kernels/f32-gemv/f32-gemv.h"
 #include "kernels/sparse24/sparse24-gemm.h"
 #include "runtime/cpu.h"
 
@@ -18,6 +19,15 @@ struct F32Sparse24Kernel {
 // Every fp32 2:4 kernel the features allow, best first (the last is always the portable one).
 std::vector<F32Sparse24Kernel> f32_sparse24_kernels(const CpuFeatures& features);
 F32Sparse24Kernel f32_sparse24_kernel(const CpuFeatures& features);
+
+// 2:4 GEMV for a few rows of A (one layout for all: pack with f32_gemv_sparse24_pack).
+struct F32GemvSparse24Kernel {
+  const char* name;  // e.g. "f32-sparse24-gemv-4x16-avx512"
+  F32GemvSparse24Fn gemv;
+  bool (*supported)(const CpuFeatures&);
+};
+std::vector<F32GemvSparse24Kernel> f32_sparse24_gemv_kernels(const CpuFeatures& features);
+F32GemvSparse24Kernel f32_sparse24_gemv_kernel(const CpuFeatures& features);
 
 struct QU8Sparse24Kernel {
   const char* name;  // e.g. "qu8-sparse24-gemm-4x32-avx512vbmi"; pack with qu8_sparse24_pack (one layout for all)

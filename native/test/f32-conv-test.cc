@@ -178,6 +178,7 @@ SPARQ_TEST(f32_conv_chooses_paths) {
     at.numbers["pads"] = {double(pad), double(pad), double(pad), double(pad)};
     at.numbers["strides"] = {double(s), double(s)};
     at.numbers["group"] = {double(group)};
+    at.strings["algorithm"] = "gemm";  // the dense paths; Winograd and 2:4 choices: conv-algorithm-test.cc
     return f.build("Conv", {ix, iw}, f.output({1, static_cast<int64_t>(out), static_cast<int64_t>(out), static_cast<int64_t>(m)}), at)->kernel_name();
   };
   CHECK(build(16, 32, 1, 1, 1).find(" direct") != std::string::npos);

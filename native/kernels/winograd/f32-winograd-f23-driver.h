@@ -56,9 +56,11 @@ inline void winograd_f23_input_tile(const float* const* rows, size_t channels, f
   for (; c < channels; ++c) winograd_f23_input_step<float>(rows, c, v, pos_stride);
 }
 
-// Channels [k, k + width of T): out = (Aᵀ M A) + bias, Aᵀ = [[1,1,1,0],[0,1,-1,-1]].
-template <typename T>
-inline void winograd_f23_output_step(const float* m, size_t pos_stride, const float* bias, size_t k, float* const* o) {
+// Channels [k, k + width of T): out = (Aᵀ M A) + bias (+ residual, read before the store so it may alias out),
+// Aᵀ = [[1,1,1,0],[0,1,-1,-1]].
+template <typename T, bool kResidual>
+inline void winograd_f23_output_step(const float* m, size_t pos_stride, const float* bias, size_t k, float* const* o,
+                                     const float* const* r) {
   T s[2][4];
   for (int j = 0; j < 4; ++j) {
     const T m0 = winograd_load<T>(m + (0 * 4 + j) * pos_stride + k), m1 = winograd_load<T>(m + (1 * 4 + j) * pos_stride + k);
@@ -67,19 +69,27 @@ inline void winograd_f23_output_step(const float* m, size_t pos_stride, const fl
     s[1][j] = m1 - m2 - m3;
   }
   const T b = winograd_load<T>(bias + k);
-  winograd_store<T>(o[0] + k, s[0][0] + s[0][1] + s[0][2] + b);
-  winograd_store<T>(o[1] + k, s[0][1] - s[0][2] - s[0][3] + b);
-  winograd_store<T>(o[2] + k, s[1][0] + s[1][1] + s[1][2] + b);
-  winograd_store<T>(o[3] + k, s[1][1] - s[1][2] - s[1][3] + b);
+  T out[4] = {s[0][0] + s[0][1] + s[0][2] + b, s[0][1] - s[0][2] - s[0][3] + b, s[1][0] + s[1][1] + s[1][2] + b,
+              s[1][1] - s[1][2] - s[1][3] + b};
+  for (int q = 0; q < 4; ++q) {
+    if (kResidual) out[q] += winograd_load<T>(r[q] + k);
+    winograd_store<T>(o[q] + k, out[q]);
+  }
 }
 
-// o[4] = output pixels (0,0), (0,1), (1,0), (1,1) of one tile; m = its products, position stride given.
+// o[4] = output pixels (0,0), (0,1), (1,0), (1,1) of one tile; m = its products, position stride given; r[4] = the
+// residual at those pixels (all null = none).
 inline void winograd_f23_output_tile(const float* m, size_t pos_stride, const float* bias, size_t out_channels,
-                                     float* const* o) {
+                                     float* const* o, const float* const* r) {
   constexpr size_t W = SPARQ_WINOGRAD_VECTOR_FLOATS;
   size_t k = 0;
-  for (; k + W <= out_channels; k += W) winograd_f23_output_step<WinogradVec>(m, pos_stride, bias, k, o);
-  for (; k < out_channels; ++k) winograd_f23_output_step<float>(m, pos_stride, bias, k, o);
+  if (r[0]) {
+    for (; k + W <= out_channels; k += W) winograd_f23_output_step<WinogradVec, true>(m, pos_stride, bias, k, o, r);
+    for (; k < out_channels; ++k) winograd_f23_output_step<float, true>(m, pos_stride, bias, k, o, r);
+  } else {
+    for (; k + W <= out_channels; k += W) winograd_f23_output_step<WinogradVec, false>(m, pos_stride, bias, k, o, r);
+    for (; k < out_channels; ++k) winograd_f23_output_step<float, false>(m, pos_stride, bias, k, o, r);
+  }
 }
 
 // ReLU and Clip vectorized here; the rest through the portable out-of-line loop (never the shared inline one, whose
@@ -110,6 +120,7 @@ void winograd_f23_f32_run(WinogradF32GemmFn gemm, const WinogradF23Problem& p, c
   float* zeros = prod + 16 * block * MP;  // C (+ 16 spare) zeros for padded pixels
   std::memset(zeros, 0, (C + 16) * sizeof(float));
   float* discard = zeros + C + 16;       // MP scratch values: output pixels beyond out_h/out_w land here
+  std::memset(discard, 0, MP * sizeof(float));
   const size_t th_count = p.tiles_h(), tw_count = p.tiles_w();
   const size_t panels = MP / NR;
   for (size_t t0 = tile_begin; t0 < tile_end; t0 += block) {
@@ -149,13 +160,17 @@ void winograd_f23_f32_run(WinogradF32GemmFn gemm, const WinogradF23Problem& p, c
       const size_t n = tile / (th_count * tw_count), rem = tile % (th_count * tw_count);
       const size_t oy = rem / tw_count * 2, ox = rem % tw_count * 2;
       float* o[4];
+      const float* res[4];
       for (int i = 0; i < 2; ++i) {
         for (int j = 0; j < 2; ++j) {
           const bool inside = oy + i < p.out_h && ox + j < p.out_w;
-          o[i * 2 + j] = inside ? y + ((n * p.out_h + oy + i) * p.out_w + ox + j) * M : discard;
+          const size_t at = ((n * p.out_h + oy + i) * p.out_w + ox + j) * M;
+          o[i * 2 + j] = inside ? y + at : discard;
+          // A pixel beyond the output reads its residual from the discard row it is written to (thrown away).
+          res[i * 2 + j] = !p.residual ? nullptr : inside ? p.residual + at : discard;
         }
       }
-      winograd_f23_output_tile(prod + t * MP, block * MP, w.bias.data(), M, o);
+      winograd_f23_output_tile(prod + t * MP, block * MP, w.bias.data(), M, o, res);
       if (act.kind != Activation::kNone) {
         for (int q = 0; q < 4; ++q) {
           if (o[q] != discard) winograd_activate(o[q], M, act);

@@ -19,6 +19,8 @@ constexpr size_t kWinogradQu8MaxChannels = 1827;
 struct WinogradF23Problem {
   size_t batch = 1, in_h = 0, in_w = 0, channels = 0, out_channels = 0;
   size_t pad_top = 0, pad_left = 0, out_h = 0, out_w = 0;
+  // fp32 only: Y-shaped NHWC tensor added before the activation (a fused residual); nullptr = none.
+  const float* residual = nullptr;
 
   size_t tiles_h() const { return (out_h + 1) / 2; }
   size_t tiles_w() const { return (out_w + 1) / 2; }

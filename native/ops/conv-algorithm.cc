@@ -1,0 +1,50 @@
+// Per-layer algorithm choice: the `algorithm` attr and the cost model behind "auto".
+#include "ops/conv-algorithm.h"
+
+#include "ops/f32-op-validation.h"
+
+namespace sparq {
+
+ConvAlgorithm read_conv_algorithm(const OpDesc& desc) {
+  const std::string name = desc.attrs.s("algorithm", "auto");
+  if (name == "auto") return ConvAlgorithm::kAuto;
+  if (name == "gemm") return ConvAlgorithm::kGemm;
+  if (name == "winograd") return ConvAlgorithm::kWinograd;
+  if (name == "sparse24") return ConvAlgorithm::kSparse24;
+  throw_op_error(desc, "Expected algorithm auto, gemm, winograd or sparse24 but received '" + name + "'");
+}
+
+bool winograd_applies(const ConvGeometry& g) {
+  return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
+         g.dilation_w == 1 && g.group == 1;
+}
+
+// A cost model rather than timing both at build: plans are compiled once per shape signature and must be
+// deterministic (the same model gives the same plan on a loaded machine). Measured with
+// `npm run bench -- winograd` (paired runs, 1 thread, Xeon AVX-512, see README): Winograd F(2,3) beats our best
+// dense conv (implicit GEMM or im2col) by 1.6-1.8x at 64/128 channels and 1.1-1.3x at 256/512; with few
+// channels the 16-position transforms (16 loads + 16 stores per channel per 2x2 tile) cost more than the
+// 2.25x fewer multiplies save, and below a handful of tiles the per-block setup dominates.
+bool winograd_pays_off(const ConvGeometry& g) {
+  if (!winograd_applies(g)) return false;
+  const size_t tiles = g.batch * ((g.out_h + 1) / 2) * ((g.out_w + 1) / 2);
+  return g.in_c >= 16 && g.out_c >= 16 && tiles >= 4;
+}
+
+bool sparse24_along_k(const float* b, size_t k, size_t n, size_t k_stride, size_t n_stride) {
+  for (size_t j = 0; j < n; ++j) {
+    for (size_t k0 = 0; k0 < k; k0 += 4) {
+      int nz = 0;
+      for (size_t kk = k0; kk < k && kk < k0 + 4; ++kk) nz += b[kk * k_stride + j * n_stride] != 0.f;
+      if (nz > 2) return false;
+    }
+  }
+  return true;
+}
+
+// The 2:4 kernels do half the multiplies and read half the weight bytes (plus 1/8 for indices) but gather the
+// activations through the indices; measured (`npm run bench -- sparse`) they gain on products whose weights
+// outgrow L1 (n * k >= 16K floats) and whose outputs fill at least one 16-channel vector.
+bool sparse24_pays_off(size_t m, size_t n, size_t k) { return m >= 1 && n >= 16 && k >= 64 && n * k >= (16u << 10); }
+
+}  // namespace sparq
