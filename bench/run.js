@@ -7,13 +7,16 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { formatTable } = require('./table');
+const baselines = require('./baselines');
 
 const root = path.resolve(__dirname, '..');
 const suitesDir = path.join(__dirname, 'suites');
 
 function usage(message) {
   if (message) console.error(message);
-  console.error('Usage: npm run bench [-- [suite ...] [--quick] [--json FILE]]');
+  console.error('Usage: npm run bench [-- [suite ...] [--quick] [--json FILE] [--save-baseline]]');
+  console.error('Records are compared with bench/baselines/<cpu>.json (flagging cases > 10% slower) and stored there');
+  console.error('when this CPU has no baseline yet or with --save-baseline.');
   console.error(`Suites: ${listSuites().join(', ')}`);
   process.exit(message ? 2 : 0);
 }
@@ -27,10 +30,11 @@ function listSuites() {
 }
 
 function parseArgs(argv) {
-  const args = { suites: [], quick: false, json: null };
+  const args = { suites: [], quick: false, json: null, saveBaseline: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
+    else if (a === '--save-baseline') args.saveBaseline = true;
     else if (a === '--json') {
       if (!argv[i + 1]) usage('Expected a file name after --json');
       args.json = argv[++i];
@@ -68,13 +72,17 @@ function ensureBuilt() {
   }
 }
 
-function cpuName() {
+function capabilities() {
   try {
-    const caps = require(path.join(root, 'dist')).Engine.capabilities();
-    return `${caps.cpu} (detected ${caps.detected}, levels ${caps.levels.join(' ')})`;
+    return require(path.join(root, 'dist')).Engine.capabilities();
   } catch {
-    return os.cpus()[0] ? os.cpus()[0].model : 'unknown CPU';
+    return { cpu: os.cpus()[0] ? os.cpus()[0].model : 'unknown CPU', detected: [], levels: [], selected: 'unknown' };
   }
+}
+
+function cpuName() {
+  const caps = capabilities();
+  return `${caps.cpu} (detected ${caps.detected}, levels ${caps.levels.join(' ')})`;
 }
 
 async function main() {
@@ -104,6 +112,10 @@ async function main() {
   if (args.json) {
     fs.writeFileSync(args.json, JSON.stringify(records, null, 2) + '\n');
     console.log(`wrote ${records.length} records to ${args.json}`);
+  }
+  if (records.length) {
+    const caps = capabilities();
+    baselines.checkAndStore(records, { cpu: caps.cpu, isa: caps.selected, save: args.saveBaseline && !failed });
   }
   if (failed) process.exitCode = 1;
 }

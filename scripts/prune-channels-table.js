@@ -13,10 +13,7 @@ const dist = (p) => require(path.join(root, 'dist', p));
 const { Engine, Tensor } = dist('index');
 const { loadNpy } = dist('format/npy');
 const { encodeModel } = dist('onnx/encode');
-const { foldConstants } = dist('passes/constant-folding');
-const { foldBatchNorms } = dist('passes/batchnorm-folding');
-const { foldConvAffine } = dist('passes/conv-affine-folding');
-const { removeDeadNodes } = dist('passes/dead-nodes');
+const { foldForPruning } = dist('prune/prune-engine');
 const { pruneChannelsDetailed } = dist('prune/channel-pruning');
 const { pruneBlocksDetailed } = dist('prune/block-pruning');
 
@@ -25,16 +22,6 @@ const FIXTURES = path.join(root, 'test', 'fixtures', 'fashion-mnist');
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-/** The model as prune-engine hands it to the pruners: constants, BN and per-channel affine ops folded. */
-function folded(engine) {
-  let g = engine.sourceGraph();
-  foldConstants(g);
-  g = foldBatchNorms(g);
-  g = foldConvAffine(g);
-  removeDeadNodes(g);
-  return g;
 }
 
 function images(file, count) {
@@ -72,7 +59,7 @@ function describe(engine, graph) {
 }
 
 async function main() {
-  const ratios = arg('ratios', '0.25,0.375,0.5').split(',').map(Number);
+  const ratios = arg('ratios', '0.25,0.5').split(',').map(Number);
   const models = arg('models', 'resnet-fmnist,mobilenet-fmnist').split(',');
   const calibration = samples(Number(arg('samples', '500')));
   const options = { threads: 1 };
@@ -81,20 +68,28 @@ async function main() {
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const model of models) {
     const engine = await Engine.load(path.join(FIXTURES, `${model}.onnx`), options);
-    const graph = folded(engine);
+    const graph = foldForPruning(engine.sourceGraph());
     const base = describe(engine, engine.sourceGraph());
+    const foldedBytes = encodeModel(graph).length;
     const row = (what, r, seconds) =>
       console.log(
         `| ${model} | ${what} | ${r.macs} | ${(100 * (1 - r.macs / base.macs)).toFixed(1)}% | ${r.bytes} | ${r.top1.toFixed(2)} | ${(base.top1 - r.top1).toFixed(2)} | ${seconds.toFixed(1)} |`,
       );
     row('none', base, 0);
+    console.log(`| ${model} | none, BN folded | ${base.macs} | 0.0% | ${foldedBytes} | ${base.top1.toFixed(2)} | 0.00 | 0.0 |`);
     const variants = [];
     for (const ratio of ratios) {
-      variants.push([`channels ${ratio} L1`, () => pruneChannelsDetailed(graph, ratio, ctx('magnitude', 'l1'))]);
-      variants.push([`channels ${ratio} L1 + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'l1'))]);
-      variants.push([`channels ${ratio} ThiNet + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'thinet'))]);
+      for (const streams of [false, true]) {
+        const what = `channels ${ratio}${streams ? ', streams too' : ''}`;
+        variants.push([`${what} L1`, () => pruneChannelsDetailed(graph, ratio, ctx('magnitude', 'l1', streams))]);
+        variants.push([`${what} L1 + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'l1', streams))]);
+        variants.push([`${what} ThiNet + reconstruct`, () => pruneChannelsDetailed(graph, ratio, ctx('reconstruct', 'thinet', streams))]);
+      }
     }
-    for (const count of [1, 2]) variants.push([`blocks ${count}`, () => pruneBlocksDetailed(graph, count, ctx('magnitude', 'l1'))]);
+    for (const count of [1, 2]) {
+      variants.push([`blocks ${count}`, () => pruneBlocksDetailed(graph, count, ctx('magnitude', 'l1'))]);
+      variants.push([`blocks ${count} + reconstruct`, () => pruneBlocksDetailed(graph, count, ctx('reconstruct', 'l1'))]);
+    }
     for (const [what, run] of variants) {
       const t0 = Date.now();
       const result = await run();
@@ -106,8 +101,8 @@ async function main() {
     engine.dispose();
   }
 
-  function ctx(method, ranking) {
-    return { method, ranking, samples: calibration, exclude: new Set(), engineOptions: options };
+  function ctx(method, ranking, pruneResidualStreams = false) {
+    return { method, ranking, samples: calibration, exclude: new Set(), engineOptions: options, pruneResidualStreams };
   }
 }
 

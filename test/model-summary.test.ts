@@ -67,4 +67,22 @@ describe('engine.summary', () => {
       engine.dispose();
     }
   });
+
+  test('int8 QDQ fixture: same layers and MACs as fp32, int8 kernels, int8 weights counted as bytes', async () => {
+    const fp32 = await Engine.load(join(FMNIST, 'resnet-fmnist.onnx'), { threads: 1 });
+    const qdq = await Engine.load(join(FMNIST, 'resnet-fmnist-qdq.onnx'), { threads: 1 });
+    try {
+      const a = fp32.summary();
+      const q = qdq.summary();
+      expect(q.layers.map((l) => l.macs)).toEqual(a.layers.map((l) => l.macs));
+      expect(q.layers.map((l) => l.parameters)).toEqual(a.layers.map((l) => l.parameters));
+      expect(q.layers.every((l) => l.sparsity === 'dense')).toBe(true);
+      expect(q.layers.filter((l) => l.opType === 'Conv').every((l) => /^q[su]8-/.test(l.kernel))).toBe(true);
+      expect(q.totals.weightBytes).toBe(initializerBytes(qdq.sourceGraph()));
+      expect(q.totals.weightBytes).toBeLessThan(a.totals.weightBytes / 2);
+    } finally {
+      fp32.dispose();
+      qdq.dispose();
+    }
+  });
 });

@@ -4,7 +4,6 @@
  * block whose removal changes the outputs least, measured here independently.
  * @jest-environment ./test/support/ort-environment.js
  */
-import { join } from 'path';
 import { Engine, Tensor } from '../lib';
 import type { Graph } from '../lib/ir/graph';
 import { encodeModel } from '../lib/onnx/encode';
@@ -12,7 +11,7 @@ import { pruneBlocks, pruneBlocksDetailed } from '../lib/prune/block-pruning';
 import { analyzeChannels } from '../lib/prune/channel-groups';
 import { findResidualBlocks } from '../lib/prune/graph-surgery-blocks';
 import type { StructuredPruneContext } from '../lib/prune/structured-types';
-import { FMNIST, calibrationBatch, calibrationSample, foldedSource, maskedReference } from './support/channel-pruning-reference';
+import { calibrationBatch, calibrationSample, useFixtures, maskedReference } from './support/channel-pruning-reference';
 import { expectClose, ortEval } from './support/ort';
 
 const SAMPLES = 32;
@@ -49,41 +48,28 @@ async function logitsOrt(g: Graph, batch: { dims: number[]; data: Float32Array }
 }
 
 describe('block pruning', () => {
-  let resnet: Engine;
-  let mobilenet: Engine;
-  let resnetGraph: Graph;
-  let mobilenetGraph: Graph;
-  beforeAll(async () => {
-    resnet = await Engine.load(join(FMNIST, 'resnet-fmnist.onnx'), { threads: 1 });
-    mobilenet = await Engine.load(join(FMNIST, 'mobilenet-fmnist.onnx'), { threads: 1 });
-    resnetGraph = foldedSource(resnet);
-    mobilenetGraph = foldedSource(mobilenet);
-  });
-  afterAll(() => {
-    resnet.dispose();
-    mobilenet.dispose();
-  });
+  const fx = useFixtures();
 
   test('finds the residual blocks: identity and projection shortcuts, squeeze-excite bodies', () => {
-    const blocks = findResidualBlocks(resnetGraph, analyzeChannels(resnetGraph).shapes);
+    const blocks = findResidualBlocks(fx.resnetGraph, analyzeChannels(fx.resnetGraph).shapes);
     expect(blocks.map((b) => b.name)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `/blocks/blocks.${i}/Add`));
     expect(blocks[1].shortcut).toBe(blocks[1].entry); // identity
     expect(blocks[0].shortcut).toBe('/blocks/blocks.0/down/down.1/BatchNormalization_output_0'); // projection stays
     expect(blocks[0].body.map((n) => n.opType)).toEqual(['Conv', 'Relu', 'Conv']);
-    const mobile = findResidualBlocks(mobilenetGraph, analyzeChannels(mobilenetGraph).shapes);
+    const mobile = findResidualBlocks(fx.mobilenetGraph, analyzeChannels(fx.mobilenetGraph).shapes);
     expect(mobile.map((b) => b.name)).toEqual(['/blocks/blocks.0/Add', '/blocks/blocks.2/Add', '/blocks/blocks.4/Add']);
     expect(mobile[2].body.filter((n) => n.opType === 'Conv')).toHaveLength(5); // expand, depthwise, SE fc1/fc2, project
   });
 
   test('removes the block that changes the outputs least, and equals the original with that block zeroed', async () => {
-    const result = await pruneBlocksDetailed(resnetGraph, 1, context('magnitude'));
-    const blocks = findResidualBlocks(resnetGraph, analyzeChannels(resnetGraph).shapes);
+    const result = await pruneBlocksDetailed(fx.resnetGraph, 1, context('magnitude'));
+    const blocks = findResidualBlocks(fx.resnetGraph, analyzeChannels(fx.resnetGraph).shapes);
     // Every candidate's error measured here with onnxruntime on the zeroed-block reference, over the same samples.
     const batch = calibrationBatch(0, SAMPLES);
-    const reference = await logitsOrt(resnetGraph, batch);
+    const reference = await logitsOrt(fx.resnetGraph, batch);
     const errors = new Map<string, number>();
     for (const b of blocks) {
-      const out = await logitsOrt(blockZeroed(resnetGraph, bodyOutputConv(resnetGraph, b.name, b.shortcut)), batch);
+      const out = await logitsOrt(blockZeroed(fx.resnetGraph, bodyOutputConv(fx.resnetGraph, b.name, b.shortcut)), batch);
       errors.set(b.name, relativeError(out, reference));
     }
     const best = [...errors].sort((x, y) => x[1] - y[1])[0];
@@ -95,26 +81,26 @@ describe('block pruning', () => {
     try {
       const probe = calibrationBatch(200, 8);
       const ours = engine.runSync({ input: new Tensor('float32', probe.data, probe.dims) }).logits;
-      const theirs = (await ortEval(encodeModel(blockZeroed(resnetGraph, bodyOutputConv(resnetGraph, chosen.name, chosen.shortcut))), { input: { type: 'float32', ...probe } })).logits;
+      const theirs = (await ortEval(encodeModel(blockZeroed(fx.resnetGraph, bodyOutputConv(fx.resnetGraph, chosen.name, chosen.shortcut))), { input: { type: 'float32', ...probe } })).logits;
       expectClose('block removed vs zeroed', ours, theirs);
-      expect(engine.summary().layers.length).toBe(resnet.summary().layers.length - chosen.body.filter((n) => n.opType === 'Conv').length);
+      expect(engine.summary().layers.length).toBe(fx.resnet.summary().layers.length - chosen.body.filter((n) => n.opType === 'Conv').length);
     } finally {
       engine.dispose();
     }
   });
 
   test('two blocks greedily; reconstruction re-fits the layers reading the affected streams', async () => {
-    const plain = await pruneBlocksDetailed(mobilenetGraph, 2, context('magnitude'));
+    const plain = await pruneBlocksDetailed(fx.mobilenetGraph, 2, context('magnitude'));
     expect(plain.removed).toHaveLength(2);
     expect(plain.removed[1].error).toBeGreaterThanOrEqual(0);
-    const once = await pruneBlocksDetailed(mobilenetGraph, 1, context('magnitude', 64));
-    const rebuilt = await pruneBlocksDetailed(mobilenetGraph, 1, context('reconstruct', 64));
+    const once = await pruneBlocksDetailed(fx.mobilenetGraph, 1, context('magnitude', 64));
+    const rebuilt = await pruneBlocksDetailed(fx.mobilenetGraph, 1, context('reconstruct', 64));
     expect(rebuilt.removed).toEqual(once.removed);
     expect(rebuilt.refitted).toEqual(expect.arrayContaining(['/head/head.0/Conv']));
     // On images the fit did not see, the re-fitted model is closer to the original.
     const held = calibrationBatch(300, 64);
     const feeds = { input: new Tensor('float32', held.data, held.dims) };
-    const engines = [mobilenetGraph, once.graph, rebuilt.graph].map((g) => Engine.fromGraph(g, { threads: 1 }));
+    const engines = [fx.mobilenetGraph, once.graph, rebuilt.graph].map((g) => Engine.fromGraph(g, { threads: 1 }));
     try {
       const [original, removed, refit] = engines.map((e) => e.runSync(feeds).logits.data as Float32Array);
       expect(relativeError(refit, original)).toBeLessThan(relativeError(removed, original));
@@ -124,8 +110,8 @@ describe('block pruning', () => {
   });
 
   test('bad counts and missing samples are refused', async () => {
-    await expect(pruneBlocks(resnetGraph, 7, context('magnitude'))).rejects.toThrow('Expected a block count of at most 6 (the residual blocks of this model) for pattern.blocks but received 7');
-    await expect(pruneBlocks(resnetGraph, 0, context('magnitude'))).rejects.toThrow('Expected a positive integer block count for pattern.blocks but received 0');
-    await expect(pruneBlocks(resnetGraph, 1, context('magnitude', 0))).rejects.toThrow('Expected calibration samples to choose the blocks to remove but received none');
+    await expect(pruneBlocks(fx.resnetGraph, 7, context('magnitude'))).rejects.toThrow('Expected a block count of at most 6 (the residual blocks of this model) for pattern.blocks but received 7');
+    await expect(pruneBlocks(fx.resnetGraph, 0, context('magnitude'))).rejects.toThrow('Expected a positive integer block count for pattern.blocks but received 0');
+    await expect(pruneBlocks(fx.resnetGraph, 1, context('magnitude', 0))).rejects.toThrow('Expected calibration samples to choose the blocks to remove but received none');
   });
 });

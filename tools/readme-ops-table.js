@@ -15,6 +15,7 @@ const FAMILIES = [
   ['Resampling', ['Resize']],
   ['Softmax and reductions', ['Softmax', 'LogSoftmax', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'ArgMax']],
   ['Logic', ['Where', 'Equal', 'Less', 'Greater', 'Not']],
+  ['Quantization (int8)', ['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger']],
 ];
 
 const listed = new Set(FAMILIES.flatMap(([, ops]) => ops));

@@ -1,22 +1,43 @@
-/** `npm run demo`: classifies the committed Fashion-MNIST test subset with sparq and with onnxruntime-node, prints accuracy and latency. */
+/**
+ * `npm run demo`: the bundled Fashion-MNIST ResNet compressed four ways (fp32 -> int8 -> 2:4 + int8 -> channel-pruned),
+ * with top-1 on the 2000-image test subset, batch-1 latency, speed-up, .sparq size, and onnxruntime-node on the same
+ * models for comparison. Steps this build cannot do yet (a missing engine.quantize) are shown as n/a with the reason.
+ */
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { Engine, Tensor } from '../index';
 import { loadNpy } from '../format/npy';
+import { encodeSparq } from '../format/sparq-writer';
+import { encodeModel } from '../onnx/encode';
+import { median } from '../stats/percentiles';
+import { textTable } from './text-table';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DATA = path.join(ROOT, 'test', 'fixtures', 'fashion-mnist');
-const DEFAULT_MODEL = path.join(DATA, 'resnet-fmnist.onnx');
+const MODEL = path.join(DATA, 'resnet-fmnist.onnx');
 const BATCH = 100;
-const LATENCY_RUNS = 300;
+const LATENCY_RUNS = 200;
+const CALIBRATION_SAMPLES = 200;
+const THREADS = 1;
+const PER = 28 * 28;
 
-/** Something that classifies a batch [N, 1, 28, 28] into N logit rows of 10. */
+/** Something that classifies a batch [N, 1, 28, 28] into N logit rows. */
 interface Runner {
   label: string;
   run(data: Float32Array, n: number): Promise<Float32Array>;
+  sizeBytes?: number;
+  /** The fp32 runner of the same engine family, for the speed-up column. */
+  baseline?: boolean;
 }
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
+interface Row {
+  runner?: Runner;
+  engine?: Engine;
+  label: string;
+  note?: string;
+}
+
+const now = () => performance.now();
 
 function argmaxRows(logits: Float32Array, n: number): number[] {
   const classes = logits.length / n;
@@ -29,110 +50,121 @@ function argmaxRows(logits: Float32Array, n: number): number[] {
   return out;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+function sparqRunner(label: string, engine: Engine): Runner {
+  const input = engine.inputs[0].name;
+  const output = engine.outputs[0].name;
+  return {
+    label,
+    sizeBytes: encodeSparq(engine).length,
+    async run(data, n) {
+      return (await engine.run({ [input]: new Tensor('float32', data, [n, 1, 28, 28]) }))[output].data as Float32Array;
+    },
+  };
 }
 
-/** onnxruntime-node is a devDependency: the demo compares against it when it is installed. */
-async function ortRunner(modelPath: string, threads: number): Promise<Runner | string> {
+/** onnxruntime-node (a devDependency) on the ONNX form of an engine's model; undefined when it is not installed. */
+async function ortRunner(label: string, model: Uint8Array): Promise<Runner | undefined> {
   let ort: typeof import('onnxruntime-node');
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     ort = require('onnxruntime-node');
   } catch {
-    return 'onnxruntime-node is not installed (npm install --include=dev) - skipping the comparison';
+    return undefined;
   }
-  const session = await ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-  });
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
   const input = session.inputNames[0];
   const output = session.outputNames[0];
   return {
-    label: `onnxruntime-node ${ort.env.versions.node ?? ''}`.trim(),
+    label,
+    sizeBytes: model.length,
     async run(data, n) {
-      const result = await session.run({ [input]: new ort.Tensor('float32', data, [n, 1, 28, 28]) });
-      return result[output].data as Float32Array;
+      return (await session.run({ [input]: new ort.Tensor('float32', data, [n, 1, 28, 28]) }))[output].data as Float32Array;
     },
   };
 }
 
+/** Runs a compression step; a step this build cannot do becomes an n/a row naming why. */
+async function step(label: string, make: () => Promise<Engine>, made: Engine[]): Promise<Row> {
+  const t0 = now();
+  try {
+    const engine = await make();
+    made.push(engine);
+    return { label, engine, runner: sparqRunner(label, engine), note: `made in ${((now() - t0) / 1000).toFixed(1)} s` };
+  } catch (err) {
+    if ((err as Error).name !== 'UnsupportedError') throw err;
+    return { label, note: `n/a: ${(err as Error).message}` };
+  }
+}
+
 async function main(): Promise<void> {
-  const modelPath = path.resolve(process.argv[2] ?? DEFAULT_MODEL);
-  for (const file of [modelPath, path.join(DATA, 'test-images.npy'), path.join(DATA, 'test-labels.npy')]) {
+  for (const file of [MODEL, path.join(DATA, 'test-images.npy'), path.join(DATA, 'test-labels.npy'), path.join(DATA, 'calibration.npy')]) {
     if (!existsSync(file)) throw new Error(`Expected the demo file ${file} to exist (run it from a sparq checkout)`);
   }
+  const started = now();
   const images = loadNpy(path.join(DATA, 'test-images.npy'));
   const labels = Array.from(loadNpy(path.join(DATA, 'test-labels.npy')).data as BigInt64Array, Number);
-  const count = images.dims[0];
   const pixels = images.data as Float32Array;
-  const per = 28 * 28;
-  const threads = 1;
-
+  const count = images.dims[0];
+  const calibrationData = loadNpy(path.join(DATA, 'calibration.npy')).data as Float32Array;
+  const calibration = Array.from({ length: CALIBRATION_SAMPLES }, (_, i) => ({ input: new Tensor('float32', calibrationData.slice(i * PER, (i + 1) * PER), [1, 1, 28, 28]) }));
   const caps = Engine.capabilities();
-  const engine = await Engine.load(modelPath, { threads });
-  const inputName = engine.inputs[0].name;
-  const outputName = engine.outputs[0].name;
-  const sparq: Runner = {
-    label: `sparq fp32 (${caps.selected})`,
-    async run(data, n) {
-      const out = await engine.run({ [inputName]: new Tensor('float32', data, [n, 1, 28, 28]) });
-      return out[outputName].data as Float32Array;
-    },
-  };
-  const ort = await ortRunner(modelPath, threads);
-  const runners = typeof ort === 'string' ? [sparq] : [sparq, ort];
+  console.log(`sparq demo: Fashion-MNIST ResNet (${path.relative(process.cwd(), MODEL) || MODEL}), ${count} test images`);
+  console.log(`CPU: ${caps.cpu}; ISA ${caps.selected}; ${THREADS} thread per engine; calibration ${CALIBRATION_SAMPLES} samples\n`);
 
-  console.log(`sparq demo: Fashion-MNIST, ${path.relative(process.cwd(), modelPath) || modelPath}, ${count} test images`);
-  console.log(`CPU: ${caps.cpu}; ISA levels ${caps.levels.join(' ')}; ${threads} thread per engine`);
-  if (typeof ort === 'string') console.log(ort);
+  const fp32 = await Engine.load(MODEL, { threads: THREADS });
+  const made: Engine[] = [fp32];
+  const rows: Row[] = [{ label: 'sparq fp32', runner: { ...sparqRunner('sparq fp32', fp32), baseline: true } }];
+  rows.push(await step('sparq int8', () => fp32.quantize({ calibration }), made));
+  rows.push(
+    await step('sparq 2:4 + int8', async () => {
+      const pruned = await fp32.prune({ pattern: '2:4', calibration });
+      made.push(pruned);
+      return pruned.quantize({ calibration });
+    }, made),
+  );
+  rows.push(await step('sparq channels 30%', () => fp32.prune({ pattern: { channels: 0.3 }, calibration }), made));
+  const ortFp32 = await ortRunner('onnxruntime-node fp32', encodeModel(fp32.sourceGraph()));
+  if (ortFp32) rows.push({ label: ortFp32.label, runner: ortFp32 });
+  const int8 = rows[1].engine;
+  if (ortFp32 && int8) {
+    const ortInt8 = await ortRunner('onnxruntime-node int8 (same QDQ model)', encodeModel(int8.sourceGraph()));
+    if (ortInt8) rows.push({ label: ortInt8.label, runner: ortInt8 });
+  }
+  if (!ortFp32) console.log('onnxruntime-node is not installed (npm install --include=dev): no comparison rows\n');
 
-  // Accuracy over the whole subset in batches of BATCH.
-  const predictions: number[][] = [];
-  const throughput: number[] = [];
+  const runners = rows.filter((r) => r.runner).map((r) => r.runner!);
+  // Accuracy over the whole subset in batches.
+  const accuracy = new Map<Runner, number>();
   for (const r of runners) {
-    const preds: number[] = [];
-    const t0 = now();
+    let correct = 0;
     for (let i = 0; i < count; i += BATCH) {
       const n = Math.min(BATCH, count - i);
-      preds.push(...argmaxRows(await r.run(pixels.subarray(i * per, (i + n) * per), n), n));
+      argmaxRows(await r.run(pixels.subarray(i * PER, (i + n) * PER), n), n).forEach((p, k) => (correct += p === labels[i + k] ? 1 : 0));
     }
-    throughput.push((count / (now() - t0)) * 1000);
-    predictions.push(preds);
+    accuracy.set(r, (100 * correct) / count);
   }
-
-  // Batch-1 latency: warm up, then alternate the engines image by image so machine load hits both alike.
-  const times: number[][] = runners.map(() => []);
-  for (const r of runners) for (let i = 0; i < 20; i++) await r.run(pixels.subarray(i * per, (i + 1) * per), 1);
+  // Batch-1 latency: warm-up, then every runner on the same image in turn, so machine load hits all alike.
+  const times = new Map<Runner, number[]>(runners.map((r) => [r, []]));
+  for (const r of runners) for (let i = 0; i < 10; i++) await r.run(pixels.subarray(i * PER, (i + 1) * PER), 1);
   for (let i = 0; i < LATENCY_RUNS; i++) {
-    const image = pixels.subarray((i % count) * per, ((i % count) + 1) * per);
-    for (let k = 0; k < runners.length; k++) {
+    const image = pixels.subarray((i % count) * PER, ((i % count) + 1) * PER);
+    for (const r of runners) {
       const t0 = now();
-      await runners[k].run(image, 1);
-      times[k].push(now() - t0);
+      await r.run(image, 1);
+      times.get(r)!.push(now() - t0);
     }
   }
-
-  const rows = runners.map((r, k) => {
-    const correct = predictions[k].filter((p, i) => p === labels[i]).length;
-    return [r.label, `${((100 * correct) / count).toFixed(2)}%`, `${median(times[k]).toFixed(3)} ms`, `${Math.round(throughput[k])} img/s`];
+  const base = median(times.get(rows[0].runner!)!);
+  const table = rows.map((row) => {
+    const r = row.runner;
+    if (!r) return [row.label, '-', '-', '-', '-', row.note ?? ''];
+    const p50 = median(times.get(r)!);
+    return [row.label, `${accuracy.get(r)!.toFixed(2)}%`, `${p50.toFixed(3)} ms`, `${(base / p50).toFixed(2)}x`, `${(r.sizeBytes! / 1024).toFixed(0)} KiB`, row.note ?? ''];
   });
-  const header = ['engine', 'accuracy', `p50 latency, batch 1`, `throughput, batch ${BATCH}`];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ');
-  console.log('');
-  console.log(line(header));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const r of rows) console.log(line(r));
-  if (runners.length === 2) {
-    const agree = predictions[0].filter((p, i) => p === predictions[1][i]).length;
-    console.log(`\npredictions agree on ${agree}/${count} images; latency ratio onnxruntime/sparq ${(median(times[1]) / median(times[0])).toFixed(2)}x (> 1: sparq faster)`);
-  }
-  engine.dispose();
+  console.log(textTable(['model', 'top-1', 'p50 batch 1', 'speed-up', 'size', ''], table));
+  console.log(`\nspeed-up: fp32 sparq p50 / this row's p50. size: the .sparq file (sparq rows) or the ONNX model (onnxruntime rows).`);
+  console.log(`demo took ${((now() - started) / 1000).toFixed(1)} s`);
+  for (const e of made) e.dispose();
 }
 
 main().catch((err) => {

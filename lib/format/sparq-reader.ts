@@ -40,7 +40,7 @@ function blobData(bytes: Uint8Array, blob: BlobEntry, type: DataType, elements: 
   const raw = new Uint8Array(elements * Array.BYTES_PER_ELEMENT);
   const stored = bytes.subarray(blob.offset, blob.offset + blob.byteLength);
   if (blob.encoding === 'raw') raw.set(stored);
-  else if (!decodeSparse24(stored, raw, Array.BYTES_PER_ELEMENT)) throw new ModelFormatError('Expected 2:4 index bytes naming two distinct slots 0..3 but received others');
+  else if (!decodeSparse24(stored, raw, Array.BYTES_PER_ELEMENT, blob.groupStride ?? 1)) throw new ModelFormatError('Expected 2:4 index bytes naming two distinct slots 0..3 but received others');
   if (!LITTLE_ENDIAN) {
     const n = Array.BYTES_PER_ELEMENT;
     for (let i = 0; i < raw.length; i += n) raw.subarray(i, i + n).reverse();
@@ -58,7 +58,8 @@ function checkBlobs(blobs: unknown, fileBytes: number, metadataEnd: number, sour
       [1, 2, 4, 8].includes(b.elementBytes) && b.elements >= 0 &&
       b.offset % BLOB_ALIGNMENT === 0 && b.offset >= metadataEnd && b.offset + b.byteLength <= fileBytes &&
       ((b.encoding === 'raw' && b.byteLength === b.elements * b.elementBytes) ||
-        (b.encoding === '2:4' && b.elements % 4 === 0 && b.byteLength === sparse24Bytes(b.elements, b.elementBytes)));
+        (b.encoding === '2:4' && Number.isSafeInteger(b.groupStride ?? 1) && (b.groupStride ?? 1) >= 1 &&
+          b.elements % (4 * (b.groupStride ?? 1)) === 0 && b.byteLength === sparse24Bytes(b.elements, b.elementBytes)));
     if (!ok) throw corrupt(source, `blob ${i} of its blob table is inconsistent with the file`);
     return b;
   });

@@ -19,6 +19,8 @@ export interface BlobEntry {
   encoding: 'raw' | '2:4';
   elementBytes: number;
   elements: number;
+  /** '2:4' only: distance between the 4 elements of a group (1: neighbours; kh*kw: input channels of a Conv weight). */
+  groupStride?: number;
 }
 
 /** Everything in a .sparq file except the weight bytes. */
@@ -77,14 +79,17 @@ class BlobTable {
     if (index === undefined) {
       const data = t.data as ArrayBufferView & { BYTES_PER_ELEMENT: number; length: number };
       let bytes = littleEndianBytes(data);
-      let encoding: BlobEntry['encoding'] = 'raw';
-      if (this.compress24 && isSparse24(bytes, data.BYTES_PER_ELEMENT)) {
-        bytes = encodeSparse24(bytes, data.BYTES_PER_ELEMENT);
-        encoding = '2:4';
+      const entry: BlobEntry = { offset: 0, byteLength: bytes.length, encoding: 'raw', elementBytes: data.BYTES_PER_ELEMENT, elements: data.length };
+      // 2:4 groups of neighbours, or of 4 consecutive indices of dim 1 (Conv weights' input channels).
+      const strides = this.compress24 ? [1, ...(t.dims.length > 2 ? [t.dims.slice(2).reduce((a, b) => a * b, 1)] : [])] : [];
+      const stride = strides.find((s) => isSparse24(bytes, data.BYTES_PER_ELEMENT, s));
+      if (stride !== undefined) {
+        bytes = encodeSparse24(bytes, data.BYTES_PER_ELEMENT, stride);
+        Object.assign(entry, { byteLength: bytes.length, encoding: '2:4', groupStride: stride });
         this.sparse24 = true;
       }
       index = this.entries.length;
-      this.entries.push({ offset: 0, byteLength: bytes.length, encoding, elementBytes: data.BYTES_PER_ELEMENT, elements: data.length });
+      this.entries.push(entry);
       this.chunks.push(bytes);
       this.seen.set(t.data, index);
     }

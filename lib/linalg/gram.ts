@@ -1,17 +1,23 @@
-/** Gram matrices XᵀX accumulated row by row (calibration activations arrive one sample at a time; X is never stored whole). */
+/** Gram matrices XᵀX accumulated a few rows at a time; calibration activations arrive one sample at a time and X is never stored whole. */
+
+/** Output rows of G updated per pass over the input rows: a 32 x K slab of G stays in cache while the rows stream by. */
+const SLAB = 32;
 
 /**
  * G += Σ_r x_r x_rᵀ over the `rows` rows of X (rows x k, row-major, rows `stride` apart), upper triangle only (call
  * symmetrizeUpper once at the end). Zero entries are skipped: inputs after ReLU are largely zeros.
  */
 export function accumulateGramUpper(g: Float64Array, k: number, x: ArrayLike<number>, rows: number, stride = k, offset = 0): void {
-  for (let r = 0; r < rows; r++) {
-    const base = offset + r * stride;
-    for (let i = 0; i < k; i++) {
-      const xi = x[base + i];
-      if (xi === 0) continue;
-      const gi = i * k;
-      for (let j = i; j < k; j++) g[gi + j] += xi * x[base + j];
+  for (let i0 = 0; i0 < k; i0 += SLAB) {
+    const i1 = Math.min(k, i0 + SLAB);
+    for (let r = 0; r < rows; r++) {
+      const base = offset + r * stride;
+      for (let i = i0; i < i1; i++) {
+        const xi = x[base + i];
+        if (xi === 0) continue;
+        const gi = i * k;
+        for (let j = i; j < k; j++) g[gi + j] += xi * x[base + j];
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 /** Solving and inverting symmetric positive definite systems through their Cholesky factor (normal equations, OBS). */
 import { checkSquare, cholesky, tryCholesky } from './cholesky';
-import { solveLower, solveLowerTransposed } from './triangular-solve';
+import { invertLower, solveLower, solveLowerTransposed } from './triangular-solve';
 
 /**
  * X with A X = B for symmetric positive definite A (n x n) and B (n x nrhs), both row-major.
@@ -8,16 +8,17 @@ import { solveLower, solveLowerTransposed } from './triangular-solve';
  */
 export function solveSpd(a: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array {
   if (b.length !== n * nrhs) throw new RangeError(`Expected ${n} x ${nrhs} = ${n * nrhs} values for the right-hand side but received ${b.length}`);
-  const l = cholesky(a, n, 'the system matrix');
+  return solveWithCholesky(cholesky(a, n, 'the system matrix'), n, b, nrhs);
+}
+
+/** X with (L Lᵀ) X = B, given the lower Cholesky factor L (n x n) and B (n x nrhs). */
+export function solveWithCholesky(l: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array {
   return solveLowerTransposed(l, n, solveLower(l, n, b, nrhs), nrhs);
 }
 
 /** A⁻¹ from the lower Cholesky factor L of A: (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹, symmetric. */
 export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
-  // Columns of L⁻¹ by forward substitution on the identity, then L⁻ᵀ L⁻¹ using only the lower triangle of L⁻¹.
-  const identity = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) identity[i * n + i] = 1;
-  const li = solveLower(l, n, identity, n);
+  const li = invertLower(l, n);
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {

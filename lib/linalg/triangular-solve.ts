@@ -34,19 +34,21 @@ export function solveLowerTransposed(l: Float64Array, n: number, b: Float64Array
   return x;
 }
 
-/** X with U X = B: U is n x n upper triangular. Returns a new array. */
-export function solveUpper(u: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array {
-  const x = Float64Array.from(b);
-  for (let i = n - 1; i >= 0; i--) {
-    const xi = i * nrhs;
-    for (let k = i + 1; k < n; k++) {
-      const uik = u[i * n + k];
-      if (uik === 0) continue;
-      const xk = k * nrhs;
-      for (let c = 0; c < nrhs; c++) x[xi + c] -= uik * x[xk + c];
+/** L⁻¹ of an n x n lower-triangular L (also lower triangular); only the lower triangles are touched, n³/6 multiply-adds. */
+export function invertLower(l: Float64Array, n: number): Float64Array {
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    inv[row + i] = 1 / l[row + i];
+    // Row i of L⁻¹: (L⁻¹)_ij = -(Σ_{k=j}^{i-1} L_ik (L⁻¹)_kj) / L_ii.
+    for (let k = 0; k < i; k++) {
+      const lik = l[row + k];
+      if (lik === 0) continue;
+      const rowK = k * n;
+      for (let j = 0; j <= k; j++) inv[row + j] -= lik * inv[rowK + j];
     }
-    const inv = 1 / u[i * n + i];
-    for (let c = 0; c < nrhs; c++) x[xi + c] *= inv;
+    const d = inv[row + i];
+    for (let j = 0; j < i; j++) inv[row + j] *= d;
   }
-  return x;
+  return inv;
 }

@@ -451,6 +451,31 @@ function dropIdentityCasts(g: Graph): void {
 }
 
 /**
+ * int8 activation edges (onnxruntime.quantization's default) become uint8 ones: q + 128 with zero point + 128 is the
+ * same real value and the same saturation, so a Q whose every reader is a per-tensor DQ can switch exactly.
+ */
+function unsignActivations(g: Graph): void {
+  const ctx = new FusionContext(g);
+  const shifted = (node: Node, zp: number): string => {
+    const name = ctx.freshName(`${node.name}/zero_point_u8`);
+    const dims = ctx.constant(node.inputs[2])!.dims.slice();
+    g.initializers.set(name, { type: 'uint8', dims, data: Uint8Array.of(zp + 128) });
+    return name;
+  };
+  for (const q of g.nodes) {
+    if (!isQuantizeNode(q)) continue;
+    const p = readQuantParams(ctx, q);
+    const out = q.outputs[0];
+    if (!p || p.type !== 'int8' || p.axis !== undefined || ctx.graphOutputs.has(out)) continue;
+    const readers = ctx.consumersOf(out);
+    const params = readers.map((r) => (isDequantizeNode(r) && r.inputs[0] === out ? readQuantParams(ctx, r) : undefined));
+    if (readers.length === 0 || !params.every((r) => r && r.type === 'int8' && r.axis === undefined && r.zeroPoint.length === 1)) continue;
+    q.inputs[2] = shifted(q, p.zeroPoint[0]);
+    readers.forEach((r, k) => (r.inputs[2] = shifted(r, params[k]!.zeroPoint[0])));
+  }
+}
+
+/**
  * Rewrites `g` in place (QDQ patterns and QLinear / Integer ops → int8 ops) and returns it.
  * @throws ModelFormatError for bad quantization parameters (scale ≤ 0 or not finite, zero point out of range,
  *   per-axis lengths that do not match).
@@ -462,6 +487,7 @@ export function importQdq(g: Graph): Graph {
   checkQdqNodes(new FusionContext(g));
   foldQuantizedConstants(g);
   dropIdentityCasts(g);
+  unsignActivations(g);
   new QdqImporter(new FusionContext(g)).run();
   return g;
 }

@@ -3,7 +3,7 @@ import { ModelFormatError } from '../errors';
 import { attrInt } from '../ir/attributes';
 import type { DataType, Node, TensorValue } from '../ir/graph';
 import { int8OutputType, isInt8Node } from '../ir/int8-ops';
-import { toNumbers } from '../ir/tensor-values';
+import { dtypeFromCode, toNumbers } from '../ir/tensor-values';
 import type { FusionContext } from './fusion-context';
 
 /** Scale and zero point per tensor (length 1) or per slice along `axis`. */
@@ -36,6 +36,9 @@ export function isDequantizeNode(node: Node): boolean {
   return node.domain === '' && node.opType === 'DequantizeLinear';
 }
 
+/** Ops whose output has their first input's element type. */
+const TYPE_PRESERVING = ['Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Identity', 'Slice', 'Gather', 'Concat', 'Split', 'MaxPool', 'Expand', 'Pad'];
+
 /** Known element type of a value: constants, graph inputs, value_info, and what Q / Cast / int8 nodes produce. */
 export function valueType(ctx: FusionContext, name: string): DataType | undefined {
   const c = ctx.constant(name);
@@ -46,6 +49,8 @@ export function valueType(ctx: FusionContext, name: string): DataType | undefine
   if (p) {
     if (isQuantizeNode(p)) return p.inputs[2] ? ctx.constant(p.inputs[2])?.type : 'uint8';
     if (isInt8Node(p)) return int8OutputType(p);
+    if (p.domain === '' && p.opType === 'Cast') return dtypeFromCode(attrInt(p, 'to'));
+    if (p.domain === '' && TYPE_PRESERVING.includes(p.opType)) return valueType(ctx, p.inputs[0]);
   }
   return ctx.graph.valueInfo.get(name)?.type;
 }

@@ -60,6 +60,9 @@ export async function pruneBlocksDetailed(graph: Graph, count: number, ctx: Stru
   const reference = await runAll(graph, ctx.samples, ctx.engineOptions);
   let current = graph;
   const removed: { name: string; error: number }[] = [];
+  // Round r measures the blocks left after r removals.
+  const total = Array.from({ length: count }, (_, r) => available - r).reduce((a, b) => a + b, 0);
+  let measured = 0;
   for (let round = 0; round < count; round++) {
     const candidates = findResidualBlocks(current, shapesOf(current));
     let best: { graph: Graph; name: string; error: number } | undefined;
@@ -67,7 +70,7 @@ export async function pruneBlocksDetailed(graph: Graph, count: number, ctx: Stru
       const g = removeBlock(current, candidates[i]);
       const error = relativeError(await runAll(g, ctx.samples, ctx.engineOptions), reference);
       if (!best || error < best.error) best = { graph: g, name: candidates[i].name, error };
-      ctx.onProgress?.({ phase: 'measure blocks', done: round * 1000 + i + 1, total: undefined });
+      ctx.onProgress?.({ phase: 'measure blocks', done: Math.min(++measured, total), total });
     }
     if (!best) throw new RangeError(expected(`a block count of at most ${round}`, 'pattern.blocks', count));
     current = best.graph;

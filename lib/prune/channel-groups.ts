@@ -51,6 +51,8 @@ export interface ChannelGroup {
   producers: ChannelProducer[];
   /** Why the group must keep every channel (model input/output, excluded layer, an op that mixes channels ...). */
   fixed?: string;
+  /** A residual stream: computed values with these channels are summed (Add/Sub), e.g. a ResNet stage. */
+  residual?: boolean;
 }
 
 export interface ChannelAnalysis {
@@ -94,6 +96,7 @@ class Groups {
   readonly size: number[] = [];
   readonly fixed: (string | undefined)[] = [];
   readonly producers: ChannelProducer[][] = [];
+  readonly residual: boolean[] = [];
 
   create(size: number, fixed?: string): number {
     const id = this.parent.length;
@@ -101,6 +104,7 @@ class Groups {
     this.size.push(size);
     this.fixed.push(fixed);
     this.producers.push([]);
+    this.residual.push(false);
     return id;
   }
 
@@ -123,6 +127,7 @@ class Groups {
     if (ra === rb) return;
     this.parent[rb] = ra;
     this.producers[ra].push(...this.producers[rb]);
+    this.residual[ra] = this.residual[ra] || this.residual[rb];
     this.fixed[ra] = this.fixed[ra] ?? this.fixed[rb];
     if (this.size[ra] !== this.size[rb]) this.fixed[ra] = this.fixed[ra] ?? `${why}: channel counts ${this.size[ra]} and ${this.size[rb]} differ`;
   }
@@ -327,7 +332,12 @@ export function analyzeChannels(g: Graph, exclude: ReadonlySet<string> = new Set
       if (!layout || dims.length !== rank) return false;
       if (!out) out = layout;
       else if (!sameSegmentation(out, layout)) return false;
-      else out.forEach((s, k) => groups.union(s.group, layout[k].group, `${node.opType} node '${node.name}'`));
+      else {
+        out.forEach((s, k) => {
+          groups.union(s.group, layout[k].group, `${node.opType} node '${node.name}'`);
+          if (node.opType === 'Add' || node.opType === 'Sub') groups.residual[groups.find(s.group)] = true;
+        });
+      }
     }
     if (!out) return false;
     layouts.set(node.outputs[0], out);
@@ -368,6 +378,7 @@ export function analyzeChannels(g: Graph, exclude: ReadonlySet<string> = new Set
       const group: ChannelGroup = { id: s.group, size: groups.size[s.group], producers: groups.producers[s.group] };
       const fixed = groups.fixed[s.group] ?? (group.producers.length === 0 ? 'no conv or gemm produces these channels' : undefined);
       if (fixed) group.fixed = fixed;
+      if (groups.residual[s.group]) group.residual = true;
       result.set(s.group, group);
     }
   }

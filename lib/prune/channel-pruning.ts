@@ -4,6 +4,7 @@ import type { Graph } from '../ir/graph';
 import { ChannelAnalysis, analyzeChannels } from './channel-groups';
 import { keptChannelCount, l1Scores, thinetKeep, topChannels } from './channel-ranking';
 import { ChannelRemoval, removeChannels } from './graph-surgery';
+import { findResidualBlocks } from './graph-surgery-blocks';
 import { refitLayers } from './least-squares-refit';
 import type { StructuredPruneContext } from './structured-types';
 
@@ -19,14 +20,21 @@ export interface ChannelPruneResult {
 
 /**
  * As pruneChannels, with what was removed: every prunable group (see channel-groups.ts) keeps
- * keptChannelCount(size, ratio) channels — the same ratio everywhere, rounded to multiples of 4.
+ * keptChannelCount(size, ratio) channels — the same ratio everywhere, rounded to multiples of 4. Residual streams
+ * stay whole unless ctx.pruneResidualStreams.
  */
 export async function pruneChannelsDetailed(graph: Graph, ratio: number, ctx: StructuredPruneContext): Promise<ChannelPruneResult> {
   if (typeof ratio !== 'number' || !(ratio >= 0 && ratio < 1)) throw new RangeError(expected('a channel ratio in [0, 1)', 'pattern.channels', ratio));
   const analysis = analyzeChannels(graph, ctx.exclude);
+  // Residual streams: channels summed by residual Adds, and the channels entering a residual block (its shortcut input).
+  const streams = new Set<number>();
+  if (!ctx.pruneResidualStreams) {
+    for (const group of analysis.groups.values()) if (group.residual) streams.add(group.id);
+    for (const block of findResidualBlocks(graph, analysis.shapes)) for (const s of analysis.layouts.get(block.entry) ?? []) streams.add(s.group);
+  }
   const targets = new Map<number, number>();
   for (const group of analysis.groups.values()) {
-    if (group.fixed) continue;
+    if (group.fixed || streams.has(group.id)) continue;
     const count = keptChannelCount(group.size, ratio);
     if (count < group.size) targets.set(group.id, count);
   }
@@ -54,7 +62,8 @@ export async function pruneChannelsDetailed(graph: Graph, ratio: number, ctx: St
  * Removes `ratio` of the output channels of prunable convs (and the matching inputs of their consumers) from a graph of
  * standard ONNX ops with BatchNorm already folded; returns a new, smaller dense graph.
  * Groups tied to a model input or output, to an excluded layer's outputs or to an op that mixes channels keep all
- * channels; an excluded layer's inputs still follow what its producers keep.
+ * channels; an excluded layer's inputs still follow what its producers keep. Residual streams (channels summed by
+ * residual Adds) stay whole too unless ctx.pruneResidualStreams (then one shared mask per stream).
  * @throws RangeError for a ratio outside [0, 1), or missing samples where ThiNet or reconstruction need them.
  */
 export async function pruneChannels(graph: Graph, ratio: number, ctx: StructuredPruneContext): Promise<Graph> {

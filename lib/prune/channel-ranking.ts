@@ -48,7 +48,7 @@ export async function thinetKeep(
   targets: ReadonlyMap<number, number>,
   samples: readonly Feeds[],
   engineOptions: EngineOptions,
-  rowsPerGroup = 4096,
+  rowsPerGroup = 8192,
 ): Promise<Map<number, number[]>> {
   if (samples.length === 0) throw new RangeError('Expected calibration samples for ranking "thinet" but received none');
   const consumersOf = new Map<number, ChannelConsumer[]>();

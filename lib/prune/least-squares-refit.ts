@@ -6,7 +6,7 @@ import type { Feeds, ProgressCallback } from '../calibration/calibration-data';
 import { TensorProbe } from '../calibration/tensor-probe';
 import type { EngineOptions } from '../engine';
 import type { Graph, Node } from '../ir/graph';
-import { cloneGraph, producerMap, uniqueName } from '../ir/graph-utils';
+import { cloneGraph, consumerMap, producerMap, uniqueName } from '../ir/graph-utils';
 import { dropUnreadInitializers } from '../passes/constant-folding';
 import type { Tensor } from '../tensor';
 import { ConvGeometry, SampleRandom, convGeometry, gatherPatch } from './conv-patches';
@@ -28,6 +28,11 @@ interface Layer {
   output: string;
   /** Output channels of the original layer that the pruned one still has. */
   kept: number[] | undefined;
+  /**
+   * For a layer feeding a residual Add: the Add's output and its other input. The layer is then fitted to
+   * original(Add) − pruned(other input), so it also makes up for the error the pruned residual stream carries.
+   */
+  residual?: { sum: string; other: string };
 }
 
 /** Target outputs of the original model: value name → one tensor per sample. */
@@ -45,14 +50,15 @@ async function collectTargets(original: Graph, names: string[], options: RefitOp
   return out;
 }
 
-/** Layers none of whose inputs depends on another pending layer. */
-function readyLayers(g: Graph, pending: ReadonlySet<string>): string[] {
+/** Layers none of whose inputs (nor residual partner) depends on another pending layer. */
+function readyLayers(g: Graph, pending: ReadonlySet<string>, layers: ReadonlyMap<string, Layer>): string[] {
   const producers = producerMap(g);
   const byName = new Map(g.nodes.map((n) => [n.name, n]));
   const ready: string[] = [];
   for (const name of pending) {
     const seen = new Set<string>();
-    const stack = [...byName.get(name)!.inputs];
+    const residual = layers.get(name)!.residual;
+    const stack = [...byName.get(name)!.inputs, ...(residual ? [residual.other] : [])];
     let blocked = false;
     while (stack.length > 0 && !blocked) {
       const v = stack.pop()!;
@@ -83,9 +89,11 @@ class LayerFit {
     return this.node.opType !== 'MatMul';
   }
 
-  add(x: Tensor, y: Tensor, weightDims: readonly number[]): void {
+  /** `minus` (pruned channels only, same layout as the output) is subtracted from the kept targets. */
+  add(x: Tensor, y: Tensor, weightDims: readonly number[], minus?: Tensor): void {
     const xData = x.data as Float32Array;
     const yData = y.data as Float32Array;
+    const minusData = minus?.data as Float32Array | undefined;
     const batch = x.dims[0];
     const outChannels = y.dims[1];
     const kept = this.layer.kept ?? Array.from({ length: outChannels }, (_, i) => i);
@@ -110,14 +118,14 @@ class LayerFit {
       for (let b = 0; b < batch; b++) {
         for (const p of this.random.choose(pixels, this.rowsPerItem(eq.n))) {
           gatherPatch(xData, geo, b, Math.floor(p / geo.outWidth), p % geo.outWidth, row);
-          for (let j = 0; j < m; j++) target[j] = yData[(b * outChannels + kept[j]) * pixels + p];
+          for (let j = 0; j < m; j++) target[j] = yData[(b * outChannels + kept[j]) * pixels + p] - (minusData ? minusData[(b * m + j) * pixels + p] : 0);
           eq.add(row, target);
         }
       }
     } else {
       for (let b = 0; b < batch; b++) {
         for (let i = 0; i < this.k; i++) row[i] = xData[b * this.k + i];
-        for (let j = 0; j < m; j++) target[j] = yData[b * outChannels + kept[j]];
+        for (let j = 0; j < m; j++) target[j] = yData[b * outChannels + kept[j]] - (minusData ? minusData[b * m + j] : 0);
         eq.add(row, target);
       }
     }
@@ -153,6 +161,27 @@ class LayerFit {
 }
 
 /**
+ * Marks layers whose only consumer is a residual Add of two same-shaped computed values. When both Add inputs come
+ * from layers being fitted, only the later one (in graph order) takes the residual target, so neither waits on the other.
+ */
+function findResidualTargets(g: Graph, layers: Map<string, Layer>): void {
+  const consumers = consumerMap(g);
+  const producers = producerMap(g);
+  const order = new Map(g.nodes.map((n, i) => [n.name, i]));
+  for (const layer of layers.values()) {
+    const readers = consumers.get(layer.output) ?? [];
+    if (readers.length !== 1 || g.outputs.some((o) => o.name === layer.output)) continue;
+    const add = readers[0];
+    if (add.opType !== 'Add' || add.domain !== '' || add.inputs.length !== 2 || add.inputs[0] === add.inputs[1]) continue;
+    const other = add.inputs[0] === layer.output ? add.inputs[1] : add.inputs[0];
+    if (g.initializers.has(other)) continue;
+    const partner = producers.get(other);
+    if (partner && layers.has(partner.name) && order.get(partner.name)! > order.get(layer.name)!) continue;
+    layer.residual = { sum: add.outputs[0], other };
+  }
+}
+
+/**
  * Returns a copy of `pruned` in which every layer of `names` (Conv with group 1, Gemm, MatMul with constant weights)
  * is re-fitted, in topological rounds, to the original model's output of the same node.
  * @param kept node name → original output channels the pruned node still has (absent: all).
@@ -166,25 +195,27 @@ export async function refitLayers(original: Graph, pruned: Graph, names: readonl
     if (!node) throw new Error(`no node '${name}' to reconstruct`);
     layers.set(name, { name, output: node.outputs[0], kept: kept.get(name) });
   }
-  const targets = await collectTargets(original, [...new Set([...layers.values()].map((l) => l.output))], options);
+  findResidualTargets(g, layers);
+  const targets = await collectTargets(original, [...new Set([...layers.values()].map((l) => l.residual?.sum ?? l.output))], options);
   const items = options.samples.reduce((n, s) => n + (Object.values(s)[0]?.dims[0] ?? 1), 0);
-  const maxRows = options.maxRows ?? 8192;
+  const maxRows = options.maxRows ?? 16384;
   const rowsPerItem = (n: number) => Math.max(1, Math.ceil(Math.max(maxRows, 4 * n) / items));
   const pending = new Set(layers.keys());
   let done = 0;
   options.onProgress?.({ phase: 'reconstruct', done, total: layers.size });
   while (pending.size > 0) {
-    const ready = readyLayers(g, pending);
+    const ready = readyLayers(g, pending, layers);
     if (ready.length === 0) throw new Error('reconstruction found no layer whose inputs are settled');
     const fits = ready.map((name, i) => new LayerFit(byName.get(name)!, layers.get(name)!, rowsPerItem, 0x5eed + done + i));
-    const inputs = [...new Set(fits.map((f) => f.node.inputs[0]))];
+    const inputs = [...new Set(fits.flatMap((f) => [f.node.inputs[0], ...(f.layer.residual ? [f.layer.residual.other] : [])]))];
     const probe = new TensorProbe(g, inputs, options.engineOptions);
     try {
       for (let s = 0; s < options.samples.length; s++) {
         const r = await probe.run(options.samples[s]);
         for (const fit of fits) {
           const w = g.initializers.get(fit.node.inputs[1])!;
-          fit.add(r[fit.node.inputs[0]], targets.get(fit.layer.output)![s], w.dims);
+          const residual = fit.layer.residual;
+          fit.add(r[fit.node.inputs[0]], targets.get(residual?.sum ?? fit.layer.output)![s], w.dims, residual ? r[residual.other] : undefined);
         }
       }
     } finally {

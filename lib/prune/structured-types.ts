@@ -13,4 +13,9 @@ export interface StructuredPruneContext {
   onProgress?: ProgressCallback;
   /** Options for any engine the pruner builds to run the model (TensorProbe). */
   engineOptions: EngineOptions;
+  /**
+   * Channel pruning: also prune residual streams (channels summed by residual Adds, one shared mask per stream).
+   * Default false: streams stay whole, as ThiNet does for ResNets, since their error reaches every later block.
+   */
+  pruneResidualStreams?: boolean;
 }

@@ -1,28 +1,57 @@
-/** PLACEHOLDER until the quantization work lands (helper "quant" replaces this file): engine.quantize. */
-import type { Engine } from '../engine';
-import { UnsupportedError } from '../errors';
-import type { CalibrationData, ProgressCallback } from '../calibration/calibration-data';
+/** engine.quantize: calibrate, build the QDQ graph (optionally keeping the most sensitive layers fp32 to meet an accuracy budget) and return a new engine. */
+import { Engine } from '../engine';
+import type { CalibrationData, Feeds, ProgressCallback } from '../calibration/calibration-data';
+import { knownLength } from './calibrate';
+import type { CalibrationMethod } from './calibration-methods';
+import { chooseFloatLayers } from './mixed-precision';
+import { buildQdqGraph, calibrateModel } from './quantize-model';
+import { checkQuantizeOptions } from './quantize-options';
+import { recording } from './sensitivity';
 
-export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy' | 'mse';
+export type { CalibrationMethod };
 
 export interface QuantizeOptions {
-  /** Representative inputs: an Iterable or AsyncIterable of feeds. */
+  /** Representative inputs: an Iterable or AsyncIterable of feeds (a few hundred are plenty). */
   calibration: CalibrationData;
-  /** How activation ranges are chosen from the calibration data. */
+  /** How activation ranges are chosen from the calibration data (default 'percentile'). */
   method?: CalibrationMethod;
   /** Weights per output channel (default) or per tensor. */
   perChannel?: boolean;
   /** Node names (or op types) to keep in fp32. */
   exclude?: string[];
-  /** Accuracy budget for mixed precision: the largest allowed drop of `evaluate`'s metric. */
+  /** Correct the per-channel mean shift weight rounding causes, measured on the calibration data (default true). */
+  biasCorrection?: boolean;
+  /** minmax only: follow per-sample extremes with this moving-average constant (0 < c <= 1) instead of the global min/max. */
+  movingAverage?: number;
+  /** percentile only: the percentile of the value distribution kept (default 99.99). */
+  percentile?: number;
+  /** Accuracy budget for mixed precision: the largest allowed drop of `evaluate`'s metric. Needs `evaluate`. */
   maxDrop?: number;
   /** Returns a metric (higher is better, e.g. top-1 accuracy in %) of an engine. */
   evaluate?: (engine: Engine) => Promise<number> | number;
+  /** Progress: phase 'calibrate' per sample, then 'sensitivity' / 'mixed-precision' per layer with maxDrop. */
   onProgress?: ProgressCallback;
 }
 
-export function quantizeEngine(engine: Engine, options: QuantizeOptions): Promise<Engine> {
-  void engine;
-  void options;
-  return Promise.reject(new UnsupportedError('engine.quantize is not available in this build yet'));
+/**
+ * @throws (rejects) TypeError / RangeError for bad options, the errors of readCalibration for bad calibration data,
+ *   UnsupportedError for models before opset 13.
+ */
+export async function quantizeEngine(engine: Engine, options: QuantizeOptions): Promise<Engine> {
+  const source = engine.sourceGraph();
+  const o = checkQuantizeOptions(options, source);
+  const samples: Feeds[] = [];
+  const data = o.maxDrop !== undefined ? recording(o.calibration, samples) : o.calibration;
+  const model = await calibrateModel(source, engine.inputs, engine.engineOptions(), data, {
+    method: o.method,
+    exclude: o.exclude,
+    biasCorrection: o.biasCorrection,
+    movingAverage: o.movingAverage,
+    percentile: o.percentile,
+    onProgress: o.onProgress,
+    total: knownLength(o.calibration),
+  });
+  const settings = { perChannel: o.perChannel, biasCorrection: o.biasCorrection };
+  if (o.maxDrop === undefined || !o.evaluate) return Engine.fromGraph(buildQdqGraph(model, settings), engine.engineOptions());
+  return chooseFloatLayers({ engine, model, samples, settings, maxDrop: o.maxDrop, evaluate: o.evaluate, onProgress: o.onProgress });
 }

@@ -16,7 +16,7 @@ export interface LayerSummary {
   parameters: number;
   /** Multiply-accumulates of one run with batch 1 (every symbolic dim taken as 1), counting zero weights too. */
   macs: number;
-  /** 'dense', '2:4', 'unstructured 50%' ... */
+  /** 'dense' (under 5% zeros), '2:4', 'unstructured 50%' ... */
   sparsity: string;
   /** Native kernel running the layer ('' when the plan has none for it). */
   kernel: string;
@@ -85,11 +85,14 @@ function isTwoFour(values: ArrayLike<number>, zero: number, rows: number, k: num
   return true;
 }
 
+/** Below this share of zero weights a layer counts as dense (int8 rounding alone zeroes a few percent). */
+const DENSE_BELOW = 0.05;
+
 /** 'dense', '2:4' (along the reduction dim in ONNX or channels-last order) or 'unstructured NN%'. */
 export function sparsityPattern(node: Node, values: ArrayLike<number>, zero: number, dims: readonly number[]): string {
   let zeros = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === zero) zeros++;
-  if (zeros === 0 || values.length === 0) return 'dense';
+  if (values.length === 0 || zeros < DENSE_BELOW * values.length) return 'dense';
   let rows: number;
   let k: number;
   let orders: ((r: number, i: number) => number)[];

@@ -114,6 +114,39 @@ class F32OpBench {
   std::vector<Aligned64Vector<float>> buffers_;
 };
 
+// Times the op built with algorithm `ours` against the same op with algorithm "gemm" (one op pair per rotated
+// input x_ids[r], the other inputs shared), paired, and returns { kernel, ms, baselineKernel, baselineMs,
+// maxAbsDiff, isa } with the outputs (y_count floats each) compared after the timing.
+Napi::Object compare_with_gemm(Napi::Env env, F32OpBench& bench, const std::string& type,
+                               const std::vector<int32_t>& x_ids, const std::vector<int32_t>& rest, int32_t y_ours,
+                               int32_t y_base, size_t y_count, OpAttrs at, const char* ours, size_t reps,
+                               const CpuFeatures& features) {
+  std::vector<std::unique_ptr<Op>> ours_ops, base_ops;
+  for (int32_t x : x_ids) {
+    std::vector<int32_t> inputs = {x};
+    inputs.insert(inputs.end(), rest.begin(), rest.end());
+    at.strings["algorithm"] = ours;
+    ours_ops.push_back(bench.build(type, inputs, y_ours, at, features));
+    at.strings["algorithm"] = "gemm";
+    base_ops.push_back(bench.build(type, inputs, y_base, at, features));
+  }
+  const auto [ours_ms, base_ms] = paired_median_ms(
+      reps, [&](size_t r) { bench.run(*ours_ops[r]); }, [&](size_t r) { bench.run(*base_ops[r]); });
+  bench.run(*ours_ops[0]);
+  bench.run(*base_ops[0]);
+  double max_diff = 0;
+  for (size_t i = 0; i < y_count; ++i)
+    max_diff = std::max(max_diff, double(std::fabs(bench.data(y_ours)[i] - bench.data(y_base)[i])));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("kernel", ours_ops[0]->kernel_name());
+  out.Set("ms", ours_ms);
+  out.Set("baselineKernel", base_ops[0]->kernel_name());
+  out.Set("baselineMs", base_ms);
+  out.Set("maxAbsDiff", max_diff);
+  out.Set("isa", default_level());
+  return out;
+}
+
 // The dense int8 baseline: our int8 GEMM microkernels (dispatch-qs8, best for the CPU) with their packing and fused
 // epilogue (fast u8 form: the same float math and rounding as ours), driven over MR x NR tiles.
 struct DenseQu8 {
@@ -143,6 +176,7 @@ struct DenseQu8 {
   void run(size_t m, const uint8_t* a, size_t lda, uint8_t* y) const {
     const size_t mr = kernel->mr, nr = kernel->pack.nr, panel = qs8_panel_bytes(kernel->pack, k);
     const size_t depth = (k + 1) / 2 * 2;
+    if (kernel->begin) kernel->begin();  // AMX: configure the tiles on this thread
     for (size_t m0 = 0; m0 < m; m0 += mr) {
       const size_t rows = std::min(mr, m - m0);
       const void* arows = a + m0 * lda;
@@ -159,6 +193,7 @@ struct DenseQu8 {
         kernel->epilogue(rows, std::min(nr, n - n0), n0, acc.data(), nr, params, nullptr, 0, y + m0 * n + n0, n);
       }
     }
+    if (kernel->end) kernel->end();
   }
 };
 
@@ -202,28 +237,8 @@ Napi::Value BenchWinogradF32(const Napi::CallbackInfo& info) {
   at.numbers["kernel_shape"] = {3, 3};
   at.numbers["pads"] = {1, 1, 1, 1};
   at.strings["activation"] = "relu";
-  std::vector<std::unique_ptr<Op>> wino, base;
-  for (size_t r = 0; r < kRotations; ++r) {
-    at.strings["algorithm"] = "winograd";
-    wino.push_back(bench.build("Conv", {ix[r], iw, ib}, iy_wino, at, features));
-    at.strings["algorithm"] = "gemm";
-    base.push_back(bench.build("Conv", {ix[r], iw, ib}, iy_base, at, features));
-  }
-  const auto [wino_ms, base_ms] =
-      paired_median_ms(reps, [&](size_t r) { bench.run(*wino[r]); }, [&](size_t r) { bench.run(*base[r]); });
-  bench.run(*wino[0]);
-  bench.run(*base[0]);
-  double max_diff = 0;
-  for (size_t i = 0; i < h * wd * m; ++i)
-    max_diff = std::max(max_diff, double(std::fabs(bench.data(iy_wino)[i] - bench.data(iy_base)[i])));
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("kernel", wino[0]->kernel_name());
-  out.Set("ms", wino_ms);
-  out.Set("baselineKernel", base[0]->kernel_name());
-  out.Set("baselineMs", base_ms);
-  out.Set("maxAbsDiff", max_diff);
-  out.Set("isa", default_level());
-  return out;
+  return compare_with_gemm(env, bench, "Conv", ix, {iw, ib}, iy_wino, iy_base, h * wd * m, at, "winograd", reps,
+                           features);
 }
 
 // { m, n, k, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: the Gemm op Y = X * Wᵀ + bias, ReLU,
@@ -259,28 +274,8 @@ Napi::Value BenchSparse24F32(const Napi::CallbackInfo& info) {
   OpAttrs at;
   at.numbers["transB"] = {1};
   at.strings["activation"] = "relu";
-  std::vector<std::unique_ptr<Op>> sparse_ops, dense_ops;
-  for (size_t r = 0; r < kRotations; ++r) {
-    at.strings["algorithm"] = "sparse24";
-    sparse_ops.push_back(bench.build("Gemm", {ix[r], iw, ib}, iy_sparse, at, features));
-    at.strings["algorithm"] = "gemm";
-    dense_ops.push_back(bench.build("Gemm", {ix[r], iw, ib}, iy_dense, at, features));
-  }
-  const auto [sparse_ms, dense_ms] = paired_median_ms(
-      reps, [&](size_t r) { bench.run(*sparse_ops[r]); }, [&](size_t r) { bench.run(*dense_ops[r]); });
-  bench.run(*sparse_ops[0]);
-  bench.run(*dense_ops[0]);
-  double max_diff = 0;
-  for (size_t i = 0; i < m * n; ++i)
-    max_diff = std::max(max_diff, double(std::fabs(bench.data(iy_sparse)[i] - bench.data(iy_dense)[i])));
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("kernel", sparse_ops[0]->kernel_name());
-  out.Set("ms", sparse_ms);
-  out.Set("baselineKernel", dense_ops[0]->kernel_name());
-  out.Set("baselineMs", dense_ms);
-  out.Set("maxAbsDiff", max_diff);
-  out.Set("isa", default_level());
-  return out;
+  return compare_with_gemm(env, bench, "Gemm", ix, {iw, ib}, iy_sparse, iy_dense, m * n, at, "sparse24", reps,
+                           features);
 }
 
 // { h, w, c, m, reps } -> int8 Winograd vs explicit im2col + our dense int8 GEMM, 3x3 pad-1, batch 1, ReLU range.

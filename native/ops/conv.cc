@@ -259,9 +259,14 @@ class ConvOp : public Op {
       workspace.resize(winograd_f23_f32_workspace_floats(p.channels, mp, wino_.mr));
       wino_.conv(p, x, wino_weights_, act_, y, workspace.data(), t0, t1);
     };
-    if (ctx.pool && ctx.pool->threads() > 1)
-      ctx.pool->parallel_for(tiles, winograd_f23_tile_block(p.channels, mp, wino_.mr), body);
-    else body(0, tiles);
+    if (ctx.pool && ctx.pool->threads() > 1) {
+      // Whole tile blocks per task, but never fewer tasks than threads.
+      const size_t threads = static_cast<size_t>(ctx.pool->threads());
+      const size_t grain = std::min(winograd_f23_tile_block(p.channels, mp, wino_.mr), (tiles + threads - 1) / threads);
+      ctx.pool->parallel_for(tiles, std::max<size_t>(1, grain), body);
+    } else {
+      body(0, tiles);
+    }
   }
 
   void run_padded(RunContext& ctx, const float* x, const float* r, float* y) {

@@ -75,6 +75,18 @@ void f32_gemm_compute(const F32GemmKernelInfo& kernel, const float* packed_b, si
   const bool post_activation = plan.post;
   ep.residual_stride = out.residual_stride;
 
+  if (m1 - m0 == 1 && kernel.gemv) {
+    // One row: the weights stream from memory once, so the whole K in one pass (no K blocks, no C reloads).
+    size_t a_stride = 0;
+    const float* ap = a.rows(m0, 1, 0, k, &a_stride);
+    ep.bias = out.bias ? out.bias + n0 : nullptr;
+    ep.residual = out.residual ? out.residual + m0 * out.residual_stride + n0 : nullptr;
+    float* cp = out.c + m0 * out.c_stride + n0;
+    kernel.gemv(1, n1 - n0, k, ap, a_stride, packed_b + (n0 / nr) * panel_stride, panel_stride, cp, out.c_stride, ep,
+                kF32GemmFirstK | kF32GemmLastK | clamp_flag);
+    if (post_activation) epilogue_activate(cp, n1 - n0, act);
+    return;
+  }
   for (size_t mb = m0; mb < m1; mb += mc) {
     const size_t mcur = std::min(mc, m1 - mb);
     size_t k0 = 0;

@@ -6,15 +6,10 @@
 
 #include "ops/op-checks.h"
 #include "ops/parallel-elements.h"
+#include "ops/pool-geometry.h"
 
 namespace sparq {
 namespace {
-
-struct PoolGeometry {
-  int64_t n, h, w, c, oh, ow;
-  int64_t kh, kw, sh, sw, dh, dw;
-  int64_t pad_top, pad_left, pad_bottom, pad_right;
-};
 
 enum class PoolKind { kMax, kAverageExcludePad, kAverageIncludePad };
 
@@ -94,13 +89,6 @@ class PoolOp final : public Op {
   PoolKind kind_;
 };
 
-std::vector<int64_t> pair_attr(const OpDesc& desc, const char* name, int64_t fallback) {
-  std::vector<int64_t> v = desc.attrs.ints(name);
-  if (v.empty()) return {fallback, fallback};
-  if (v.size() != 2) plan_fail(desc, std::string("expected 2 values for ") + name + " but received " + shape_string(v));
-  return v;
-}
-
 void expect_nhwc(const OpDesc& desc, const TensorDesc& x, const TensorDesc& y) {
   expect_dtype(desc, x, {DType::kFloat32}, "input X");
   expect_dtype(desc, y, {DType::kFloat32}, "output Y");
@@ -114,35 +102,7 @@ std::unique_ptr<Op> make_pool(const OpDesc& desc, const BuildContext& ctx) {
   const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
   const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
   expect_nhwc(desc, x, y);
-  const std::vector<int64_t> kernel = desc.attrs.ints("kernel_shape");
-  if (kernel.size() != 2 || kernel[0] < 1 || kernel[1] < 1)
-    plan_fail(desc, "expected kernel_shape [kh, kw] >= 1 but received " + shape_string(kernel));
-  const std::vector<int64_t> strides = pair_attr(desc, "strides", 1);
-  const std::vector<int64_t> dilations = pair_attr(desc, "dilations", 1);
-  std::vector<int64_t> pads = desc.attrs.ints("pads");
-  if (pads.empty()) pads = {0, 0, 0, 0};
-  if (pads.size() != 4) plan_fail(desc, "expected pads [top, left, bottom, right] but received " + shape_string(pads));
-  for (int64_t p : pads)
-    if (p < 0) plan_fail(desc, "expected non-negative pads but received " + shape_string(pads));
-  if (strides[0] < 1 || strides[1] < 1 || dilations[0] < 1 || dilations[1] < 1)
-    plan_fail(desc, "expected strides and dilations >= 1 but received " + shape_string(strides) + " and " +
-                        shape_string(dilations));
-  PoolGeometry g{x.shape[0], x.shape[1], x.shape[2], x.shape[3], y.shape[1], y.shape[2],
-                 kernel[0],  kernel[1],  strides[0], strides[1], dilations[0], dilations[1],
-                 pads[0],    pads[1],    pads[2],    pads[3]};
-  // Y's spatial size is the floor or the ceil_mode size (the compiler applied ceil_mode).
-  auto sizes_ok = [](int64_t in, int64_t out, int64_t k, int64_t s, int64_t d, int64_t p0, int64_t p1) {
-    const int64_t span = in + p0 + p1 - ((k - 1) * d + 1);
-    if (span < 0) return false;
-    const int64_t floor_size = span / s + 1;
-    const int64_t ceil_size = (span + s - 1) / s + 1;
-    return out == floor_size || out == ceil_size;
-  };
-  if (y.shape[0] != g.n || y.shape[3] != g.c || !sizes_ok(g.h, g.oh, g.kh, g.sh, g.dh, g.pad_top, g.pad_bottom) ||
-      !sizes_ok(g.w, g.ow, g.kw, g.sw, g.dw, g.pad_left, g.pad_right))
-    plan_fail(desc, "output Y " + shape_string(y.shape) + " does not match X " + shape_string(x.shape) +
-                        " with kernel " + shape_string(kernel) + ", strides " + shape_string(strides) + ", pads " +
-                        shape_string(pads) + ", dilations " + shape_string(dilations));
+  const PoolGeometry g = read_pool_geometry(desc, x, y);
   PoolKind kind = PoolKind::kMax;
   if (!kMax) kind = desc.attrs.i("count_include_pad", 0) ? PoolKind::kAverageIncludePad : PoolKind::kAverageExcludePad;
   return std::make_unique<PoolOp>(desc.inputs[0], desc.outputs[0], g, kind);

@@ -10,13 +10,17 @@
 namespace sparq {
 namespace {
 
-class QuantizeOp final : public Op {
+// y[i] = f(x[i]) through a kernel over [begin, end) chunks: Quantize (In = float, Out = u8) and Dequantize
+// (In = u8/i8/i32, Out = float).
+template <typename In, typename Out, typename Params>
+class ElementMapOp final : public Op {
  public:
-  QuantizeOp(int32_t x, int32_t y, size_t n, QuantizeParams p, F32Qu8QuantizeFn fn, std::string name)
+  using Kernel = void (*)(size_t n, const In* x, const Params& p, Out* y);
+  ElementMapOp(int32_t x, int32_t y, size_t n, Params p, Kernel fn, std::string name)
       : x_(x), y_(y), n_(n), p_(p), fn_(fn), name_(std::move(name)) {}
   void run(RunContext& ctx) override {
-    const float* x = ctx.ptr<const float>(x_);
-    uint8_t* y = ctx.ptr<uint8_t>(y_);
+    const In* x = ctx.ptr<const In>(x_);
+    Out* y = ctx.ptr<Out>(y_);
     for_element_chunks(ctx.pool, n_, [&](size_t begin, size_t end) { fn_(end - begin, x + begin, p_, y + begin); });
   }
   std::string kernel_name() const override { return name_; }
@@ -24,10 +28,13 @@ class QuantizeOp final : public Op {
  private:
   int32_t x_, y_;
   size_t n_;
-  QuantizeParams p_;
-  F32Qu8QuantizeFn fn_;
+  Params p_;
+  Kernel fn_;
   std::string name_;
 };
+
+template <typename In>
+using DequantizeOp = ElementMapOp<In, float, DequantizeParams>;
 
 std::unique_ptr<Op> make_quantize(const OpDesc& desc, const BuildContext& ctx) {
   expect_arity(desc, 1, 1, 1, 1);
@@ -48,32 +55,12 @@ std::unique_ptr<Op> make_quantize(const OpDesc& desc, const BuildContext& ctx) {
   if (ctx.features.avx512f) fn = &f32_qu8_quantize_ukernel__avx512, name = "f32-qu8-quantize-avx512";
   else if (ctx.features.avx2) fn = &f32_qu8_quantize_ukernel__avx2, name = "f32-qu8-quantize-avx2";
 #endif
-  return std::make_unique<QuantizeOp>(desc.inputs[0], desc.outputs[0], static_cast<size_t>(x.numel()), p, fn,
+#if defined(__aarch64__)
+  if (ctx.features.neon) fn = &f32_qu8_quantize_ukernel__neon, name = "f32-qu8-quantize-neon";
+#endif
+  return std::make_unique<ElementMapOp<float, uint8_t, QuantizeParams>>(desc.inputs[0], desc.outputs[0], static_cast<size_t>(x.numel()), p, fn,
                                       name);
 }
-
-template <typename T>
-using DequantizeFn = void (*)(size_t n, const T* x, const DequantizeParams& p, float* y);
-
-template <typename T>
-class DequantizeOp final : public Op {
- public:
-  DequantizeOp(int32_t x, int32_t y, size_t n, DequantizeParams p, DequantizeFn<T> fn, std::string name)
-      : x_(x), y_(y), n_(n), p_(p), fn_(fn), name_(std::move(name)) {}
-  void run(RunContext& ctx) override {
-    const T* x = ctx.ptr<const T>(x_);
-    float* y = ctx.ptr<float>(y_);
-    for_element_chunks(ctx.pool, n_, [&](size_t begin, size_t end) { fn_(end - begin, x + begin, p_, y + begin); });
-  }
-  std::string kernel_name() const override { return name_; }
-
- private:
-  int32_t x_, y_;
-  size_t n_;
-  DequantizeParams p_;
-  DequantizeFn<T> fn_;
-  std::string name_;
-};
 
 std::unique_ptr<Op> make_dequantize(const OpDesc& desc, const BuildContext& ctx) {
   expect_arity(desc, 1, 1, 1, 1);
@@ -104,6 +91,9 @@ std::unique_ptr<Op> make_dequantize(const OpDesc& desc, const BuildContext& ctx)
   if (ctx.features.avx512f) fn = &qu8_f32_dequantize_ukernel__avx512, name = "qu8-f32-dequantize-avx512";
   else if (ctx.features.avx2) fn = &qu8_f32_dequantize_ukernel__avx2, name = "qu8-f32-dequantize-avx2";
 #endif
+#if defined(__aarch64__)
+  if (ctx.features.neon) fn = &qu8_f32_dequantize_ukernel__neon, name = "qu8-f32-dequantize-neon";
+#endif
   return std::make_unique<DequantizeOp<uint8_t>>(xi, yi, n, p, fn, name);
 }
 
@@ -112,6 +102,9 @@ std::unique_ptr<Op> make_dequantize(const OpDesc& desc, const BuildContext& ctx)
 void register_quant_ops(OpRegistry& r) {
   r.add("QuantizeLinear", &make_quantize);
   r.add("DequantizeLinear", &make_dequantize);
+  register_qelementwise_ops(r);
+  register_qconcat_op(r);
+  register_qpool_ops(r);
 }
 
 }  // namespace sparq

@@ -33,4 +33,8 @@ void qu8_add__reference(size_t n, const uint8_t* a, const uint8_t* b, size_t b_s
   }
 }
 
+void qu8_lookup__reference(size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = table[x[i]];
+}
+
 }  // namespace sparq

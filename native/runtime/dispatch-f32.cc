@@ -22,7 +22,7 @@ struct GemmEntry {
 
 const GemmEntry kGemmTable[] = {
 #if defined(__x86_64__)
-    {Isa::kAvx512, {"f32-gemm-14x32-avx512", f32_gemm_ukernel_14x32__avx512, 14, 32}},
+    {Isa::kAvx512, {"f32-gemm-14x32-avx512", f32_gemm_ukernel_14x32__avx512, 14, 32, f32_gemv_ukernel_1x32__avx512}},
     {Isa::kAvx512, {"f32-gemm-14x16-avx512", f32_gemm_ukernel_14x16__avx512, 14, 16}},
     {Isa::kAvx2, {"f32-gemm-6x16-avx2", f32_gemm_ukernel_6x16__avx2, 6, 16}},
 #endif

@@ -5,6 +5,7 @@
 
 #include "kernels/f32-dwconv/f32-dwconv.h"
 #include "kernels/f32-gemm/f32-gemm.h"
+#include "kernels/f32-gemv/f32-gemv.h"
 #include "runtime/cpu.h"
 
 namespace sparq {
@@ -13,6 +14,8 @@ struct F32GemmKernelInfo {
   const char* name;  // e.g. "f32-gemm-14x32-avx512"
   F32GemmUkernel ukernel;
   size_t mr, nr;
+  // One row over the whole K on the same panels (memory-bound GEMV, weights streamed once), or nullptr.
+  F32GemmUkernel gemv = nullptr;
 };
 
 struct F32DwconvKernelInfo {

@@ -7,21 +7,38 @@ import { Engine, Tensor } from '../../lib';
 import type { Graph, Node, TensorValue } from '../../lib/ir/graph';
 import { cloneGraph } from '../../lib/ir/graph-utils';
 import { loadNpy } from '../../lib/format/npy';
-import { foldBatchNorms } from '../../lib/passes/batchnorm-folding';
-import { foldConstants } from '../../lib/passes/constant-folding';
-import { foldConvAffine } from '../../lib/passes/conv-affine-folding';
 import { removeDeadNodes } from '../../lib/passes/dead-nodes';
+import { foldForPruning } from '../../lib/prune/prune-engine';
 
 export const FMNIST = join(__dirname, '..', 'fixtures', 'fashion-mnist');
 
 /** Constants, BN and per-channel affine ops folded. */
 export function foldedSource(engine: Engine): Graph {
-  let g = engine.sourceGraph();
-  foldConstants(g);
-  g = foldBatchNorms(g);
-  g = foldConvAffine(g);
-  removeDeadNodes(g);
-  return g;
+  return foldForPruning(engine.sourceGraph());
+}
+
+/** Both Fashion-MNIST fixtures (1 thread) with their folded graphs. */
+export interface Fixtures {
+  resnet: Engine;
+  mobilenet: Engine;
+  resnetGraph: Graph;
+  mobilenetGraph: Graph;
+}
+
+/** Loads the fixtures in beforeAll and disposes them in afterAll; the object is filled once beforeAll ran. */
+export function useFixtures(): Fixtures {
+  const f = {} as Fixtures;
+  beforeAll(async () => {
+    f.resnet = await Engine.load(join(FMNIST, 'resnet-fmnist.onnx'), { threads: 1 });
+    f.mobilenet = await Engine.load(join(FMNIST, 'mobilenet-fmnist.onnx'), { threads: 1 });
+    f.resnetGraph = foldedSource(f.resnet);
+    f.mobilenetGraph = foldedSource(f.mobilenet);
+  });
+  afterAll(() => {
+    f.resnet?.dispose();
+    f.mobilenet?.dispose();
+  });
+  return f;
 }
 
 const calibration = loadNpy(join(FMNIST, 'calibration.npy')).data as Float32Array;

@@ -85,7 +85,7 @@ const RELU_OUT: Act = { scale: 0.03, zp: 0 };
 
 /** x [1, c, h, w] → Q → DQ → Conv(DQ W, DQ bias) → [act] → Q → DQ → y. */
 function convCase(name: string, c: number, m: number, k: number, attrs: Record<string, number | number[]>, act: string | undefined, opts: { perChannel?: boolean; quantizedOut?: boolean; h?: number } = {}): QdqCase {
-  const b = new QdqBuilder(13);
+  const b = new QdqBuilder(17);
   const h = opts.h ?? 8;
   const x = b.input('x', [1, c, h, h]);
   const group = (attrs.group as number) ?? 1;
@@ -108,7 +108,7 @@ function convCase(name: string, c: number, m: number, k: number, attrs: Record<s
 
 /** A quantized input edge followed by `body`, whose result is quantized with `out` and dequantized to y. */
 function unaryCase(name: string, shape: number[], ops: string[], out: Act, body: (b: QdqBuilder, x: string) => string): QdqCase {
-  const b = new QdqBuilder(13);
+  const b = new QdqBuilder(17);
   const x = b.input('x', shape);
   const y = body(b, x);
   b.node('DequantizeLinear', [b.q(y, out), b.init('y_scale', [], [out.scale]), b.init('y_zp', [], [out.zp], 'uint8')], {}, ['y']);
@@ -129,6 +129,13 @@ export function qdqCases(): QdqCase[] {
     convCase('grouped conv + leaky relu', 8, 8, 3, { group: 2, pads: [1, 1, 1, 1] }, 'LeakyRelu'),
     convCase('depthwise 3x3 + hard-swish', 8, 8, 3, { group: 8, pads: [1, 1, 1, 1] }, 'HardSwish'),
     convCase('conv per-tensor weights', 4, 6, 3, {}, undefined, { perChannel: false }),
+    unaryCase('s8 activations (onnxruntime.quantization default) → conv', [1, 4, 6, 6], [Q, 'sparq.QConv', D], OUT, (b, x) => {
+      const s8: Act = { scale: 0.01, zp: -3 };
+      const w = b.weights([6, 4, 3, 3], true);
+      const y = b.node('Conv', [b.dq(b.q(x, s8, 'int8'), s8, 'int8'), w], { kernel_shape: [3, 3] });
+      const s8out: Act = { scale: OUT.scale, zp: -8 };
+      return b.node('Relu', [b.dq(b.q(y, s8out, 'int8'), s8out, 'int8')]);
+    }),
     convCase('conv with fp32 output + relu', 4, 8, 3, { pads: [1, 1, 1, 1] }, 'Relu', { quantizedOut: false }),
     unaryCase('add + relu', [1, 4, 5, 5], ['Neg', Q, Q, 'sparq.QAdd', D], RELU_OUT, (b, x) =>
       b.node('Relu', [b.node('Add', [b.qdq(x, A), b.dq(b.q(b.node('Neg', [x]), B), B)])]),
@@ -165,7 +172,7 @@ export function qdqCases(): QdqCase[] {
 export function qlinearCases(): QdqCase[] {
   const cases: QdqCase[] = [];
   {
-    const b = new QdqBuilder(13);
+    const b = new QdqBuilder(17);
     const x = b.input('x', [1, 4, 7, 7]);
     const s = (v: number) => b.init(`s${v}`, [], [v]);
     const z = (v: number, t: 'uint8' | 'int8' = 'uint8') => b.init(`z${v}${t}`, [], [v], t);
@@ -180,7 +187,7 @@ export function qlinearCases(): QdqCase[] {
     cases.push({ name: 'QLinearConv', graph: b.build(), shape: [1, 4, 7, 7], ops: ['sparq.QuantizeLinear', 'sparq.QConv', 'sparq.DequantizeLinear'], outScale: 0.04 });
   }
   {
-    const b = new QdqBuilder(13);
+    const b = new QdqBuilder(17);
     const x = b.input('x', [2, 12]);
     const w = b.init('w', [12, 5], ints(60, 8, -127, 127), 'int8');
     const s = (n: string, v: number) => b.init(n, [], [v]);
@@ -190,15 +197,16 @@ export function qlinearCases(): QdqCase[] {
     cases.push({ name: 'QLinearMatMul', graph: b.build(), shape: [2, 12], ops: ['sparq.QuantizeLinear', 'sparq.QGemm', 'sparq.DequantizeLinear'], outScale: 0.05 });
   }
   {
-    const b = new QdqBuilder(13);
+    const b = new QdqBuilder(17);
     const x = b.input('x', [1, 3, 6, 6], 'uint8');
-    const w = b.init('w', [4, 3, 3, 3], ints(108, 9, -127, 127), 'int8');
-    b.node('ConvInteger', [x, w, b.init('xz', [], [7], 'uint8')], { kernel_shape: [3, 3] }, ['y']);
+    // onnxruntime's CPU ConvInteger takes uint8 weights only: zero point 128 (subtracted into int8 at load).
+    const w = b.init('w', [4, 3, 3, 3], ints(108, 9, 1, 255), 'uint8');
+    b.node('ConvInteger', [x, w, b.init('xz', [], [7], 'uint8'), b.init('wz', [], [128], 'uint8')], { kernel_shape: [3, 3] }, ['y']);
     output(b, 'y', 'int32');
     cases.push({ name: 'ConvInteger', graph: b.build(), shape: [1, 3, 6, 6], inputType: 'uint8', ops: ['sparq.QConv', 'Cast'] });
   }
   {
-    const b = new QdqBuilder(13);
+    const b = new QdqBuilder(17);
     const x = b.input('x', [3, 10], 'uint8');
     const w = b.init('w', [10, 4], ints(40, 10, -127, 127), 'int8');
     b.node('MatMulInteger', [x, w, b.init('xz', [], [130], 'uint8')], {}, ['y']);
@@ -207,7 +215,7 @@ export function qlinearCases(): QdqCase[] {
   }
   {
     // com.microsoft contrib ops: QLinearAdd → QLinearGlobalAveragePool, and QLinearConcat of the two.
-    const b = new QdqBuilder(13);
+    const b = new QdqBuilder(17);
     b.g.otherOpsets['com.microsoft'] = 1;
     const x = b.input('x', [1, 3, 5, 5]);
     const p = (name: string, a: { scale: number; zp: number }) => [b.init(`${name}_s`, [], [a.scale]), b.init(`${name}_z`, [], [a.zp], 'uint8')];

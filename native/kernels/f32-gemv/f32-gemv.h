@@ -1,14 +1,22 @@
 // fp32 GEMV-class kernels for a few rows of A (batch-1 fully connected layers): memory-bound, so the packed
-// weights are streamed once in the order the kernel reads them. Here: the 2:4 sparse GEMV.
+// weights are streamed once in the order the kernel reads them: the dense GEMV on the GEMM's panels, the 2:4 GEMV.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/sparse24/align64-allocator.h"
 #include "kernels/sparse24/sparse24-format.h"
 
 namespace sparq {
+
+// Dense: one row of A against packed GEMM panels of 32 (the F32GemmUkernel contract with mr = 1; a, c strides unused).
+#if defined(__x86_64__)
+void f32_gemv_ukernel_1x32__avx512(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride, const float* w,
+                                   size_t w_panel_stride, float* c, size_t c_stride, const F32GemmEpilogue& ep,
+                                   uint32_t flags);
+#endif
 
 // Output channels per block of the 2:4 GEMV layout (one zmm, two ymm).
 constexpr size_t kF32Sparse24GemvBlock = 16;

@@ -1,4 +1,4 @@
-// int8 elementwise microkernel contract (Quantize, Dequantize, QAdd); the recipe is in reference/qu8-ops-reference.h.
+// int8 elementwise microkernel contract (Quantize, Dequantize, QAdd, QLookup); the recipe is in reference/qu8-ops-reference.h.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +30,11 @@ using Qu8F32DequantizeFn = void (*)(size_t n, const uint8_t* x, const Dequantize
 using Qu8AddFn = void (*)(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QAddParams& p,
                           uint8_t* y);
 
+// y[i] = table[x[i]] (table: 256 bytes).
+using Qu8LookupFn = void (*)(size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
+
 #if defined(__x86_64__)
+void qu8_lookup_ukernel__avx512vbmi(size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
 void f32_qu8_quantize_ukernel__avx2(size_t n, const float* x, const QuantizeParams& p, uint8_t* y);
 void f32_qu8_quantize_ukernel__avx512(size_t n, const float* x, const QuantizeParams& p, uint8_t* y);
 void qu8_f32_dequantize_ukernel__avx2(size_t n, const uint8_t* x, const DequantizeParams& p, float* y);

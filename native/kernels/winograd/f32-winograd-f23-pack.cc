@@ -43,7 +43,11 @@ WinogradF23F32Weights winograd_f23_f32_pack(const float* w, const float* bias, s
 }
 
 size_t winograd_f23_tile_block(size_t channels, size_t out_channels_padded, size_t mr) {
-  const size_t budget = 768 * 1024;  // bytes of the 2 MB L2 we let one block's V and M take
+  // Bytes of the 2 MB L2 we let one block's V and M take. Every block streams all of U (16 x C x M floats) once,
+  // so when U outgrows that (256+ channels: 4 MB at 256, 16 MB at 512) fewer, larger blocks win: at 256 channels
+  // on 14x14 the 768 KB rule made 3 blocks of 24 tiles, reading U 3 times (12 MB) for 49 tiles.
+  const size_t u_bytes = 16 * sizeof(float) * channels * out_channels_padded;
+  const size_t budget = std::max<size_t>(768 * 1024, u_bytes / 2);
   size_t t = budget / (16 * sizeof(float) * (channels + out_channels_padded));
   t = std::max<size_t>(t, 2 * mr);
   t = std::min<size_t>(t, 16 * mr);

@@ -1,0 +1,64 @@
+// Suite `quant`: engine.quantize on the Fashion-MNIST models: our int8 engine vs our fp32 engine, and vs onnxruntime-node running OUR exported QDQ model (same threads), batch 1; plus calibration time.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const ort = require('onnxruntime-node');
+const { compareLatency } = require('../measure');
+
+const root = path.resolve(__dirname, '..', '..');
+const DIR = path.join(root, 'test', 'fixtures', 'fashion-mnist');
+const MODELS = ['resnet-fmnist', 'mobilenet-fmnist'];
+const SIZE = 28 * 28;
+
+async function run({ quick, log }) {
+  const { Engine, Tensor } = require(path.join(root, 'dist'));
+  const { loadNpy } = require(path.join(root, 'dist', 'format', 'npy'));
+  const calibrationImages = loadNpy(path.join(DIR, 'calibration.npy')).data;
+  const testImages = loadNpy(path.join(DIR, 'test-images.npy')).data;
+  const samples = quick ? 100 : 500;
+  const options = quick ? { warmup: 3, minRuns: 20, minTimeMs: 500, maxTimeMs: 6000 } : { warmup: 10, minRuns: 60, minTimeMs: 3000, maxTimeMs: 30000 };
+  const threads = 1;
+  const records = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparq-bench-quant-'));
+  for (const name of MODELS) {
+    const fp32 = await Engine.load(path.join(DIR, `${name}.onnx`), { threads });
+    const calibration = [];
+    for (let i = 0; i < samples; i++) calibration.push({ input: new Tensor('float32', calibrationImages.slice(i * SIZE, (i + 1) * SIZE), [1, 1, 28, 28]) });
+    const t0 = process.hrtime.bigint();
+    const int8 = await fp32.quantize({ calibration });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    log(`${name}: quantize with ${samples} calibration samples took ${seconds.toFixed(2)} s`);
+    records.push({ case: `${name} ${samples} samples`, metric: 'quantize time', value: seconds, unit: 's', vs: null, ratio: null });
+    const exported = path.join(tmp, `${name}-int8.onnx`);
+    await int8.exportOnnx(exported);
+    const session = await ort.InferenceSession.create(exported, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
+    const inputs = [];
+    for (let k = 0; k < 8; k++) inputs.push(testImages.slice(k * SIZE, (k + 1) * SIZE));
+    const ours = inputs.map((d) => ({ input: new Tensor('float32', d, [1, 1, 28, 28]) }));
+    const theirs = inputs.map((d) => ({ input: new ort.Tensor('float32', d, [1, 1, 28, 28]) }));
+    const [q, f, o] = await compareLatency(
+      [(k) => int8.run(ours[k % 8]), (k) => fp32.run(ours[k % 8]), (k) => session.run(theirs[k % 8])],
+      options,
+    );
+    const caseName = `${name} 1x1x28x28 t${threads}`;
+    log(`${caseName}: int8 ${q.p50.toFixed(3)} ms, fp32 ${f.p50.toFixed(3)} ms (${(f.p50 / q.p50).toFixed(2)}x), onnxruntime QDQ ${o.p50.toFixed(3)} ms (${(o.p50 / q.p50).toFixed(2)}x)`);
+    records.push({ case: caseName, metric: 'p50 latency int8', value: q.p50, unit: 'ms', vs: 'fp32', ratio: f.p50 / q.p50 });
+    records.push({ case: caseName, metric: 'p50 latency int8', value: q.p50, unit: 'ms', vs: 'onnxruntime', ratio: o.p50 / q.p50 });
+    records.push({ case: caseName, metric: 'min latency int8', value: q.min, unit: 'ms', vs: 'fp32', ratio: f.min / q.min });
+    records.push({ case: caseName, metric: 'min latency int8', value: q.min, unit: 'ms', vs: 'onnxruntime', ratio: o.min / q.min });
+    records.push({ case: caseName, metric: 'p50 latency fp32', value: f.p50, unit: 'ms', vs: null, ratio: null });
+    records.push({ case: caseName, metric: 'p50 latency onnxruntime QDQ', value: o.p50, unit: 'ms', vs: null, ratio: null });
+    await session.release();
+    int8.dispose();
+    fp32.dispose();
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return records;
+}
+
+module.exports = {
+  name: 'quant',
+  description: 'engine.quantize on the Fashion-MNIST models, batch 1, 1 thread: int8 vs our fp32, and vs onnxruntime-node running our exported QDQ model',
+  run,
+};

@@ -1,0 +1,155 @@
+// QAdd (u8 + u8 -> u8 with requantization, numpy broadcasting) and QLookup (u8 -> u8 through a 256-entry table).
+#include <array>
+#include <cstring>
+#include <memory>
+
+#include "kernels/qu8-elementwise/qu8-elementwise.h"
+#include "ops/broadcast.h"
+#include "ops/parallel-elements.h"
+#include "ops/quant-families.h"
+#include "reference/qu8-ops-reference.h"
+
+namespace sparq {
+namespace {
+
+class QAddOp final : public Op {
+ public:
+  QAddOp(int32_t a, int32_t b, int32_t y, QAddParams p, BroadcastPlan plan, bool same_shape, Qu8AddFn fn,
+         std::string name)
+      : a_(a), b_(b), y_(y), p_(p), plan_(std::move(plan)), same_shape_(same_shape), fn_(fn), name_(std::move(name)) {
+    // a + b == b + a exactly in IEEE arithmetic, so a run where only A is broadcast swaps the operands.
+    swapped_ = p_;
+    std::swap(swapped_.a_scale, swapped_.b_scale);
+    std::swap(swapped_.a_zero_point, swapped_.b_zero_point);
+  }
+
+  void run(RunContext& ctx) override {
+    const uint8_t* a = ctx.ptr<const uint8_t>(a_);
+    const uint8_t* b = ctx.ptr<const uint8_t>(b_);
+    uint8_t* y = ctx.ptr<uint8_t>(y_);
+    const size_t n = static_cast<size_t>(plan_.numel);
+    if (same_shape_) {
+      for_element_chunks(ctx.pool, n, [&](size_t begin, size_t end) {
+        fn_(end - begin, a + begin, b + begin, 1, p_, y + begin);
+      });
+      return;
+    }
+    const bool a_runs = plan_.strides[0].back() != 0, b_runs = plan_.strides[1].back() != 0;
+    for_element_chunks(ctx.pool, n, [&](size_t begin, size_t end) {
+      for_each_broadcast_run<2>(plan_, static_cast<int64_t>(begin), static_cast<int64_t>(end),
+                                [&](const int64_t* off, int64_t out, int64_t count) {
+        const size_t c = static_cast<size_t>(count);
+        if (a_runs) {
+          fn_(c, a + off[0], b + off[1], b_runs ? 1 : 0, p_, y + out);
+        } else if (b_runs) {
+          fn_(c, b + off[1], a + off[0], 0, swapped_, y + out);
+        } else {  // a single-element output: both inputs broadcast
+          qu8_add__reference(1, a + off[0], b + off[1], 0, p_, y + out);
+          std::memset(y + out, y[out], c);
+        }
+      });
+    });
+  }
+  std::string kernel_name() const override { return name_; }
+
+ private:
+  int32_t a_, b_, y_;
+  QAddParams p_, swapped_;
+  BroadcastPlan plan_;
+  bool same_shape_;
+  Qu8AddFn fn_;
+  std::string name_;
+};
+
+std::unique_ptr<Op> make_qadd(const OpDesc& desc, const BuildContext& ctx) {
+  expect_arity(desc, 2, 2, 1, 1);
+  const TensorDesc& a = required_tensor(desc, ctx, desc.inputs[0], "input A");
+  const TensorDesc& b = required_tensor(desc, ctx, desc.inputs[1], "input B");
+  const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
+  expect_dtype(desc, a, {DType::kUInt8}, "input A");
+  expect_dtype(desc, b, {DType::kUInt8}, "input B");
+  expect_dtype(desc, y, {DType::kUInt8}, "output Y");
+  std::vector<int64_t> shape;
+  if (!broadcast_shape(a.shape, b.shape, shape))
+    plan_fail(desc, "inputs " + shape_string(a.shape) + " and " + shape_string(b.shape) + " do not broadcast");
+  expect_shape(desc, y, shape, "output Y");
+  if (y.shape.size() > static_cast<size_t>(kMaxBroadcastRank)) plan_fail(desc, "rank too large");
+  QAddParams p;
+  p.a_scale = quant_scale_attr(desc, "a_scale");
+  p.b_scale = quant_scale_attr(desc, "b_scale");
+  p.y_scale = quant_scale_attr(desc, "y_scale");
+  p.a_zero_point = quant_zero_point_attr(desc, "a_zero_point", 0, 255);
+  p.b_zero_point = quant_zero_point_attr(desc, "b_zero_point", 0, 255);
+  p.y_zero_point = quant_zero_point_attr(desc, "y_zero_point", 0, 255);
+  p.lo = static_cast<float>(-p.y_zero_point);
+  p.hi = static_cast<float>(255 - p.y_zero_point);
+  const std::string activation = desc.attrs.s("activation", "none");
+  if (activation != "none" && activation != "relu")
+    plan_fail(desc, "expected activation none or relu but received '" + activation + "'");
+  p.relu = activation == "relu";
+  Qu8AddFn fn = &qu8_add__reference;
+  std::string name = "qu8-add-scalar";
+#if defined(__x86_64__)
+  if (ctx.features.avx512f) fn = &qu8_add_ukernel__avx512, name = "qu8-add-avx512";
+  else if (ctx.features.avx2) fn = &qu8_add_ukernel__avx2, name = "qu8-add-avx2";
+#endif
+#if defined(__aarch64__)
+  if (ctx.features.neon) fn = &qu8_add_ukernel__neon, name = "qu8-add-neon";
+#endif
+  const bool same_shape = a.shape == y.shape && b.shape == y.shape;
+  if (!same_shape) name += " broadcast";
+  return std::make_unique<QAddOp>(desc.inputs[0], desc.inputs[1], desc.outputs[0], p,
+                                  make_broadcast_plan(y.shape, {a.shape, b.shape}), same_shape, fn, name);
+}
+
+class QLookupOp final : public Op {
+ public:
+  QLookupOp(int32_t x, int32_t y, size_t n, const uint8_t* table, Qu8LookupFn fn, std::string name)
+      : x_(x), y_(y), n_(n), fn_(fn), name_(std::move(name)) {
+    std::memcpy(table_.data(), table, table_.size());
+  }
+  void run(RunContext& ctx) override {
+    const uint8_t* x = ctx.ptr<const uint8_t>(x_);
+    uint8_t* y = ctx.ptr<uint8_t>(y_);
+    for_element_chunks(ctx.pool, n_, [&](size_t begin, size_t end) {
+      fn_(end - begin, x + begin, table_.data(), y + begin);
+    });
+  }
+  std::string kernel_name() const override { return name_; }
+
+ private:
+  int32_t x_, y_;
+  size_t n_;
+  Qu8LookupFn fn_;
+  std::string name_;
+  std::array<uint8_t, 256> table_;
+};
+
+std::unique_ptr<Op> make_qlookup(const OpDesc& desc, const BuildContext& ctx) {
+  expect_arity(desc, 2, 2, 1, 1);
+  const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
+  const TensorDesc& t = required_tensor(desc, ctx, desc.inputs[1], "table T");
+  const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
+  expect_dtype(desc, x, {DType::kUInt8}, "input X");
+  expect_dtype(desc, t, {DType::kUInt8}, "table T");
+  expect_dtype(desc, y, {DType::kUInt8}, "output Y");
+  expect_shape(desc, y, x.shape, "output Y");
+  expect_shape(desc, t, {256}, "table T");
+  if (t.kind != TensorKind::kConstant || t.data.size() != 256) plan_fail(desc, "expected a constant 256-byte table T");
+  Qu8LookupFn fn = &qu8_lookup__reference;
+  std::string name = "qu8-lookup-scalar";
+#if defined(__x86_64__)
+  if (ctx.features.avx512vbmi) fn = &qu8_lookup_ukernel__avx512vbmi, name = "qu8-lookup-avx512vbmi";
+#endif
+  return std::make_unique<QLookupOp>(desc.inputs[0], desc.outputs[0], static_cast<size_t>(x.numel()), t.data.data(),
+                                     fn, name);
+}
+
+}  // namespace
+
+void register_qelementwise_ops(OpRegistry& r) {
+  r.add("QAdd", &make_qadd);
+  r.add("QLookup", &make_qlookup);
+}
+
+}  // namespace sparq

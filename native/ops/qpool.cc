@@ -1,0 +1,178 @@
+// NHWC u8 pools: QMaxPool (max of the real taps), QAveragePool and QGlobalAveragePool (exact integer window sums,
+// then the float requantization recipe of native/ops/README.md).
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "ops/parallel-elements.h"
+#include "ops/pool-geometry.h"
+#include "ops/quant-families.h"
+#include "reference/qu8-ops-reference.h"
+
+namespace sparq {
+namespace {
+
+// Average requantization: real = float(sum of (x - x_zp)) * x_scale; mean = real / count; quantize(mean / y_scale).
+struct AverageRequant {
+  float x_scale = 1.f, y_scale = 1.f, lo = 0.f, hi = 255.f;
+  int32_t x_zero_point = 0, y_zero_point = 0;
+
+  uint8_t operator()(int64_t centered_sum, int64_t count) const {
+    if (count <= 0) return static_cast<uint8_t>(y_zero_point);
+    const float real = static_cast<float>(centered_sum) * x_scale;
+    const float mean = real / static_cast<float>(count);
+    return static_cast<uint8_t>(quantize_scaled(mean / y_scale, lo, hi, y_zero_point));
+  }
+};
+
+AverageRequant read_average_requant(const OpDesc& desc) {
+  AverageRequant r;
+  r.x_scale = quant_scale_attr(desc, "x_scale");
+  r.y_scale = quant_scale_attr(desc, "y_scale");
+  r.x_zero_point = quant_zero_point_attr(desc, "x_zero_point", 0, 255);
+  r.y_zero_point = quant_zero_point_attr(desc, "y_zero_point", 0, 255);
+  r.lo = static_cast<float>(-r.y_zero_point);
+  r.hi = static_cast<float>(255 - r.y_zero_point);
+  return r;
+}
+
+class QPoolOp final : public Op {
+ public:
+  QPoolOp(int32_t x, int32_t y, PoolGeometry g, bool max, bool include_pad, AverageRequant requant)
+      : x_(x), y_(y), g_(g), max_(max), include_pad_(include_pad), requant_(requant) {}
+
+  void run(RunContext& ctx) override {
+    const uint8_t* x = ctx.ptr<const uint8_t>(x_);
+    uint8_t* y = ctx.ptr<uint8_t>(y_);
+    const size_t rows = static_cast<size_t>(g_.n * g_.oh);
+    const size_t row_work = static_cast<size_t>(std::max<int64_t>(1, g_.ow * g_.c * g_.kh * g_.kw));
+    const size_t grain = std::max<size_t>(1, kParallelElements / row_work);
+    for_element_chunks(ctx.pool, rows, [&](size_t begin, size_t end) {
+      std::vector<int32_t> acc(static_cast<size_t>(g_.c));
+      for (size_t r = begin; r < end; ++r) pool_row(x, y, static_cast<int64_t>(r), acc.data());
+    }, grain);
+  }
+  std::string kernel_name() const override { return max_ ? "qu8-maxpool nhwc" : "qu8-avgpool nhwc"; }
+
+ private:
+  // Output row r = (batch, oy): every ox, all channels.
+  void pool_row(const uint8_t* x, uint8_t* y, int64_t r, int32_t* acc) const {
+    const PoolGeometry& g = g_;
+    const int64_t b = r / g.oh, oy = r % g.oh, channels = g.c;
+    const uint8_t* xb = x + b * g.h * g.w * channels;
+    uint8_t* yr = y + r * g.ow * channels;
+    const int64_t y0 = oy * g.sh - g.pad_top;
+    const PoolTaps ty = pool_taps(y0, g.h, g.kh, g.dh);
+    const int64_t ky_padded = pool_padded_taps(y0, g.h, g.kh, g.dh, g.pad_top, g.pad_bottom);
+    for (int64_t ox = 0; ox < g.ow; ++ox) {
+      uint8_t* out = yr + ox * channels;
+      const int64_t x0 = ox * g.sw - g.pad_left;
+      const PoolTaps tx = pool_taps(x0, g.w, g.kw, g.dw);
+      if (max_) {
+        std::fill(out, out + channels, uint8_t{0});
+        for (int64_t ky = ty.begin; ky < ty.end; ++ky)
+          for (int64_t kx = tx.begin; kx < tx.end; ++kx) {
+            const uint8_t* in = xb + ((y0 + ky * g.dh) * g.w + (x0 + kx * g.dw)) * channels;
+            for (int64_t c = 0; c < channels; ++c) out[c] = std::max(out[c], in[c]);
+          }
+        continue;
+      }
+      std::fill(acc, acc + channels, 0);
+      for (int64_t ky = ty.begin; ky < ty.end; ++ky)
+        for (int64_t kx = tx.begin; kx < tx.end; ++kx) {
+          const uint8_t* in = xb + ((y0 + ky * g.dh) * g.w + (x0 + kx * g.dw)) * channels;
+          for (int64_t c = 0; c < channels; ++c) acc[c] += in[c];
+        }
+      const int64_t real_taps = (ty.end - ty.begin) * (tx.end - tx.begin);
+      // Padded taps are real zeros: they add nothing to the centered sum, only (maybe) to the count.
+      const int64_t count =
+          include_pad_ ? ky_padded * pool_padded_taps(x0, g.w, g.kw, g.dw, g.pad_left, g.pad_right) : real_taps;
+      const int64_t offset = real_taps * requant_.x_zero_point;
+      for (int64_t c = 0; c < channels; ++c) out[c] = requant_(acc[c] - offset, count);
+    }
+  }
+
+  int32_t x_, y_;
+  PoolGeometry g_;
+  bool max_, include_pad_;
+  AverageRequant requant_;
+};
+
+void expect_u8_nhwc(const OpDesc& desc, const TensorDesc& x, const TensorDesc& y) {
+  expect_dtype(desc, x, {DType::kUInt8}, "input X");
+  expect_dtype(desc, y, {DType::kUInt8}, "output Y");
+  expect_rank(desc, x, 4, "NHWC input X");
+  expect_rank(desc, y, 4, "NHWC output Y");
+}
+
+template <bool kMax>
+std::unique_ptr<Op> make_qpool(const OpDesc& desc, const BuildContext& ctx) {
+  expect_arity(desc, 1, 1, 1, 1);
+  const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
+  const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
+  expect_u8_nhwc(desc, x, y);
+  const PoolGeometry g = read_pool_geometry(desc, x, y);
+  AverageRequant requant;
+  if (!kMax) requant = read_average_requant(desc);
+  const bool include_pad = !kMax && desc.attrs.i("count_include_pad", 0) != 0;
+  return std::make_unique<QPoolOp>(desc.inputs[0], desc.outputs[0], g, kMax, include_pad, requant);
+}
+
+// Per batch, blocks of 64 channels sum all H*W positions (u32: hw < 2^24 keeps 255 * hw in range).
+class QGlobalAveragePoolOp final : public Op {
+ public:
+  QGlobalAveragePoolOp(int32_t x, int32_t y, int64_t n, int64_t hw, int64_t c, AverageRequant requant)
+      : x_(x), y_(y), n_(n), hw_(hw), c_(c), requant_(requant) {}
+
+  void run(RunContext& ctx) override {
+    const uint8_t* x = ctx.ptr<const uint8_t>(x_);
+    uint8_t* y = ctx.ptr<uint8_t>(y_);
+    const int64_t channels = c_, hw = hw_;
+    const int64_t blocks = (channels + kBlock - 1) / kBlock;
+    const size_t grain =
+        std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<int64_t>(1, hw * kBlock)));
+    for_element_chunks(ctx.pool, static_cast<size_t>(n_ * blocks), [&](size_t begin, size_t end) {
+      uint32_t sum[kBlock];
+      for (size_t t = begin; t < end; ++t) {
+        const int64_t b = static_cast<int64_t>(t) / blocks, c0 = (static_cast<int64_t>(t) % blocks) * kBlock;
+        const int64_t w = std::min(kBlock, channels - c0);
+        const uint8_t* in = x + b * hw * channels + c0;
+        std::fill(sum, sum + w, 0u);
+        for (int64_t i = 0; i < hw; ++i, in += channels)
+          for (int64_t c = 0; c < w; ++c) sum[c] += in[c];
+        const int64_t offset = hw * requant_.x_zero_point;
+        for (int64_t c = 0; c < w; ++c) y[b * channels + c0 + c] = requant_(int64_t{sum[c]} - offset, hw);
+      }
+    }, grain);
+  }
+  std::string kernel_name() const override { return "qu8-global-avgpool nhwc"; }
+
+ private:
+  static constexpr int64_t kBlock = 64;
+  int32_t x_, y_;
+  int64_t n_, hw_, c_;
+  AverageRequant requant_;
+};
+
+std::unique_ptr<Op> make_qglobal_average_pool(const OpDesc& desc, const BuildContext& ctx) {
+  expect_arity(desc, 1, 1, 1, 1);
+  const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
+  const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
+  expect_u8_nhwc(desc, x, y);
+  expect_shape(desc, y, {x.shape[0], 1, 1, x.shape[3]}, "output Y");
+  const int64_t hw = x.shape[1] * x.shape[2];
+  if (hw >= (int64_t{1} << 24))
+    plan_fail(desc, "expected H * W < 16777216 but received " + shape_string(x.shape));
+  return std::make_unique<QGlobalAveragePoolOp>(desc.inputs[0], desc.outputs[0], x.shape[0], hw, x.shape[3],
+                                                read_average_requant(desc));
+}
+
+}  // namespace
+
+void register_qpool_ops(OpRegistry& r) {
+  r.add("QMaxPool", &make_qpool<true>);
+  r.add("QAveragePool", &make_qpool<false>);
+  r.add("QGlobalAveragePool", &make_qglobal_average_pool);
+}
+
+}  // namespace sparq
