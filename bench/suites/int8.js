@@ -213,11 +213,16 @@ const CONV_LAYERS = [
   { c: 96, m: 96, hw: 112, k: 3, stride: 2, pad: 1, group: 96 },
 ];
 
-/** A plan holding one Conv (fp32) or QConv (u8 -> u8) op with a fused ReLU: X input, Y output. */
-function convPlanDesc({ c, m, hw, k, stride, pad, group = 1 }, int8) {
+/**
+ * A plan of `copies` Conv (fp32) or QConv (u8 -> u8) ops with a fused ReLU, all reading input X (each op packs
+ * its own weights, so they stream like a network's layers); the last one's Y is the plan output.
+ */
+function convPlanDesc({ c, m, hw, k, stride, pad, group = 1 }, int8, copies) {
   const oh = Math.floor((hw + 2 * pad - k) / stride) + 1;
   const elem = int8 ? 1 : 4;
-  const xBytes = Math.ceil((hw * hw * c * elem) / 64) * 64;
+  const align = (bytes) => Math.ceil(bytes / 64) * 64;
+  const xBytes = align(hw * hw * c * elem);
+  const yBytes = align(oh * oh * m * elem);
   const wCount = m * (c / group) * k * k;
   const weights = int8 ? lcgBytes(wCount, 3, Int8Array) : Float32Array.from(lcgBytes(wCount, 3, Int8Array), (v) => v / 512);
   const bias = int8 ? Int32Array.from({ length: m }, (_, i) => (i * 37) % 200 - 100) : Float32Array.from({ length: m }, (_, i) => i / m);
@@ -230,55 +235,65 @@ function convPlanDesc({ c, m, hw, k, stride, pad, group = 1 }, int8) {
     activation: 'relu',
   };
   if (int8) {
-    Object.assign(attrs, { x_scale: 0.02, x_zero_point: 0, w_scales: [0.004], y_scale: 0.05 * Math.sqrt(c * k * k / group), y_zero_point: 0 });
+    Object.assign(attrs, { x_scale: 0.02, x_zero_point: 0, w_scales: [0.004], y_scale: 0.05 * Math.sqrt((c * k * k) / group), y_zero_point: 0 });
   }
   const dtype = int8 ? 2 : 1; // DTYPE_CODE uint8 / float32
-  return {
-    threads: 1,
-    isa: '',
-    arenaBytes: xBytes + oh * oh * m * elem,
-    tensors: [
-      { dtype, shape: [1, hw, hw, c], kind: 2, offset: 0 },
-      { dtype: int8 ? 3 : 1, shape: [m, c / group, k, k], kind: 1, offset: 0, data: new Uint8Array(weights.buffer) },
-      { dtype: int8 ? 6 : 1, shape: [m], kind: 1, offset: 0, data: new Uint8Array(bias.buffer) },
-      { dtype, shape: [1, oh, oh, m], kind: 3, offset: xBytes },
-    ],
-    ops: [{ type: int8 ? 'QConv' : 'Conv', name: 'conv', inputs: [0, 1, 2], outputs: [3], attrs }],
-    inputs: [0],
-    outputs: [3],
-  };
+  const tensors = [
+    { dtype, shape: [1, hw, hw, c], kind: 2, offset: 0 },
+    { dtype: int8 ? 3 : 1, shape: [m, c / group, k, k], kind: 1, offset: 0, data: new Uint8Array(weights.buffer) },
+    { dtype: int8 ? 6 : 1, shape: [m], kind: 1, offset: 0, data: new Uint8Array(bias.buffer) },
+  ];
+  const ops = [];
+  for (let r = 0; r < copies; r++) {
+    tensors.push({ dtype, shape: [1, oh, oh, m], kind: r === copies - 1 ? 3 : 0, offset: xBytes + r * yBytes });
+    ops.push({ type: int8 ? 'QConv' : 'Conv', name: `conv${r}`, inputs: [0, 1, 2], outputs: [3 + r], attrs });
+  }
+  return { threads: 1, isa: '', arenaBytes: xBytes + copies * yBytes, tensors, ops, inputs: [0], outputs: [2 + copies] };
 }
 
-/** QConv vs Conv per layer: runs interleaved one by one, op time from lastTimings(); ratio = median of pair ratios. */
-async function convVsFp32({ binding, quick, log }) {
+/** Process CPU seconds of one synchronous run (the plan runs on this thread at 1 thread). */
+function cpuSecondsOfRun(plan, inputs) {
+  const before = process.cpuUsage();
+  plan.runSync(inputs);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
+/**
+ * QConv vs Conv per layer, 1 thread: plans of R copies run alternately, timed in process CPU time (robust to a
+ * loaded machine); ratio = median of the per-round ratios, times = medians per op.
+ */
+async function convVsFp32({ binding, quick, log, filter = '' }) {
   const records = [];
-  const samples = quick ? 9 : 41;
+  const samples = quick ? 9 : 31;
   for (const layer of CONV_LAYERS) {
-    const { c, m, hw, k, stride, group = 1 } = layer;
+    const { c, m, hw, k, stride, pad, group = 1 } = layer;
     const name = `${k}x${k}${stride > 1 ? ` s${stride}` : ''}${group > 1 ? ' depthwise' : ''} ${c}->${m} @${hw}x${hw}`;
-    const q = new binding.Plan(convPlanDesc(layer, true));
-    const f = new binding.Plan(convPlanDesc(layer, false));
-    const xq = lcgBytes(hw * hw * c, 5, Uint8Array);
-    const xf = Float32Array.from(xq, (v) => (v - 128) / 64);
+    if (!name.includes(filter)) continue;
+    const oh = Math.floor((hw + 2 * pad - k) / stride) + 1;
+    const macs = oh * oh * m * (c / group) * k * k;
+    const copies = Math.max(2, Math.min(16, Math.round(4e8 / (2 * macs))));
+    const q = new binding.Plan(convPlanDesc(layer, true, copies));
+    const f = new binding.Plan(convPlanDesc(layer, false, copies));
+    const xq = [lcgBytes(hw * hw * c, 5, Uint8Array)];
+    const xf = [Float32Array.from(xq[0], (v) => (v - 128) / 64)];
     for (let i = 0; i < 2; i++) {
-      q.runSync([xq]);
-      f.runSync([xf]);
+      q.runSync(xq);
+      f.runSync(xf);
     }
     const qt = [];
     const ft = [];
     for (let s = 0; s < samples; s++) {
-      q.runSync([xq]);
-      qt.push(q.lastTimings()[0]);
-      f.runSync([xf]);
-      ft.push(f.lastTimings()[0]);
+      qt.push(cpuSecondsOfRun(q, xq) / copies);
+      ft.push(cpuSecondsOfRun(f, xf) / copies);
     }
-    const oh = Math.floor((hw + 2 * layer.pad - k) / stride) + 1;
-    const macs = (oh * oh * m * (c / group) * k * k);
     const ratio = median(ft.map((t, s) => t / qt[s]));
-    const qMs = median(qt);
-    const fMs = median(ft);
-    log(`conv ${name}: int8 ${q.kernels()[0]} ${qMs.toFixed(3)} ms (${((2 * macs) / qMs / 1e6).toFixed(1)} GOPS), fp32 ${f.kernels()[0]} ${fMs.toFixed(3)} ms -> ${ratio.toFixed(2)}x`);
-    records.push({ case: `conv ${name} t1`, metric: 'latency', value: qMs, unit: 'ms', vs: 'fp32', ratio, kernel: q.kernels()[0], baseline: f.kernels()[0], baselineMs: fMs });
+    const qMs = 1e3 * median(qt);
+    const fMs = 1e3 * median(ft);
+    const kernel = q.kernels()[0];
+    const baseline = f.kernels()[0];
+    log(`conv ${name}: int8 ${kernel} ${qMs.toFixed(3)} ms (${((2 * macs) / qMs / 1e6).toFixed(1)} GOPS), fp32 ${baseline} ${fMs.toFixed(3)} ms (${((2 * macs) / fMs / 1e6).toFixed(1)} GFLOPS) -> ${ratio.toFixed(2)}x`);
+    records.push({ case: `conv ${name} t1`, metric: 'latency', value: qMs, unit: 'ms', vs: 'fp32', ratio, kernel, baseline, baselineMs: fMs });
     q.dispose();
     f.dispose();
   }

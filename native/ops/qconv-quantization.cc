@@ -101,4 +101,21 @@ std::vector<int32_t> qs8_constant_bias(const OpDesc& desc, const TensorDesc& t, 
   return v;
 }
 
+std::vector<int32_t> read_qs8_bias(const OpDesc& desc, const BuildContext& ctx, size_t n) {
+  const int32_t id = desc.inputs.size() > 2 ? desc.inputs[2] : -1;
+  if (id < 0) return std::vector<int32_t>(n, 0);
+  const TensorDesc& b = required_tensor(desc, ctx, id, "bias B");
+  expect_shape(desc, b, {static_cast<int64_t>(n)}, "bias B");
+  return qs8_constant_bias(desc, b, "bias B");
+}
+
+int32_t read_qs8_residual(const OpDesc& desc, const BuildContext& ctx, const std::vector<int64_t>& y_shape) {
+  const int32_t id = desc.inputs.size() > 3 ? desc.inputs[3] : -1;
+  if (id < 0) return -1;
+  const TensorDesc& r = required_tensor(desc, ctx, id, "residual R");
+  expect_dtype(desc, r, {DType::kUInt8}, "residual R");
+  expect_shape(desc, r, y_shape, "residual R");
+  return id;
+}
+
 }  // namespace sparq

@@ -24,6 +24,11 @@ Qs8OpQuantization read_qs8_op_quantization(const OpDesc& desc, const char* input
 std::vector<int8_t> qs8_constant_weights(const OpDesc& desc, const TensorDesc& t, const char* what);
 std::vector<int32_t> qs8_constant_bias(const OpDesc& desc, const TensorDesc& t, const char* what);
 
+// Optional input 2, B (i32 constant [n]): its values, or n zeros when absent.
+std::vector<int32_t> read_qs8_bias(const OpDesc& desc, const BuildContext& ctx, size_t n);
+// Optional input 3, R (u8 of Y's shape): its tensor id, or -1 when absent.
+int32_t read_qs8_residual(const OpDesc& desc, const BuildContext& ctx, const std::vector<int64_t>& y_shape);
+
 // Per-column epilogue constants for columns [first, first + count) of `whole` (a group of a grouped conv).
 inline Qs8EpilogueParams qs8_column_slice(const Qs8EpilogueParams& whole, size_t first) {
   Qs8EpilogueParams p = whole;

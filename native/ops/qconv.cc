@@ -52,19 +52,8 @@ class QConvOp : public Op {
     const std::vector<int64_t> y_shape = {static_cast<int64_t>(g_.batch), static_cast<int64_t>(g_.out_h),
                                           static_cast<int64_t>(g_.out_w), static_cast<int64_t>(m)};
     expect_shape(desc, y, y_shape, "output Y");
-    std::vector<int32_t> bias(m, 0);
-    const int32_t b_id = desc.inputs.size() > 2 ? desc.inputs[2] : -1;
-    if (b_id >= 0) {
-      const TensorDesc& b = required_tensor(desc, ctx, b_id, "bias B");
-      expect_shape(desc, b, {static_cast<int64_t>(m)}, "bias B");
-      bias = qs8_constant_bias(desc, b, "bias B");
-    }
-    r_id_ = desc.inputs.size() > 3 ? desc.inputs[3] : -1;
-    if (r_id_ >= 0) {
-      const TensorDesc& r = required_tensor(desc, ctx, r_id_, "residual R");
-      expect_dtype(desc, r, {DType::kUInt8}, "residual R");
-      expect_shape(desc, r, y_shape, "residual R");
-    }
+    const std::vector<int32_t> bias = read_qs8_bias(desc, ctx, m);
+    r_id_ = read_qs8_residual(desc, ctx, y_shape);
     x_id_ = desc.inputs[0];
     y_id_ = desc.outputs[0];
     const Qs8OpQuantization quant = read_qs8_op_quantization(desc, "x", m, y.dtype, r_id_ >= 0);
@@ -164,16 +153,13 @@ class QConvOp : public Op {
     path_ = Path::kDepthwise;
     dwconv_ = &select_qs8_dwconv_kernel(ctx.features);
     const size_t c = g_.in_c, taps = g_.taps(), cp = round_up(c, kQs8DwconvChannelAlign);
-    // src = C x kh x kw (W with C/group = 1), dst = kh*kw x Cp (channels fastest, zero-padded)
-    dw_weights_.assign(taps * cp, 0);
+    dw_weights_.resize(qs8_dwconv_packed_size(dwconv_->layout, taps, cp));
+    qs8_dwconv_pack_weights(dwconv_->layout, c, taps, cp, weights.data(), dw_weights_.data());
     dw_bias_.assign(cp, 0);
     zero_row_.assign(cp, static_cast<uint8_t>(x_zero_point_));
     for (size_t ch = 0; ch < c; ++ch) {
       int32_t sum = 0;
-      for (size_t t = 0; t < taps; ++t) {
-        dw_weights_[t * cp + ch] = weights[ch * taps + t];
-        sum += weights[ch * taps + t];
-      }
+      for (size_t t = 0; t < taps; ++t) sum += weights[ch * taps + t];
       // Padding taps read the zero point, so subtracting zero_point * sum(w) makes every tap (x - zero_point) * w.
       dw_bias_[ch] = static_cast<int32_t>(static_cast<uint32_t>(bias[ch]) - static_cast<uint32_t>(x_zero_point_ * sum));
     }
@@ -224,7 +210,7 @@ class QConvOp : public Op {
   // depthwise path
   const Qs8DwconvKernel* dwconv_ = nullptr;
   Qs8DwconvParams dw_params_;
-  std::vector<int8_t> dw_weights_;
+  std::vector<int16_t> dw_weights_;
   std::vector<int32_t> dw_bias_;
   std::vector<uint8_t> zero_row_;
   int32_t x_id_ = -1, r_id_ = -1, y_id_ = -1;

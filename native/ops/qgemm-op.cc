@@ -35,24 +35,13 @@ class QGemmOp : public Op {
     y_shape.back() = static_cast<int64_t>(n_);
     expect_shape(desc, y, y_shape, "output Y");
     rows_ = static_cast<size_t>(a.numel()) / k_;
-    std::vector<int32_t> bias;
-    const int32_t b_id = desc.inputs.size() > 2 ? desc.inputs[2] : -1;
-    if (b_id >= 0) {
-      const TensorDesc& b = required_tensor(desc, ctx, b_id, "bias B");
-      expect_shape(desc, b, {static_cast<int64_t>(n_)}, "bias B");
-      bias = qs8_constant_bias(desc, b, "bias B");
-    }
-    r_id_ = desc.inputs.size() > 3 ? desc.inputs[3] : -1;
-    if (r_id_ >= 0) {
-      const TensorDesc& r = required_tensor(desc, ctx, r_id_, "residual R");
-      expect_dtype(desc, r, {DType::kUInt8}, "residual R");
-      expect_shape(desc, r, y_shape, "residual R");
-    }
+    const std::vector<int32_t> bias = read_qs8_bias(desc, ctx, n_);
+    r_id_ = read_qs8_residual(desc, ctx, y_shape);
     const Qs8OpQuantization quant = read_qs8_op_quantization(desc, "a", n_, y.dtype, r_id_ >= 0);
     requantization_ = std::make_unique<Qs8Requantization>(quant.output, n_);
     try {
       gemm_ = std::make_unique<Qs8PackedGemm>(select_qs8_gemm_kernel(ctx.features), k_, n_, weights.data(), n_, 1,
-                                              bias.empty() ? nullptr : bias.data(), quant.input_zero_point);
+                                              bias.data(), quant.input_zero_point);
     } catch (const PlanError& e) {
       plan_fail(desc, e.what());
     }

@@ -28,6 +28,23 @@ Qs8PackedGemm::Qs8PackedGemm(const Qs8GemmKernel& kernel, size_t k, size_t n, co
   qs8_pack_gemm_weights(kernel.pack, k, n, w, w_k_stride, w_n_stride, bias, a_zero_point, data_.get());
 }
 
+// The AVX2 kernel reads activations widened to u16, once per call (reused by every column panel); the others read
+// the u8 rows in place.
+const uint8_t* Qs8PackedGemm::kernel_rows(size_t m, const uint8_t* a, size_t* stride, ThreadPool* pool) const {
+  if (!kernel_->widen_a) return a;
+  static thread_local std::vector<uint16_t> widened;
+  const size_t a_stride = *stride, row = (k_ + 1) & ~size_t(1);
+  if (widened.size() < m * row) widened.resize(m * row);
+  uint16_t* dst = widened.data();
+  auto widen = [&](size_t begin, size_t end) {
+    qs8_pack_a_u16(end - begin, k_, a + begin * a_stride, a_stride, dst + begin * row, row);
+  };
+  if (pool) pool->parallel_for(m, 64, widen);
+  else widen(0, m);
+  *stride = row * sizeof(uint16_t);
+  return reinterpret_cast<const uint8_t*>(dst);
+}
+
 void Qs8PackedGemm::compute(size_t m, const uint8_t* a, size_t a_stride, const Qs8EpilogueParams& p,
                             const uint8_t* residual, size_t residual_stride, void* out, size_t out_stride,
                             ThreadPool* pool) const {
@@ -35,27 +52,12 @@ void Qs8PackedGemm::compute(size_t m, const uint8_t* a, size_t a_stride, const Q
   const Qs8GemmKernel& kn = *kernel_;
   const size_t mr = kn.mr;
 
-  // The AVX2 kernel reads activations widened to u16, once per call (reused by every column panel).
-  const void* a_rows = a;
   size_t a_rows_stride = a_stride;
-  static thread_local std::vector<uint16_t> widened;
-  if (kn.widen_a) {
-    const size_t row = (k_ + 1) & ~size_t(1);
-    if (widened.size() < m * row) widened.resize(m * row);
-    uint16_t* dst = widened.data();
-    auto widen = [&](size_t begin, size_t end) {
-      qs8_pack_a_u16(end - begin, k_, a + begin * a_stride, a_stride, dst + begin * row, row);
-    };
-    if (pool) pool->parallel_for(m, 64, widen);
-    else widen(0, m);
-    a_rows = dst;
-    a_rows_stride = row * sizeof(uint16_t);
-  }
+  const uint8_t* a_bytes = kernel_rows(m, a, &a_rows_stride, pool);
 
   // Tiles in column-panel-major order: consecutive tiles share a weight panel (kept in L1/L2), and a contiguous
   // range of tiles per thread gives each thread its own panels.
   const size_t tiles = (m + mr - 1) / mr * qs8_panel_count(kn.pack, n_);
-  const uint8_t* a_bytes = static_cast<const uint8_t*>(a_rows);
   auto tiles_fn = [&](size_t begin, size_t end) {
     run_tiles(m, a_bytes, a_rows_stride, 0, begin, end, p, residual, residual_stride, out, out_stride);
   };
@@ -68,16 +70,8 @@ void Qs8PackedGemm::compute_panels(size_t m, const uint8_t* a, size_t a_stride, 
                                    void* out, size_t out_stride) const {
   if (m == 0 || panel_end <= panel_begin) return;
   const Qs8GemmKernel& kn = *kernel_;
-  const uint8_t* a_rows = a;
   size_t a_rows_stride = a_stride;
-  static thread_local std::vector<uint16_t> widened;
-  if (kn.widen_a) {
-    const size_t row = (k_ + 1) & ~size_t(1);
-    if (widened.size() < m * row) widened.resize(m * row);
-    qs8_pack_a_u16(m, k_, a, a_stride, widened.data(), row);
-    a_rows = reinterpret_cast<const uint8_t*>(widened.data());
-    a_rows_stride = row * sizeof(uint16_t);
-  }
+  const uint8_t* a_rows = kernel_rows(m, a, &a_rows_stride, nullptr);
   const size_t m_tiles = (m + kn.mr - 1) / kn.mr;
   run_tiles(m, a_rows, a_rows_stride, panel_begin, 0, m_tiles * (panel_end - panel_begin), p, residual,
             residual_stride, out, out_stride);

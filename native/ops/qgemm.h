@@ -39,6 +39,8 @@ class Qs8PackedGemm {
   size_t panels() const { return qs8_panel_count(kernel_->pack, n_); }
 
  private:
+  // The rows the kernel reads: `a` itself, or a per-thread copy widened to u16 (*stride updated to its row bytes).
+  const uint8_t* kernel_rows(size_t m, const uint8_t* a, size_t* stride, ThreadPool* pool) const;
   // Tiles [begin, end) of the column-panel-major order over m rows of kernel-ready activations.
   void run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_stride, size_t panel_begin, size_t begin, size_t end,
                  const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, void* out,

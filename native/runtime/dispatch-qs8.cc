@@ -84,13 +84,13 @@ std::vector<Qs8GemmKernel> build_table() {
 std::vector<Qs8DwconvKernel> build_dwconv_table() {
   std::vector<Qs8DwconvKernel> t;
 #if defined(__x86_64__) || defined(_M_X64)
-  t.push_back({"qs8-dwconv-c64-avx512", "avx512", qs8_dwconv_ukernel_c64__avx512});
-  t.push_back({"qs8-dwconv-c32-avx2", "avx2", qs8_dwconv_ukernel_c32__avx2});
+  t.push_back({"qs8-dwconv-c32-avx512", "avx512", qs8_dwconv_ukernel_c32__avx512, Qs8DwconvLayout::kEvenOdd});
+  t.push_back({"qs8-dwconv-c32-avx2", "avx2", qs8_dwconv_ukernel_c32__avx2, Qs8DwconvLayout::kTapPairs});
 #endif
 #if defined(__aarch64__)
-  t.push_back({"qs8-dwconv-c32-neon", "neon", qs8_dwconv_ukernel_c32__neon});
+  t.push_back({"qs8-dwconv-c32-neon", "neon", qs8_dwconv_ukernel_c32__neon, Qs8DwconvLayout::kTapPairs});
 #endif
-  t.push_back({"qs8-dwconv-c8-scalar", "scalar", qs8_dwconv_ukernel_c8__scalar});
+  t.push_back({"qs8-dwconv-c8-scalar", "scalar", qs8_dwconv_ukernel_c8__scalar, Qs8DwconvLayout::kTapPairs});
   return t;
 }
 

@@ -48,6 +48,7 @@ struct Qs8DwconvKernel {
   const char* name;  // e.g. "qs8-dwconv-c64-avx512"
   const char* isa;
   Qs8DwconvUkernelFn ukernel;
+  Qs8DwconvLayout layout;  // how the kernel wants its weights packed
 };
 
 // Depthwise kernels usable with these features, best first; the scalar one is always last.

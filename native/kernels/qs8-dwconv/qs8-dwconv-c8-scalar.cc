@@ -3,7 +3,7 @@
 
 namespace sparq {
 
-void qs8_dwconv_ukernel_c8__scalar(const Qs8DwconvParams& p, size_t oh, const uint8_t* x_image, const int8_t* w,
+void qs8_dwconv_ukernel_c8__scalar(const Qs8DwconvParams& p, size_t oh, const uint8_t* x_image, const int16_t* w,
                                 const int32_t* bias, int32_t* acc) {
   qs8_dwconv_channel_blocks<8>(p, oh, x_image, w, bias, acc);
 }

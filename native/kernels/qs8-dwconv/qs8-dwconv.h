@@ -16,24 +16,38 @@ struct Qs8DwconvParams {
 // Weights and bias are padded to a multiple of this many channels (the widest channel block of any variant).
 constexpr size_t kQs8DwconvChannelAlign = 64;
 
+// How a kernel wants its weights (its dispatch entry says which), widened to s16, channels padded with zeros:
+//  kTapPairs: taps t = ki * kernel_w + kj in pairs (2j, 2j + 1; a missing last tap has weight 0), interleaved per
+//             channel so one vpmaddwd / multiply-add pair adds two taps of one channel:
+//             dst[(j * padded_channels + c) * 2 + i] = W(c, 2j + i)
+//  kEvenOdd:  per tap and 32-channel block b, two 32-value vectors: the even channels' weights at even positions
+//             (odd positions 0), then the odd channels' at odd positions, so vpmaddwd with 32 widened activations
+//             yields each channel's product alone: dst[((t * blocks + b) * 2 + (i & 1)) * 32 + i] = W(32b + i, t)
+// src = C x kh x kw s8 (ONNX [C, 1, kh, kw]).
+enum class Qs8DwconvLayout : int32_t { kTapPairs, kEvenOdd };
+inline size_t qs8_dwconv_packed_size(Qs8DwconvLayout layout, size_t taps, size_t padded_channels) {
+  return (layout == Qs8DwconvLayout::kTapPairs ? (taps + 1) / 2 * 2 : taps * 2) * padded_channels;
+}
+void qs8_dwconv_pack_weights(Qs8DwconvLayout layout, size_t channels, size_t taps, size_t padded_channels,
+                             const int8_t* w, int16_t* packed);
+
 // One output row oh of one image: for every ow < out_w and c < channels
-//   acc[ow * channels + c] = bias[c] + sum_{ki, kj} X(oh * sh - pt + ki * dh, ow * sw - pl + kj * dw, c) *
-//                                                   w[(ki * kernel_w + kj) * padded_channels + c]
-// where X reads x_image (NHWC, one image) inside the input and zero_row outside it. The caller folds
-// -zero_point * sum_t w[t][c] into bias, so a padding tap adds its real value 0. s32 arithmetic wraps.
-using Qs8DwconvUkernelFn = void (*)(const Qs8DwconvParams& p, size_t oh, const uint8_t* x_image, const int8_t* w,
+//   acc[ow * channels + c] = bias[c] + sum_{ki, kj} X(oh * sh - pt + ki * dh, ow * sw - pl + kj * dw, c) * W(c, ki, kj)
+// where X reads x_image (NHWC, one image) inside the input and zero_row outside it, W packed as the kernel wants. The caller
+// folds -zero_point * sum_t W(c, t) into bias, so a padding tap adds its real value 0. s32 arithmetic wraps.
+using Qs8DwconvUkernelFn = void (*)(const Qs8DwconvParams& p, size_t oh, const uint8_t* x_image, const int16_t* w,
                                     const int32_t* bias, int32_t* acc);
 
-void qs8_dwconv_ukernel_c8__scalar(const Qs8DwconvParams&, size_t, const uint8_t*, const int8_t*, const int32_t*,
+void qs8_dwconv_ukernel_c8__scalar(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*, const int32_t*,
                                 int32_t*);
 #if defined(__x86_64__) || defined(_M_X64)
-void qs8_dwconv_ukernel_c32__avx2(const Qs8DwconvParams&, size_t, const uint8_t*, const int8_t*, const int32_t*,
+void qs8_dwconv_ukernel_c32__avx2(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*, const int32_t*,
                               int32_t*);
-void qs8_dwconv_ukernel_c64__avx512(const Qs8DwconvParams&, size_t, const uint8_t*, const int8_t*, const int32_t*,
+void qs8_dwconv_ukernel_c32__avx512(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*, const int32_t*,
                                 int32_t*);
 #endif
 #if defined(__aarch64__)
-void qs8_dwconv_ukernel_c32__neon(const Qs8DwconvParams&, size_t, const uint8_t*, const int8_t*, const int32_t*,
+void qs8_dwconv_ukernel_c32__neon(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*, const int32_t*,
                               int32_t*);
 #endif
 
