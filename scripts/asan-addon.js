@@ -21,6 +21,7 @@ const DEFAULT_SUITES = [
   'test/fuzz-onnx.test.ts',
   'test/ops-differential.test.ts',
   'test/models.test.ts',
+  'test/qdq-ort.test.ts',
 ];
 
 const SANITIZE = '-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer';
