@@ -203,19 +203,7 @@ class ConvOp : public Op {
       for (size_t ch = 0; ch < cp; ++ch) packed_.data()[t * cp + ch] = ch < c ? weights[ch * taps + t] : 0.f;
     for (size_t ch = 0; ch < cp; ++ch) bias_.data()[ch] = ch < c ? bias[ch] : 0.f;
     F32DwconvParams& p = dw_params_;
-    p.in_h = g_.in_h;
-    p.in_w = g_.in_w;
-    p.channels = c;
-    p.kernel_h = g_.kernel_h;
-    p.kernel_w = g_.kernel_w;
-    p.stride_h = g_.stride_h;
-    p.stride_w = g_.stride_w;
-    p.dilation_h = g_.dilation_h;
-    p.dilation_w = g_.dilation_w;
-    p.pad_top = g_.pad_top;
-    p.pad_left = g_.pad_left;
-    p.out_w = g_.out_w;
-    p.padded_channels = cp;
+    set_depthwise_window(p, g_, c, cp);
     // Interior columns: ow * sw - pl >= 0 and ow * sw - pl + (kw - 1) * dw <= W - 1.
     const size_t ow_begin = std::min(g_.out_w, (g_.pad_left + g_.stride_w - 1) / g_.stride_w);
     const long last = static_cast<long>(g_.in_w) - 1 + static_cast<long>(g_.pad_left) -

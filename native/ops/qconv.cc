@@ -164,19 +164,7 @@ class QConvOp : public Op {
       dw_bias_[ch] = static_cast<int32_t>(static_cast<uint32_t>(bias[ch]) - static_cast<uint32_t>(x_zero_point_ * sum));
     }
     Qs8DwconvParams& p = dw_params_;
-    p.in_h = g_.in_h;
-    p.in_w = g_.in_w;
-    p.channels = c;
-    p.kernel_h = g_.kernel_h;
-    p.kernel_w = g_.kernel_w;
-    p.stride_h = g_.stride_h;
-    p.stride_w = g_.stride_w;
-    p.dilation_h = g_.dilation_h;
-    p.dilation_w = g_.dilation_w;
-    p.pad_top = g_.pad_top;
-    p.pad_left = g_.pad_left;
-    p.out_w = g_.out_w;
-    p.padded_channels = cp;
+    set_depthwise_window(p, g_, c, cp);
     p.zero_row = zero_row_.data();
   }
 
