@@ -53,4 +53,11 @@ PoolGeometry read_pool_geometry(const OpDesc& desc, const TensorDesc& x, const T
   return g;
 }
 
+void expect_pool_tensors(const OpDesc& desc, const TensorDesc& x, const TensorDesc& y, DType dtype) {
+  expect_dtype(desc, x, {dtype}, "input X");
+  expect_dtype(desc, y, {dtype}, "output Y");
+  expect_rank(desc, x, 4, "NHWC input X");
+  expect_rank(desc, y, 4, "NHWC output Y");
+}
+
 }  // namespace sparq

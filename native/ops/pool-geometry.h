@@ -17,6 +17,9 @@ struct PoolGeometry {
 // [top, left, bottom, right] and checks Y's size is the floor or ceil_mode size; throws PlanError naming the node.
 PoolGeometry read_pool_geometry(const OpDesc& desc, const TensorDesc& x, const TensorDesc& y);
 
+// X and Y of a pool (window or global) are rank-4 NHWC tensors of `dtype`; throws PlanError naming the node.
+void expect_pool_tensors(const OpDesc& desc, const TensorDesc& x, const TensorDesc& y, DType dtype);
+
 // Taps [begin, end) of a window starting at input coordinate `start` (may be negative) that land inside [0, size).
 struct PoolTaps {
   int64_t begin, end;

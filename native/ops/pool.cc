@@ -89,19 +89,12 @@ class PoolOp final : public Op {
   PoolKind kind_;
 };
 
-void expect_nhwc(const OpDesc& desc, const TensorDesc& x, const TensorDesc& y) {
-  expect_dtype(desc, x, {DType::kFloat32}, "input X");
-  expect_dtype(desc, y, {DType::kFloat32}, "output Y");
-  expect_rank(desc, x, 4, "NHWC input X");
-  expect_rank(desc, y, 4, "NHWC output Y");
-}
-
 template <bool kMax>
 std::unique_ptr<Op> make_pool(const OpDesc& desc, const BuildContext& ctx) {
   expect_arity(desc, 1, 1, 1, 1);
   const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
   const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
-  expect_nhwc(desc, x, y);
+  expect_pool_tensors(desc, x, y, DType::kFloat32);
   const PoolGeometry g = read_pool_geometry(desc, x, y);
   PoolKind kind = PoolKind::kMax;
   if (!kMax) kind = desc.attrs.i("count_include_pad", 0) ? PoolKind::kAverageIncludePad : PoolKind::kAverageExcludePad;
@@ -153,7 +146,7 @@ std::unique_ptr<Op> make_global_pool(const OpDesc& desc, const BuildContext& ctx
   expect_arity(desc, 1, 1, 1, 1);
   const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
   const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
-  expect_nhwc(desc, x, y);
+  expect_pool_tensors(desc, x, y, DType::kFloat32);
   expect_shape(desc, y, {x.shape[0], 1, 1, x.shape[3]}, "output Y");
   return std::make_unique<GlobalPoolOp<kMax>>(desc.inputs[0], desc.outputs[0], x.shape[0], x.shape[1] * x.shape[2],
                                               x.shape[3]);

@@ -98,19 +98,12 @@ class QPoolOp final : public Op {
   AverageRequant requant_;
 };
 
-void expect_u8_nhwc(const OpDesc& desc, const TensorDesc& x, const TensorDesc& y) {
-  expect_dtype(desc, x, {DType::kUInt8}, "input X");
-  expect_dtype(desc, y, {DType::kUInt8}, "output Y");
-  expect_rank(desc, x, 4, "NHWC input X");
-  expect_rank(desc, y, 4, "NHWC output Y");
-}
-
 template <bool kMax>
 std::unique_ptr<Op> make_qpool(const OpDesc& desc, const BuildContext& ctx) {
   expect_arity(desc, 1, 1, 1, 1);
   const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
   const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
-  expect_u8_nhwc(desc, x, y);
+  expect_pool_tensors(desc, x, y, DType::kUInt8);
   const PoolGeometry g = read_pool_geometry(desc, x, y);
   AverageRequant requant;
   if (!kMax) requant = read_average_requant(desc);
@@ -158,7 +151,7 @@ std::unique_ptr<Op> make_qglobal_average_pool(const OpDesc& desc, const BuildCon
   expect_arity(desc, 1, 1, 1, 1);
   const TensorDesc& x = required_tensor(desc, ctx, desc.inputs[0], "input X");
   const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
-  expect_u8_nhwc(desc, x, y);
+  expect_pool_tensors(desc, x, y, DType::kUInt8);
   expect_shape(desc, y, {x.shape[0], 1, 1, x.shape[3]}, "output Y");
   const int64_t hw = x.shape[1] * x.shape[2];
   if (hw >= (int64_t{1} << 24))
