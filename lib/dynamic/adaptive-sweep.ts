@@ -92,13 +92,13 @@ export function sweepThresholds(profile: ResolutionProfile, macsPerSize: readonl
   return rows;
 }
 
-/** The adaptive row with the fewest average MACs whose accuracy is within maxDrop points of full resolution's. */
+/** The adaptive row with the fewest average MACs, below full resolution's, whose accuracy is within maxDrop points of it. */
 export function chooseThreshold(rows: readonly SweepRow[], maxDrop: number): SweepRow | undefined {
   const fixed = rows.filter((r) => r.kind === 'fixed');
   const full = fixed[fixed.length - 1];
   let best: SweepRow | undefined;
   for (const r of rows) {
-    if (r.kind !== 'adaptive' || r.accuracy < full.accuracy - maxDrop) continue;
+    if (r.kind !== 'adaptive' || r.accuracy < full.accuracy - maxDrop || r.averageMacs >= full.averageMacs) continue;
     if (!best || r.averageMacs < best.averageMacs) best = r;
   }
   return best;
