@@ -9,7 +9,8 @@ import { CheckedDistillOptions, DistillOptions, DistillResult, Labels, checkDist
 import { DistillSample, argmax, collectSamples, featuresOf } from './distill-samples';
 import { meanLoss, tailAgreement, trainTail } from './distill-training';
 import { buildTail, resolveLayers } from './tail-graph';
-import { seededRandom, shuffle } from './optimizer';
+import { shuffle } from './optimizer';
+import { seededRandom } from '../stats/bootstrap';
 import { writeTail } from './tail-writeback';
 
 /** Top-1 of each engine on `data` against the labels, or without labels against the teacher's top-1. */

@@ -1,21 +1,15 @@
 /** The training loop of distillation over cached samples: seeded shuffles, minibatch gradients, one optimizer. */
-import type { ProgressCallback } from '../calibration/calibration-data';
+import { seededRandom } from '../stats/bootstrap';
+import type { CheckedDistillOptions } from './distill-options';
 import { distillationLoss } from './kd-loss';
-import { Adam, Optimizer, SgdMomentum, seededRandom, shuffle } from './optimizer';
+import { Adam, Optimizer, SgdMomentum, shuffle } from './optimizer';
 import { DistillSample, argmax, featuresOf } from './distill-samples';
 import type { TailModel } from './tail-graph';
 
-export interface TrainingSettings {
-  temperature: number;
-  alpha: number;
-  epochs: number;
-  optimizer: 'adam' | 'sgd';
-  learningRate: number;
-  momentum: number;
-  batchSize: number;
-  seed: number;
-  onProgress?: ProgressCallback;
-}
+export type TrainingSettings = Pick<
+  CheckedDistillOptions,
+  'temperature' | 'alpha' | 'epochs' | 'optimizer' | 'learningRate' | 'momentum' | 'batchSize' | 'seed' | 'onProgress'
+>;
 
 /** Mean loss over `samples` with the tail's current parameters (no update). */
 export function meanLoss(tail: TailModel, samples: readonly DistillSample[], s: Pick<TrainingSettings, 'temperature' | 'alpha'>): number {

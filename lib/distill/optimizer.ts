@@ -1,4 +1,4 @@
-/** Deterministic first-order optimizers over the tail's parameters: Adam and SGD with momentum. */
+/** Deterministic first-order optimizers over the tail's parameters: Adam and SGD with momentum; seeded shuffling. */
 import type { TrainableParam } from './tail-op';
 
 export interface Optimizer {
@@ -52,18 +52,6 @@ export class SgdMomentum implements Optimizer {
       }
     }
   }
-}
-
-/** mulberry32: a small seeded generator, so shuffles (and so results) repeat run after run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Fisher–Yates shuffle of `items` in place with `random`. */
