@@ -13,6 +13,8 @@ import type { CalibrationData } from './calibration/calibration-data';
 import { quantizeEngine, QuantizeOptions } from './quant/quantize-engine';
 import { analyzeSensitivity, LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
 import { pruneEngine, PruneOptions } from './prune/prune-engine';
+import { compressEngine, CompressResult } from './compress/compress-engine';
+import type { CompressOptions } from './compress/compress-options';
 import { summarizeEngine, ModelSummary } from './summary/model-summary';
 import { saveSparq } from './format/sparq-writer';
 import { isSparqFile, loadSparq } from './format/sparq-reader';
@@ -227,6 +229,16 @@ export class Engine {
    */
   prune(options: PruneOptions): Promise<Engine> {
     return pruneEngine(this, options);
+  }
+
+  /**
+   * Tries compression strategies (calibrators × weight granularity, mixed precision, 2:4, channel ratios, each + int8),
+   * measures `evaluate` / `holdout` and batch-1 latency of each, and returns the best engine within `maxDrop` with
+   * the whole table. This engine is untouched. See CompressOptions.
+   * @throws (rejects) TypeError / RangeError for bad options; SparqError when no strategy applies to the model.
+   */
+  compress(options: CompressOptions): Promise<CompressResult> {
+    return compressEngine(this, options);
   }
 
   /** Per layer: parameters, MACs, sparsity pattern and kernel, with totals. */
