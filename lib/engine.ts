@@ -15,6 +15,8 @@ import { analyzeSensitivity, LayerSensitivity, SensitivityOptions } from './quan
 import { pruneEngine, PruneOptions } from './prune/prune-engine';
 import { compressEngine, CompressResult } from './compress/compress-engine';
 import type { CompressOptions } from './compress/compress-options';
+import { distillEngine } from './distill/distill-engine';
+import type { DistillOptions, DistillResult } from './distill/distill-options';
 import { summarizeEngine, ModelSummary } from './summary/model-summary';
 import { saveSparq } from './format/sparq-writer';
 import { isSparqFile, loadSparq } from './format/sparq-reader';
@@ -252,6 +254,16 @@ export class Engine {
    */
   compress(options: CompressOptions): Promise<CompressResult> {
     return compressEngine(this, options);
+  }
+
+  /**
+   * Knowledge distillation: fine-tunes this model's last layers on `options.teacher`'s softened outputs over
+   * `options.data` and returns a new engine with the loss curve; this engine is untouched. With a validation split or
+   * `evaluate` the better of this model and the distilled one is returned. See DistillOptions.
+   * @throws (rejects) TypeError / RangeError for bad options or data, UnsupportedError for a tail op without a gradient.
+   */
+  distill(options: DistillOptions): Promise<DistillResult> {
+    return distillEngine(this, options);
   }
 
   /** Per layer: parameters, MACs, sparsity pattern and kernel, with totals. */
