@@ -13,6 +13,8 @@ import type { CalibrationData } from './calibration/calibration-data';
 import { quantizeEngine, QuantizeOptions } from './quant/quantize-engine';
 import { analyzeSensitivity, LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
 import { pruneEngine, PruneOptions } from './prune/prune-engine';
+import { distillEngine } from './distill/distill-engine';
+import type { DistillOptions, DistillResult } from './distill/distill-options';
 import { summarizeEngine, ModelSummary } from './summary/model-summary';
 import { saveSparq } from './format/sparq-writer';
 import { isSparqFile, loadSparq } from './format/sparq-reader';
@@ -227,6 +229,16 @@ export class Engine {
    */
   prune(options: PruneOptions): Promise<Engine> {
     return pruneEngine(this, options);
+  }
+
+  /**
+   * Knowledge distillation: fine-tunes this model's last layers on `options.teacher`'s softened outputs over
+   * `options.data` and returns a new engine with the loss curve; this engine is untouched. With a validation split or
+   * `evaluate` the better of this model and the distilled one is returned. See DistillOptions.
+   * @throws (rejects) TypeError / RangeError for bad options or data, UnsupportedError for a tail op without a gradient.
+   */
+  distill(options: DistillOptions): Promise<DistillResult> {
+    return distillEngine(this, options);
   }
 
   /** Per layer: parameters, MACs, sparsity pattern and kernel, with totals. */

@@ -9,4 +9,5 @@ export type { CalibrationData, Feeds, ProgressCallback, ProgressEvent } from './
 export type { CalibrationMethod, QuantizeOptions } from './quant/quantize-engine';
 export type { LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
 export type { PruneOptions, PrunePattern } from './prune/prune-engine';
+export type { DistillOptions, DistillResult } from './distill/distill-options';
 export type { LayerSummary, ModelSummary } from './summary/model-summary';

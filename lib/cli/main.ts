@@ -7,8 +7,9 @@ import { bench } from './commands/bench';
 import { compress } from './commands/compress';
 import { evaluate } from './commands/eval';
 import { info } from './commands/info';
+import { resolutions } from './commands/resolutions';
 
-const COMMANDS: Command[] = [info, bench, evaluate, ab, compress];
+const COMMANDS: Command[] = [info, bench, evaluate, ab, compress, resolutions];
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 

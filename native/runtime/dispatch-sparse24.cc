@@ -1,19 +1,13 @@
 // Dispatch table of the 2:4 sparse GEMM kernels, best first, filtered by what the CPU (or SPARQ_ISA) allows.
 #include "runtime/dispatch-sparse24.h"
 
+#include "runtime/dispatch-table.h"
+
 namespace sparq {
 
 namespace {
 
-bool always(const CpuFeatures&) { return true; }
-#if defined(__x86_64__)
-bool has_avx512(const CpuFeatures& f) { return f.avx512f; }
-bool has_avx2(const CpuFeatures& f) { return f.avx2; }
-bool has_avx512vbmi(const CpuFeatures& f) { return f.avx512vbmi && f.avx512vnni; }
-#endif
-#if defined(__aarch64__)
-bool has_neon(const CpuFeatures& f) { return f.neon; }
-#endif
+using namespace dispatch;
 
 const F32Sparse24Kernel kF32Table[] = {
 #if defined(__x86_64__)
@@ -36,7 +30,7 @@ const F32GemvSparse24Kernel kF32GemvTable[] = {
 
 const QU8Sparse24Kernel kQU8Table[] = {
 #if defined(__x86_64__)
-    {"qu8-sparse24-gemm-4x32-avx512vbmi", qu8_sparse24_gemm_4x32__avx512vbmi, has_avx512vbmi},
+    {"qu8-sparse24-gemm-4x32-avx512vbmi", qu8_sparse24_gemm_4x32__avx512vbmi, has_avx512vbmi_vnni},
 #endif
     {"qu8-sparse24-gemm-1x16-scalar", qu8_sparse24_gemm_1x16__scalar, always},
 };
@@ -44,31 +38,19 @@ const QU8Sparse24Kernel kQU8Table[] = {
 }  // namespace
 
 std::vector<QU8Sparse24Kernel> qu8_sparse24_kernels(const CpuFeatures& features) {
-  std::vector<QU8Sparse24Kernel> out;
-  for (const auto& k : kQU8Table) {
-    if (k.supported(features)) out.push_back(k);
-  }
-  return out;
+  return dispatch::supported_entries(kQU8Table, features);
 }
 
 QU8Sparse24Kernel qu8_sparse24_kernel(const CpuFeatures& features) { return qu8_sparse24_kernels(features).front(); }
 
 std::vector<F32Sparse24Kernel> f32_sparse24_kernels(const CpuFeatures& features) {
-  std::vector<F32Sparse24Kernel> out;
-  for (const auto& k : kF32Table) {
-    if (k.supported(features)) out.push_back(k);
-  }
-  return out;
+  return dispatch::supported_entries(kF32Table, features);
 }
 
 F32Sparse24Kernel f32_sparse24_kernel(const CpuFeatures& features) { return f32_sparse24_kernels(features).front(); }
 
 std::vector<F32GemvSparse24Kernel> f32_sparse24_gemv_kernels(const CpuFeatures& features) {
-  std::vector<F32GemvSparse24Kernel> out;
-  for (const auto& k : kF32GemvTable) {
-    if (k.supported(features)) out.push_back(k);
-  }
-  return out;
+  return dispatch::supported_entries(kF32GemvTable, features);
 }
 
 F32GemvSparse24Kernel f32_sparse24_gemv_kernel(const CpuFeatures& features) {

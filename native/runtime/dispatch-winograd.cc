@@ -1,19 +1,13 @@
 // Dispatch table of the Winograd F(2,3) conv kernels, best first, filtered by what the CPU (or SPARQ_ISA) allows.
 #include "runtime/dispatch-winograd.h"
 
+#include "runtime/dispatch-table.h"
+
 namespace sparq {
 
 namespace {
 
-bool always(const CpuFeatures&) { return true; }
-#if defined(__x86_64__)
-bool has_avx512(const CpuFeatures& f) { return f.avx512f; }
-bool has_avx2(const CpuFeatures& f) { return f.avx2; }
-bool has_avx512vnni(const CpuFeatures& f) { return f.avx512vnni; }
-#endif
-#if defined(__aarch64__)
-bool has_neon(const CpuFeatures& f) { return f.neon; }
-#endif
+using namespace dispatch;
 
 const WinogradF32Kernel kF32Table[] = {
 #if defined(__x86_64__)
@@ -38,21 +32,13 @@ const WinogradQU8Kernel kQU8Table[] = {
 }  // namespace
 
 std::vector<WinogradQU8Kernel> winograd_qu8_kernels(const CpuFeatures& features) {
-  std::vector<WinogradQU8Kernel> out;
-  for (const auto& k : kQU8Table) {
-    if (k.supported(features)) out.push_back(k);
-  }
-  return out;
+  return dispatch::supported_entries(kQU8Table, features);
 }
 
 WinogradQU8Kernel winograd_qu8_kernel(const CpuFeatures& features) { return winograd_qu8_kernels(features).front(); }
 
 std::vector<WinogradF32Kernel> winograd_f32_kernels(const CpuFeatures& features) {
-  std::vector<WinogradF32Kernel> out;
-  for (const auto& k : kF32Table) {
-    if (k.supported(features)) out.push_back(k);
-  }
-  return out;
+  return dispatch::supported_entries(kF32Table, features);
 }
 
 WinogradF32Kernel winograd_f32_kernel(const CpuFeatures& features) { return winograd_f32_kernels(features).front(); }
