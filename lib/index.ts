@@ -11,3 +11,6 @@ export type { LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
 export type { PruneOptions, PrunePattern } from './prune/prune-engine';
 export type { DistillOptions, DistillResult } from './distill/distill-options';
 export type { LayerSummary, ModelSummary } from './summary/model-summary';
+export type { CompressOptions, CompressProgressEvent, Metric } from './compress/compress-options';
+export type { CompressResult, CompressTrial } from './compress/compress-engine';
+export type { CompressStrategy } from './compress/compress-strategies';
