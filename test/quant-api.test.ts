@@ -16,7 +16,8 @@ describe('engine.quantize options and data', () => {
     await expect(engine.quantize(undefined as never)).rejects.toThrow(new TypeError('Expected an options object with a calibration iterable for options but received undefined'));
     await expect(engine.quantize({ calibration: 5 as never })).rejects.toThrow(TypeError);
     await expect(engine.quantize({ calibration: data, method: 'kl' as never })).rejects.toThrow(new RangeError('Expected one of minmax, percentile, entropy, mse for options.method but received "kl"'));
-    await expect(engine.quantize({ calibration: data, perChannel: 'yes' as never })).rejects.toThrow(new TypeError('Expected a boolean for options.perChannel but received "yes"'));
+    await expect(engine.quantize({ calibration: data, perChannel: 'yes' as never })).rejects.toThrow(new TypeError('Expected true, false or "auto" for options.perChannel but received "yes"'));
+    await expect(engine.quantize({ calibration: data, equalize: 1 as never })).rejects.toThrow(new TypeError('Expected a boolean for options.equalize but received 1'));
     await expect(engine.quantize({ calibration: data, exclude: ['/no/such/Conv'] })).rejects.toThrow(new RangeError('Expected the name or op type of a node of the model for options.exclude[0] but received "/no/such/Conv"'));
     await expect(engine.quantize({ calibration: data, exclude: 'Conv' as never })).rejects.toThrow(TypeError);
     await expect(engine.quantize({ calibration: data, maxDrop: 1 })).rejects.toThrow(new TypeError('Expected a function (engine) => metric, which options.maxDrop needs for options.evaluate but received undefined'));

@@ -10,6 +10,7 @@ import type { Graph, Node, TensorValue } from '../lib/ir/graph';
 import { decodeModel } from '../lib/onnx/decode';
 import type { ProgressEvent } from '../lib/calibration/calibration-data';
 import { ortSession } from './support/ort';
+import { parameterBytes } from '../lib/quant/parameter-bytes';
 import * as ort from 'onnxruntime-node';
 import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -87,12 +88,32 @@ async function enginePredictions(engine: Engine): Promise<Int32Array> {
   return out;
 }
 
-// Minimum size ratio of all parameters, fp32 model (BN unfolded) → QDQ model with per-channel weights. MobileNet's
-// 3x3 depthwise kernels hold 9 weights a channel against 13 bytes of per-channel scales and int32 bias, so it lands
-// near 3.1x (3.9x per tensor).
+/**
+ * Bytes the QDQ model must hold, counted from the folded fp32 graph's structure alone: per weighted layer k int8
+ * weights, an int32 bias per channel, a float32 weight scale per channel or per tensor (per tensor only for layers
+ * with <= 16 weights a channel), int8 zero points for Gemm weights; per quantized activation tensor a float32 scale
+ * and a u8 zero point; the float32 bounds of each Clip. Bias scales are computed (Mul), Conv weight zero points left out.
+ */
+function expectedInt8Bytes(qdq: Graph, perTensorLayers: Set<string>): number {
+  let bytes = 0;
+  for (const n of qdq.nodes) {
+    if (n.opType !== 'Conv' && n.opType !== 'Gemm') continue;
+    const wDq = producerOf(qdq, n.inputs[1])!;
+    const w = qdq.initializers.get(wDq.inputs[0])!;
+    const channels = w.dims[0]; // Conv [M, C, kh, kw]; the Gemm heads have transB = 1: [N, K]
+    const scales = perTensorLayers.has(n.name) ? 1 : channels;
+    bytes += w.data.length + 4 * channels + 4 * scales + (n.opType === 'Gemm' ? scales : 0);
+  }
+  const activations = new Set(qdq.nodes.filter((n) => n.opType === 'QuantizeLinear').map((n) => n.inputs[0]));
+  const clipBounds = new Set(qdq.nodes.filter((n) => n.opType === 'Clip').flatMap((n) => n.inputs.slice(1).filter((b) => b !== '')));
+  return bytes + 5 * activations.size + 4 * clipBounds.size;
+}
+
+// Parameter bytes (lib/quant/parameter-bytes.ts): fp32 model as given (BN unfolded) → QDQ model with the default
+// weight granularity. MobileNet's 3x3 depthwise layers go per tensor ('auto').
 describe.each([
   ['resnet-fmnist', 16, 3.5],
-  ['mobilenet-fmnist', 20, 3.0],
+  ['mobilenet-fmnist', 20, 3.5],
 ])('%s', (model, convCount, minRatio) => {
   let engine: Engine;
   let quantized: Engine;
@@ -111,11 +132,16 @@ describe.each([
     engine.dispose();
   });
 
+  /** Convs whose weights have per-tensor scales. */
+  function perTensorLayers(): Set<string> {
+    return new Set(qdq.nodes.filter((n) => (n.opType === 'Conv' || n.opType === 'Gemm') && qdq.initializers.get(producerOf(qdq, n.inputs[1])!.inputs[1])!.dims.length === 0).map((n) => n.name));
+  }
+
   test('progress arrives per sample, monotone, ending at done == total', () => {
     expect(events.length).toBe(100);
     events.forEach((e, i) => expect(e).toEqual({ phase: 'calibrate', done: i + 1, total: 100 }));
   });
-  test('QDQ layout: every Conv reads its own DequantizeLinear of u8 activations, per-channel int8 weights and int32 bias', () => {
+  test('QDQ layout: every Conv reads its own DequantizeLinear of u8 activations, int8 weights and an int32 bias whose scale is a Mul of x_scale and w_scale', () => {
     const convs = qdq.nodes.filter((n) => n.opType === 'Conv');
     expect(convs.length).toBe(convCount);
     for (const conv of convs) {
@@ -128,15 +154,23 @@ describe.each([
       const w = qdq.initializers.get(wDq!.inputs[0])!;
       const wScale = qdq.initializers.get(wDq!.inputs[1])!;
       expect(w.type).toBe('int8');
-      expect(wDq!.attrs.axis).toEqual({ kind: 'int', value: 0 });
-      expect(wScale.dims).toEqual([w.dims[0]]);
+      expect(wDq!.inputs.length).toBe(2); // symmetric: zero points 0 by default, not stored
+      const perWeightsOfChannel = w.data.length / w.dims[0];
+      if (wScale.dims.length === 0) {
+        expect(perWeightsOfChannel).toBeLessThanOrEqual(16);
+        expect(wDq!.attrs.axis).toBeUndefined();
+      } else {
+        expect(wDq!.attrs.axis).toEqual({ kind: 'int', value: 0 });
+        expect(wScale.dims).toEqual([w.dims[0]]);
+      }
       expect(Math.max(...Array.from(w.data as Int8Array, Math.abs))).toBe(127);
       const b = qdq.initializers.get(bDq!.inputs[0])!;
       expect(b.type).toBe('int32');
-      // Bias scale = float32(x_scale * w_scale[m]).
-      const xScale = scalarOf(qdq, xDq!.inputs[1]);
-      const bScale = qdq.initializers.get(bDq!.inputs[1])!.data as Float32Array;
-      (wScale.data as Float32Array).forEach((s, m) => expect(bScale[m]).toBe(Math.fround(Math.fround(xScale) * s)));
+      // Bias scale = float32(x_scale * w_scale[m]), computed by a Mul of the two stored scales.
+      const mul = producerOf(qdq, bDq!.inputs[1])!;
+      expect(mul.opType).toBe('Mul');
+      expect(mul.inputs).toEqual([xDq!.inputs[1], wDq!.inputs[1]]);
+      expect(bDq!.attrs.axis).toEqual(wDq!.attrs.axis);
       // Output: straight into QuantizeLinear, or through one Relu / Clip whose QuantizeLinear has zero point 0.
       const [next] = consumersOf(qdq, conv.outputs[0]);
       if (next.opType === 'Relu' || next.opType === 'Clip') {
@@ -150,8 +184,13 @@ describe.each([
     expect(qdq.nodes.some((n) => n.opType === 'BatchNormalization')).toBe(false);
   });
 
-  test('parameters are several times smaller', () => {
-    const ratio = fp32Bytes / initializerBytes(qdq);
+  test('parameter bytes match an independent count and are >= 3.5x smaller than the fp32 model', () => {
+    const perTensor = perTensorLayers();
+    if (model === 'mobilenet-fmnist') expect(perTensor.size).toBeGreaterThanOrEqual(5); // the five depthwise layers
+    const int8Bytes = initializerBytes(qdq);
+    expect(int8Bytes).toBe(expectedInt8Bytes(qdq, perTensor));
+    expect(parameterBytes(qdq)).toBe(int8Bytes);
+    const ratio = fp32Bytes / int8Bytes;
     expect(ratio).toBeGreaterThanOrEqual(minRatio);
     expect(ratio).toBeLessThan(4);
   });

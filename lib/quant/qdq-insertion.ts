@@ -2,7 +2,9 @@
  * Writes the quantized model as a standard QDQ ONNX graph: QuantizeLinear after each quantized tensor's producer,
  * a DequantizeLinear of its own for every int8 consumer (the layout onnxruntime fuses into QLinearConv / QLinearAdd and
  * sparq's QDQ lowering turns into native int8 ops), int8 weights and int32 biases as initializers behind
- * DequantizeLinear (per axis when per channel).
+ * DequantizeLinear (per axis when per channel). Nothing derivable is stored: a bias's scale is computed by a Mul of
+ * x_scale and the weight scales (folded to a constant at load by onnxruntime and sparq alike), and Conv weights, whose
+ * zero points are 0 by the symmetric scheme, leave them out.
  */
 import type { Graph, Node, TensorValue } from '../ir/graph';
 import { cloneGraph } from '../ir/graph-utils';
@@ -89,17 +91,33 @@ class QdqWriter {
     return out;
   }
 
+  /** The scale value of a constant DequantizeLinear: a new initializer holding `scales`, or an existing value. */
+  scaleValue(base: string, scales: Float32Array, perAxis: boolean): string {
+    return this.initializer(`${base}_scale`, perAxis ? { type: 'float32', dims: [scales.length], data: scales } : scalar('float32', Float32Array.of(scales[0])));
+  }
+
+  /** The scale name of an activation tensor's QuantizeLinear. */
+  activationScale(tensor: string): string {
+    return this.paramsOf(tensor)[0];
+  }
+
+  /** A Mul node computing a value from two others (a bias scale from x_scale and the weight scales). */
+  product(base: string, a: string, b: string): string {
+    const out = this.fresh(base);
+    this.nodes.push({ name: this.fresh(`${base}_Mul`), opType: 'Mul', domain: '', inputs: [a, b], outputs: [out], attrs: {} });
+    return out;
+  }
+
   /**
-   * DequantizeLinear of a constant integer tensor with per-axis (or scalar) scales. int8 weights carry their zero
-   * points (onnxruntime's QGemm insists); int32 biases leave them out (0 by default), saving 4 bytes a channel.
+   * DequantizeLinear of a constant integer tensor with the scale value `scale` (per axis when `axis` is given).
+   * int8 weights carry explicit zero points only when `zeroPoints` (onnxruntime's QGemm insists on them); otherwise
+   * they are left out (0 by default, as for int32 biases), saving a byte a channel.
    */
-  constantDequantize(base: string, q: TensorValue, scales: Float32Array, axis: number | undefined): string {
+  constantDequantize(base: string, q: TensorValue, scale: string, channels: number, axis: number | undefined, zeroPoints: boolean): string {
     const perAxis = axis !== undefined;
-    const channels = perAxis ? scales.length : 1;
-    const inputs = [this.initializer(`${base}_quantized`, q)];
-    inputs.push(this.initializer(`${base}_scale`, perAxis ? { type: 'float32', dims: [channels], data: scales } : scalar('float32', Float32Array.of(scales[0]))));
-    if (q.type === 'int8') {
-      const zeros = new Int8Array(channels);
+    const inputs = [this.initializer(`${base}_quantized`, q), scale];
+    if (q.type === 'int8' && zeroPoints) {
+      const zeros = new Int8Array(perAxis ? channels : 1);
       inputs.push(this.initializer(`${base}_zero_point`, perAxis ? { type: 'int8', dims: [channels], data: zeros } : scalar('int8', zeros)));
     }
     const out = this.fresh(`${base}_dequantized`);
@@ -144,8 +162,10 @@ function rewriteWeighted(w: QdqWriter, g: Graph, node: Node, input: string, plan
   const info = plan.weighted.get(node.name)!;
   const weightName = node.inputs[1];
   const weight = g.initializers.get(weightName)!;
-  const axis = layer.perChannel ? info.axis : undefined;
-  node.inputs[1] = w.constantDequantize(weightName, { type: 'int8', dims: weight.dims.slice(), data: layer.weights.data }, layer.weights.scales, axis);
+  const perAxis = layer.perChannel;
+  const axis = perAxis ? info.axis : undefined;
+  const wScale = w.scaleValue(weightName, layer.weights.scales, perAxis);
+  node.inputs[1] = w.constantDequantize(weightName, { type: 'int8', dims: weight.dims.slice(), data: layer.weights.data }, wScale, info.channels, axis, node.opType !== 'Conv');
   if (!layer.bias) return;
   const xParams = plan.tensors.has(input) ? params.get(input) : undefined;
   if (!xParams) {
@@ -153,10 +173,11 @@ function rewriteWeighted(w: QdqWriter, g: Graph, node: Node, input: string, plan
     node.inputs[2] = w.initializer(`${node.name}_bias`, { type: 'float32', dims: [layer.bias.length], data: layer.bias });
     return;
   }
-  const scales = biasScales(xParams.scale, layer.weights.scales, info.channels);
-  const q = quantizeBias(layer.bias, scales);
-  const perAxis = layer.perChannel;
-  node.inputs[2] = w.constantDequantize(`${node.name}_bias`, { type: 'int32', dims: [info.channels], data: q }, perAxis ? scales : scales.subarray(0, 1), perAxis ? 0 : undefined);
+  // The bias is stored in units of float32(x_scale * w_scale), the scale QLinearConv / QGemm assume: the same product
+  // the Mul computes when the graph is loaded.
+  const q = quantizeBias(layer.bias, biasScales(xParams.scale, layer.weights.scales, info.channels));
+  const bScale = w.product(`${node.name}_bias_scale`, w.activationScale(input), wScale);
+  node.inputs[2] = w.constantDequantize(`${node.name}_bias`, { type: 'int32', dims: [info.channels], data: q }, bScale, info.channels, perAxis ? 0 : undefined, false);
 }
 
 function pruneInitializers(g: Graph): void {

@@ -15,10 +15,16 @@ export interface QuantizeOptions {
   calibration: CalibrationData;
   /** How activation ranges are chosen from the calibration data (default 'percentile'). */
   method?: CalibrationMethod;
-  /** Weights per output channel (default) or per tensor. */
-  perChannel?: boolean;
+  /**
+   * Weight scales per output channel (true), per tensor (false) or per layer ('auto', the default): per tensor only
+   * where per-channel scales cost >= 25% of the layer's int8 bytes (<= 16 weights a channel, e.g. 3x3 depthwise) and
+   * per-tensor weights keep >= 30 dB SQNR in every channel.
+   */
+  perChannel?: boolean | 'auto';
   /** Node names (or op types) to keep in fp32. */
   exclude?: string[];
+  /** Cross-layer equalization (Conv → Relu → Conv pairs rescaled so both share per-channel ranges) before calibration; default false. */
+  equalize?: boolean;
   /** Correct the per-channel mean shift weight rounding causes, measured on the calibration data (default true). */
   biasCorrection?: boolean;
   /** minmax only: follow per-sample extremes with this moving-average constant (0 < c <= 1) instead of the global min/max. */
@@ -46,6 +52,7 @@ export async function quantizeEngine(engine: Engine, options: QuantizeOptions): 
     method: o.method,
     exclude: o.exclude,
     biasCorrection: o.biasCorrection,
+    equalize: o.equalize,
     movingAverage: o.movingAverage,
     percentile: o.percentile,
     onProgress: o.onProgress,

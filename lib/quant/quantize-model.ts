@@ -9,14 +9,18 @@ import type { EngineOptions, ValueDescription } from '../validate';
 import { CalibrationResult, calibrate } from './calibrate';
 import { CalibrationMethod, ObserverSettings, createObserver } from './calibration-methods';
 import { LayerQuantization, insertQdq } from './qdq-insertion';
-import { ActivationParams, activationParams, quantizeWeights } from './quant-params';
+import { ActivationParams, activationParams } from './quant-params';
 import { QuantizationPlan, parameterSource, planQuantization } from './quantization-plan';
 import { prepareGraph } from './prepare-graph';
+import { equalizeGraph } from './cross-layer-equalization';
+import { WeightGranularity, quantizeLayerWeights } from './weight-granularity';
 
 export interface CalibrationSettings extends ObserverSettings {
   method: CalibrationMethod;
   exclude: readonly string[];
   biasCorrection: boolean;
+  /** Cross-layer equalization of the folded graph before calibration (exact in fp32). */
+  equalize?: boolean;
   onProgress?: ProgressCallback;
   /** Sample count for progress events when `data` cannot tell (e.g. it is a generator over an array). */
   total?: number;
@@ -34,6 +38,7 @@ export interface CalibratedModel {
 
 export async function calibrateModel(source: Graph, inputs: readonly ValueDescription[], engineOptions: EngineOptions, data: CalibrationData, settings: CalibrationSettings): Promise<CalibratedModel> {
   const graph = prepareGraph(source);
+  if (settings.equalize) equalizeGraph(graph);
   const exclude = new Set(settings.exclude);
   const plan = planQuantization(graph, exclude);
   const calibration = await calibrate(data, {
@@ -50,7 +55,7 @@ export async function calibrateModel(source: Graph, inputs: readonly ValueDescri
 }
 
 export interface QdqSettings {
-  perChannel: boolean;
+  perChannel: WeightGranularity;
   biasCorrection: boolean;
   /** Extra nodes kept fp32 (mixed precision). */
   keepFloat?: ReadonlySet<string>;
@@ -72,7 +77,7 @@ export function buildQdqGraph(model: CalibratedModel, settings: QdqSettings): Gr
   for (const [name, layer] of plan.weighted) {
     const w = model.graph.initializers.get(layer.node.inputs[1])!;
     const wData = floatData(w)!;
-    const weights = quantizeWeights(wData, w.dims, settings.perChannel ? layer.axis : undefined);
+    const { weights, perChannel } = quantizeLayerWeights(wData, w.dims, layer.axis, settings.perChannel);
     const biasName = layer.node.inputs[2] ?? '';
     const biasTensor = biasName ? model.graph.initializers.get(biasName) : undefined;
     let bias = biasTensor ? floatData(biasTensor) : undefined;
@@ -87,7 +92,7 @@ export function buildQdqGraph(model: CalibratedModel, settings: QdqSettings): Gr
         for (let m = 0; m < layer.channels; m++) bias[m] -= shift[m];
       }
     }
-    layers.set(name, { weights, perChannel: settings.perChannel, bias });
+    layers.set(name, { weights, perChannel, bias });
   }
   return insertQdq(model.graph, plan, params, layers);
 }

@@ -4,6 +4,7 @@ import { expected } from '../errors';
 import type { Graph } from '../ir/graph';
 import { CalibrationData, ProgressCallback, checkCalibrationData, checkProgressCallback } from '../calibration/calibration-data';
 import { CALIBRATION_METHODS, CalibrationMethod } from './calibration-methods';
+import type { WeightGranularity } from './weight-granularity';
 
 /** The calibration method used when none is given. */
 export const DEFAULT_METHOD: CalibrationMethod = 'percentile';
@@ -13,9 +14,10 @@ export type EvaluateFunction = (engine: Engine) => Promise<number> | number;
 export interface CheckedQuantizeOptions {
   calibration: CalibrationData;
   method: CalibrationMethod;
-  perChannel: boolean;
+  perChannel: WeightGranularity;
   exclude: string[];
   biasCorrection: boolean;
+  equalize: boolean;
   movingAverage?: number;
   percentile?: number;
   maxDrop?: number;
@@ -42,6 +44,14 @@ function optionalNumber(o: Record<string, unknown>, key: string, what: string, o
   return v;
 }
 
+/** options.perChannel: true, false or 'auto' (the default: per channel unless per-tensor is as good and saves much). */
+export function checkGranularity(o: Record<string, unknown>): WeightGranularity {
+  const v = o.perChannel;
+  if (v === undefined) return 'auto';
+  if (typeof v !== 'boolean' && v !== 'auto') throw new TypeError(expected('true, false or "auto"', 'options.perChannel', v));
+  return v;
+}
+
 /** @throws TypeError / RangeError naming the bad option. */
 export function checkEvaluate(o: Record<string, unknown>): EvaluateFunction | undefined {
   const v = o.evaluate;
@@ -59,8 +69,9 @@ export function checkQuantizeOptions(options: unknown, source: Graph): CheckedQu
   if (!(CALIBRATION_METHODS as readonly string[]).includes(method)) {
     throw new RangeError(expected(`one of ${CALIBRATION_METHODS.join(', ')}`, 'options.method', method));
   }
-  const perChannel = optionalBoolean(options, 'perChannel', true);
+  const perChannel = checkGranularity(options);
   const biasCorrection = optionalBoolean(options, 'biasCorrection', true);
+  const equalize = optionalBoolean(options, 'equalize', false);
   const exclude = checkExclude(options.exclude, source);
   const movingAverage = optionalNumber(options, 'movingAverage', 'a number in (0, 1]', (v) => v > 0 && v <= 1);
   const percentile = optionalNumber(options, 'percentile', 'a number in (50, 100]', (v) => v > 50 && v <= 100);
@@ -70,7 +81,7 @@ export function checkQuantizeOptions(options: unknown, source: Graph): CheckedQu
     throw new TypeError(expected('a function (engine) => metric, which options.maxDrop needs', 'options.evaluate', options.evaluate));
   }
   const onProgress = checkProgressCallback(options.onProgress);
-  return { calibration, method: method as CalibrationMethod, perChannel, exclude, biasCorrection, movingAverage, percentile, maxDrop, evaluate, onProgress };
+  return { calibration, method: method as CalibrationMethod, perChannel, exclude, biasCorrection, equalize, movingAverage, percentile, maxDrop, evaluate, onProgress };
 }
 
 /** Each entry must name a node or an op type of the model. */

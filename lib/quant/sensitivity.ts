@@ -7,7 +7,8 @@ import type { Tensor } from '../tensor';
 import { knownLength } from './calibrate';
 import { CALIBRATION_METHODS, CalibrationMethod } from './calibration-methods';
 import { CalibratedModel, buildQdqGraph, calibrateModel } from './quantize-model';
-import { DEFAULT_METHOD, EvaluateFunction, checkEvaluate } from './quantize-options';
+import { DEFAULT_METHOD, EvaluateFunction, checkEvaluate, checkGranularity } from './quantize-options';
+import type { WeightGranularity } from './weight-granularity';
 import { quantizedLayers } from './quantization-plan';
 
 export interface SensitivityOptions {
@@ -15,7 +16,8 @@ export interface SensitivityOptions {
   onProgress?: ProgressCallback;
   /** Calibration method for the activation ranges (default as engine.quantize). */
   method?: CalibrationMethod;
-  perChannel?: boolean;
+  /** Weight granularity as in engine.quantize (default 'auto'). */
+  perChannel?: boolean | 'auto';
 }
 
 /** One layer quantized alone: its output error and, with `evaluate`, the metric drop. */
@@ -70,7 +72,7 @@ export interface LayerSweepRequest {
   engine: Engine;
   model: CalibratedModel;
   samples: readonly Feeds[];
-  perChannel: boolean;
+  perChannel: WeightGranularity;
   biasCorrection: boolean;
   evaluate?: EvaluateFunction;
   baseline?: number;
@@ -113,8 +115,7 @@ export async function analyzeSensitivity(engine: Engine, calibration: Calibratio
   const onProgress = checkProgressCallback(o.onProgress);
   const method = o.method ?? DEFAULT_METHOD;
   if (!(CALIBRATION_METHODS as readonly unknown[]).includes(method)) throw new RangeError(expected(`one of ${CALIBRATION_METHODS.join(', ')}`, 'options.method', method));
-  if (o.perChannel !== undefined && typeof o.perChannel !== 'boolean') throw new TypeError(expected('a boolean', 'options.perChannel', o.perChannel));
-  const perChannel = o.perChannel !== false;
+  const perChannel = checkGranularity(o);
   const samples: Feeds[] = [];
   const model = await calibrateModel(engine.sourceGraph(), engine.inputs, engine.engineOptions(), recording(calibration, samples), {
     method: method as CalibrationMethod,

@@ -163,6 +163,36 @@ SPARQ_TEST(qconv_kxk_im2col_strides_pads_dilations) {
   }
 }
 
+// Few-channel inputs (stems) unfold through zero-point-padded rows with whole-chunk copies: every padding, stride,
+// kernel width up to the 64-byte limit, grouped gathers, and blocks that end mid-image and span two images.
+SPARQ_TEST(qconv_few_channel_stems_padded_im2col) {
+  uint32_t seed = 150;
+  for (size_t c : {1, 2, 3, 4})
+    for (size_t kk : {1, 2, 3, 5, 7})
+      for (size_t s : {1, 2}) {
+        QConvCase k = conv(1, 13, 11, c, c == 1 ? 16 : 24, 1, kk, kk, s, kk / 2);
+        if (kk == 2) k.pr = 0, k.pb = 0;  // asymmetric
+        CHECK(contains(run_case(k, seed++), " im2col") || kk == 1);
+      }
+  QConvCase wide = conv(1, 9, 12, 8, 8, 1, 1, 8, 1, 0);  // one kernel row = 64 bytes, the limit
+  wide.pl = 3;
+  wide.pr = 4;
+  run_case(wide, seed++);
+  run_case(conv(1, 9, 9, 9, 9, 1, 1, 8, 1, 0), seed++);   // 72 bytes: the checked path
+  run_case(conv(2, 7, 7, 6, 12, 2, 3, 3, 1, 1), seed++);  // grouped: only the group's channels are gathered
+  run_case(conv(1, 28, 28, 1, 16, 1, 3, 3, 1, 1, 2), seed++);  // dilated: the checked path
+  QConvCase blocks = conv(2, 125, 125, 1, 16, 1, 3, 3, 1, 1);  // 15625 rows per image: several row blocks
+  run_case(blocks, seed++);
+  blocks.threads = 3;
+  run_case(blocks, seed++);
+  QConvCase mnist = conv(1, 28, 28, 1, 16, 1, 3, 3, 1, 1);
+  mnist.act = Qs8Activation::kRelu;
+  run_case(mnist, seed++);
+  mnist.sh = mnist.sw = 2;
+  mnist.act = Qs8Activation::kHardSwish;
+  run_case(mnist, seed++);
+}
+
 SPARQ_TEST(qconv_grouped_per_group_gemm) {
   uint32_t seed = 200;
   for (const QConvCase& k : {conv(1, 6, 6, 8, 12, 2, 3, 3, 1, 1), conv(1, 5, 5, 12, 12, 4, 1, 1, 1, 0),
