@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/executor.h"
+#include "test/plan-desc-builders.h"
 #include "test/test-harness.h"
 
 namespace {
@@ -15,30 +16,10 @@ using sparq::PlanDesc;
 using sparq::TensorDesc;
 using sparq::TensorKind;
 
-TensorDesc tensor(std::vector<int64_t> shape, TensorKind kind, uint64_t offset, DType dtype = DType::kFloat32) {
-  TensorDesc t;
-  t.dtype = dtype;
-  t.shape = std::move(shape);
-  t.kind = kind;
-  t.offset = offset;
-  return t;
-}
+using sparq_test::constant;
+using sparq_test::tensor;
 
-TensorDesc constant(const std::vector<float>& values, std::vector<int64_t> shape) {
-  TensorDesc t = tensor(std::move(shape), TensorKind::kConstant, 0);
-  t.data.resize(values.size() * 4);
-  std::memcpy(t.data.data(), values.data(), t.data.size());
-  return t;
-}
-
-sparq::OpDesc add(const std::string& name, int32_t a, int32_t b, int32_t y) {
-  sparq::OpDesc d;
-  d.type = "Add";
-  d.name = name;
-  d.inputs = {a, b};
-  d.outputs = {y};
-  return d;
-}
+sparq::OpDesc add(const std::string& name, int32_t a, int32_t b, int32_t y) { return sparq_test::op("Add", name, {a, b}, {y}); }
 
 // x [2, 3] (input) -> e1 = x + c1 -> e2 = e1 + c2 -> y = e2 + c3; e1, e2, y are outputs (tensors 4, 5, 6).
 // Each op adds a larger margin to class 0, so later exits are more confident.
