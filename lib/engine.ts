@@ -13,6 +13,10 @@ import type { CalibrationData } from './calibration/calibration-data';
 import { quantizeEngine, QuantizeOptions } from './quant/quantize-engine';
 import { analyzeSensitivity, LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
 import { pruneEngine, PruneOptions } from './prune/prune-engine';
+import { compressEngine, CompressResult } from './compress/compress-engine';
+import type { CompressOptions } from './compress/compress-options';
+import { distillEngine } from './distill/distill-engine';
+import type { DistillOptions, DistillResult } from './distill/distill-options';
 import { summarizeEngine, ModelSummary } from './summary/model-summary';
 import { saveSparq } from './format/sparq-writer';
 import { isSparqFile, loadSparq } from './format/sparq-reader';
@@ -45,9 +49,13 @@ export interface OpProfile {
 export const PLAN_CACHE_SIZE = 8;
 
 interface PlanEntry {
+  signature: string;
   compiled: CompiledPlan;
   plan: NativePlan;
 }
+
+/** Plans compiled earlier (stored in a .sparq file) by input-shape signature; only threads and isa are replaced. */
+export type StoredPlans = ReadonlyMap<string, CompiledPlan>;
 
 const ARRAY_OF: Record<TensorType, new (buffer: ArrayBuffer) => TensorData> = {
   float32: Float32Array,
@@ -102,6 +110,7 @@ export class Engine {
   private readonly plans: PlanCache<PlanEntry>;
   private lastPlan: PlanEntry | undefined;
   private disposed = false;
+  private storedPlans: StoredPlans | undefined;
 
   private constructor(
     private readonly graph: Graph,
@@ -167,18 +176,20 @@ export class Engine {
   /**
    * An engine for an IR graph of standard ONNX ops (as decoded, not optimized); `graph` is copied, not kept.
    * Compression (quantize, prune) and the .sparq reader build their result engines through this.
-   * `optimized`, when given, is the graph after optimizeGraph (a .sparq file stores it, so loading skips the passes).
+   * `optimized`, when given, is the graph after optimizeGraph (a .sparq file stores it, so loading skips the passes);
+   * `plans`, plans compiled from `optimized` for some input shapes (a .sparq file stores them, so those skip compilation).
    * @throws as `load`.
    */
-  static fromGraph(graph: Graph, options?: EngineOptions, optimized?: Graph): Engine {
+  static fromGraph(graph: Graph, options?: EngineOptions, optimized?: Graph, plans?: StoredPlans): Engine {
     const checked = Engine.checkOptions(options);
     const source = cloneGraph(graph);
-    return Engine.build(source, optimized ? cloneGraph(optimized) : optimizeGraph(source), checked);
+    return Engine.build(source, optimized ? cloneGraph(optimized) : optimizeGraph(source), checked, optimized ? plans : undefined);
   }
 
-  private static build(source: Graph, optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
+  private static build(source: Graph, optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }, plans?: StoredPlans): Engine {
     assertSupported(source);
     const engine = new Engine(optimized, options, source);
+    engine.storedPlans = plans;
     try {
       engine.compileStaticPlan();
     } catch (err) {
@@ -198,6 +209,12 @@ export class Engine {
   optimizedGraph(): Graph {
     this.checkAlive();
     return cloneGraph(this.graph);
+  }
+
+  /** The plans compiled so far (at most PLAN_CACHE_SIZE, most recent last), for engine.save to store. */
+  compiledPlans(): { signature: string; compiled: CompiledPlan }[] {
+    this.checkAlive();
+    return this.plans.values().map((e) => ({ signature: e.signature, compiled: e.compiled }));
   }
 
   /** The options this engine was made with (thread count, ISA level, memory cap), to make related engines alike. */
@@ -228,6 +245,26 @@ export class Engine {
    */
   prune(options: PruneOptions): Promise<Engine> {
     return pruneEngine(this, options);
+  }
+
+  /**
+   * Tries compression strategies (calibrators × weight granularity, mixed precision, 2:4, channel ratios, each + int8),
+   * measures `evaluate` / `holdout` and batch-1 latency of each, and returns the best engine within `maxDrop` with
+   * the whole table. This engine is untouched. See CompressOptions.
+   * @throws (rejects) TypeError / RangeError for bad options; SparqError when no strategy applies to the model.
+   */
+  compress(options: CompressOptions): Promise<CompressResult> {
+    return compressEngine(this, options);
+  }
+
+  /**
+   * Knowledge distillation: fine-tunes this model's last layers on `options.teacher`'s softened outputs over
+   * `options.data` and returns a new engine with the loss curve; this engine is untouched. With a validation split or
+   * `evaluate` the better of this model and the distilled one is returned. See DistillOptions.
+   * @throws (rejects) TypeError / RangeError for bad options or data, UnsupportedError for a tail op without a gradient.
+   */
+  distill(options: DistillOptions): Promise<DistillResult> {
+    return distillEngine(this, options);
   }
 
   /** Per layer: parameters, MACs, sparsity pattern and kernel, with totals. */
@@ -333,14 +370,17 @@ export class Engine {
   private planFor(signature: string, shapes: Map<string, number[]>): PlanEntry {
     let entry = this.plans.get(signature);
     if (!entry) {
-      const compiled = compilePlan(this.graph, shapes, this.options);
+      const stored = this.storedPlans?.get(signature);
+      const compiled = stored
+        ? { desc: { ...stored.desc, threads: this.options.threads, isa: this.options.isa }, outputs: stored.outputs }
+        : compilePlan(this.graph, shapes, this.options);
       let plan: NativePlan;
       try {
         plan = new (native().Plan)(compiled.desc);
       } catch (err) {
         throw wrapNativeError(err);
       }
-      entry = { compiled, plan };
+      entry = { signature, compiled, plan };
       this.plans.set(signature, entry);
     }
     return entry;

@@ -9,4 +9,8 @@ export type { CalibrationData, Feeds, ProgressCallback, ProgressEvent } from './
 export type { CalibrationMethod, QuantizeOptions } from './quant/quantize-engine';
 export type { LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
 export type { PruneOptions, PrunePattern } from './prune/prune-engine';
+export type { DistillOptions, DistillResult } from './distill/distill-options';
 export type { LayerSummary, ModelSummary } from './summary/model-summary';
+export type { CompressOptions, CompressProgressEvent, Metric } from './compress/compress-options';
+export type { CompressResult, CompressTrial } from './compress/compress-engine';
+export type { CompressStrategy } from './compress/compress-strategies';

@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+"""Writes the distillation training subset: Fashion-MNIST training images 500..5499 (after the 500 of calibration.npy)
+as uint8 [5000, 28, 28] and their labels as uint8 [5000], from Debian's dataset-fashion-mnist. No test image is in it.
+
+Usage: /usr/bin/python3 tools/make_train_subset.py [OUT_DIR] (default test/fixtures/fashion-mnist)
+"""
+import gzip
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = '/usr/share/datasets/fashion-mnist'
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', 'test', 'fixtures', 'fashion-mnist')
+FIRST, COUNT = 500, 5000
+
+
+def read_idx(name):
+    with gzip.open(os.path.join(DATA, name), 'rb') as f:
+        raw = f.read()
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(dims)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def main():
+    images = read_idx('train-images-idx3-ubyte.gz')[FIRST:FIRST + COUNT]
+    labels = read_idx('train-labels-idx1-ubyte.gz')[FIRST:FIRST + COUNT]
+    os.makedirs(OUT, exist_ok=True)
+    np.save(os.path.join(OUT, 'train-images.npy'), np.ascontiguousarray(images, dtype=np.uint8))
+    np.save(os.path.join(OUT, 'train-labels.npy'), np.ascontiguousarray(labels, dtype=np.uint8))
+
+
+if __name__ == '__main__':
+    main()
