@@ -21,11 +21,12 @@ import { summarizeEngine, ModelSummary } from './summary/model-summary';
 import { saveSparq } from './format/sparq-writer';
 import { isSparqFile, loadSparq } from './format/sparq-reader';
 import { CompiledPlan, compilePlan } from './plan/compile';
+import { ExitRequest, ExitResult, ExitRunOptions, computedOutputs, nativeExitRule, validateExitOptions, wantsEarlyExit } from './dynamic/early-exit';
 import { PlanCache } from './plan/plan-cache';
 import { Tensor, TensorData, TensorType, isTensorType } from './tensor';
 import { EngineOptions, RunOptions, ValueDescription, shapeSignature, validateEngineOptions, validateFeeds, validateRunOptions } from './validate';
 
-export type { EngineOptions, RunOptions, ValueDescription };
+export type { EngineOptions, RunOptions, ValueDescription, ExitRunOptions, ExitResult };
 
 /** What this machine can run: the features found, the ISA levels usable, the level used by default. */
 export interface Capabilities {
@@ -287,11 +288,24 @@ export class Engine {
 
   /**
    * Runs the model on a native worker thread; the event loop stays free.
-   * @throws (rejects) TypeError / RangeError for bad feeds, DisposedError after dispose(), NativeError from the executor.
+   * With `{ exits, confidence }` (ExitRunOptions) the run stops at the first confident exit and resolves to an ExitResult.
+   * @throws (rejects) TypeError / RangeError for bad feeds or options, DisposedError after dispose(), NativeError from the executor.
    */
-  run(feeds: Record<string, Tensor>, options?: RunOptions): Promise<Record<string, Tensor>> {
+  run(feeds: Record<string, Tensor>, options: ExitRunOptions): Promise<ExitResult>;
+  run(feeds: Record<string, Tensor>, options?: RunOptions): Promise<Record<string, Tensor>>;
+  run(feeds: Record<string, Tensor>, options?: RunOptions | ExitRunOptions): Promise<Record<string, Tensor> | ExitResult> {
     try {
-      const { entry, data, wanted } = this.prepare(feeds, options);
+      const exit = this.exitRequest(options);
+      const { entry, data, wanted } = this.prepare(feeds, exit ? exit.rest : options);
+      if (exit) {
+        const rule = nativeExitRule(entry.compiled, exit);
+        return new Promise((resolve, reject) => {
+          entry.plan.run(data, (err, r) => {
+            if (err || !r) reject(wrapNativeError(err ?? new Error('native run returned no outputs')));
+            else resolve(this.exitResult(entry, exit, r.outputs, r.exit, r.confident, wanted));
+          }, undefined, rule);
+        });
+      }
       return new Promise((resolve, reject) => {
         entry.plan.run(data, (err, buffers) => {
           if (err || !buffers) reject(wrapNativeError(err ?? new Error('native run returned no outputs')));
@@ -304,15 +318,20 @@ export class Engine {
   }
 
   /** Runs the model on this thread. @throws as `run`. */
-  runSync(feeds: Record<string, Tensor>, options?: RunOptions): Record<string, Tensor> {
-    const { entry, data, wanted } = this.prepare(feeds, options);
-    let buffers: ArrayBuffer[];
+  runSync(feeds: Record<string, Tensor>, options: ExitRunOptions): ExitResult;
+  runSync(feeds: Record<string, Tensor>, options?: RunOptions): Record<string, Tensor>;
+  runSync(feeds: Record<string, Tensor>, options?: RunOptions | ExitRunOptions): Record<string, Tensor> | ExitResult {
+    const exit = this.exitRequest(options);
+    const { entry, data, wanted } = this.prepare(feeds, exit ? exit.rest : options);
     try {
-      buffers = entry.plan.runSync(data);
+      if (exit) {
+        const r = entry.plan.runSync(data, undefined, nativeExitRule(entry.compiled, exit));
+        return this.exitResult(entry, exit, r.outputs, r.exit, r.confident, wanted);
+      }
+      return this.collect(entry, entry.plan.runSync(data), wanted);
     } catch (err) {
       throw wrapNativeError(err);
     }
-    return this.collect(entry, buffers, wanted);
   }
 
   /** Per op of the last run: ONNX node name(s), native op type, kernel chosen and milliseconds. */
@@ -322,7 +341,8 @@ export class Engine {
     if (!entry) return [];
     const kernels = entry.plan.kernels();
     const timings = entry.plan.lastTimings();
-    return entry.compiled.desc.ops.map((op, i) => ({ name: op.name, type: op.type, kernel: kernels[i] ?? '', ms: timings[i] ?? 0 }));
+    // After an early exit only the ops that ran have timings.
+    return entry.compiled.desc.ops.slice(0, timings.length).map((op, i) => ({ name: op.name, type: op.type, kernel: kernels[i] ?? '', ms: timings[i] ?? 0 }));
   }
 
   /** Frees native memory. Idempotent; later calls to run / runSync / profile throw DisposedError. */
@@ -374,6 +394,17 @@ export class Engine {
     if (!this.inputs.every((i) => !i.rankUnknown && i.shape.every((d) => typeof d === 'number'))) return;
     const shapes = this.inputs.map((i) => i.shape as number[]);
     this.planFor(shapeSignature(shapes), new Map(this.inputs.map((i, k) => [i.name, shapes[k]])));
+  }
+
+  private exitRequest(options: unknown): ExitRequest | undefined {
+    if (!wantsEarlyExit(options)) return undefined;
+    this.checkAlive();
+    return validateExitOptions(options as Record<string, unknown>, this.outputs);
+  }
+
+  private exitResult(entry: PlanEntry, exit: ExitRequest, buffers: ArrayBuffer[], index: number, confident: boolean, wanted: Set<string> | undefined): ExitResult {
+    const outputs = this.collect(entry, buffers, computedOutputs(entry.compiled, buffers, wanted));
+    return { exit: exit.exits[index], exitIndex: index, confident, outputs };
   }
 
   private collect(entry: PlanEntry, buffers: ArrayBuffer[], wanted: Set<string> | undefined): Record<string, Tensor> {

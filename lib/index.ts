@@ -1,6 +1,6 @@
 /** sparq's public entry: Engine, Tensor, their types and errors. Nothing else is public. */
 export { Engine, PLAN_CACHE_SIZE } from './engine';
-export type { Capabilities, EngineOptions, OpProfile, RunOptions, ValueDescription } from './engine';
+export type { Capabilities, EngineOptions, ExitResult, ExitRunOptions, OpProfile, RunOptions, ValueDescription } from './engine';
 export { Tensor } from './tensor';
 export type { TensorData, TensorDataTypes, TensorType } from './tensor';
 export { DisposedError, ModelFormatError, NativeError, SparqError, UnsupportedError } from './errors';
