@@ -13,17 +13,20 @@ import type { CalibrationData } from './calibration/calibration-data';
 import { quantizeEngine, QuantizeOptions } from './quant/quantize-engine';
 import { analyzeSensitivity, LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
 import { pruneEngine, PruneOptions } from './prune/prune-engine';
+import { compressEngine, CompressResult } from './compress/compress-engine';
+import type { CompressOptions } from './compress/compress-options';
 import { distillEngine } from './distill/distill-engine';
 import type { DistillOptions, DistillResult } from './distill/distill-options';
 import { summarizeEngine, ModelSummary } from './summary/model-summary';
 import { saveSparq } from './format/sparq-writer';
 import { isSparqFile, loadSparq } from './format/sparq-reader';
 import { CompiledPlan, compilePlan } from './plan/compile';
+import { ExitRequest, ExitResult, ExitRunOptions, computedOutputs, nativeExitRule, validateExitOptions, wantsEarlyExit } from './dynamic/early-exit';
 import { PlanCache } from './plan/plan-cache';
 import { Tensor, TensorData, TensorType, isTensorType } from './tensor';
 import { EngineOptions, RunOptions, ValueDescription, shapeSignature, validateEngineOptions, validateFeeds, validateRunOptions } from './validate';
 
-export type { EngineOptions, RunOptions, ValueDescription };
+export type { EngineOptions, RunOptions, ValueDescription, ExitRunOptions, ExitResult };
 
 /** What this machine can run: the features found, the ISA levels usable, the level used by default. */
 export interface Capabilities {
@@ -46,9 +49,13 @@ export interface OpProfile {
 export const PLAN_CACHE_SIZE = 8;
 
 interface PlanEntry {
+  signature: string;
   compiled: CompiledPlan;
   plan: NativePlan;
 }
+
+/** Plans compiled earlier (stored in a .sparq file) by input-shape signature; only threads and isa are replaced. */
+export type StoredPlans = ReadonlyMap<string, CompiledPlan>;
 
 const ARRAY_OF: Record<TensorType, new (buffer: ArrayBuffer) => TensorData> = {
   float32: Float32Array,
@@ -103,6 +110,7 @@ export class Engine {
   private readonly plans: PlanCache<PlanEntry>;
   private lastPlan: PlanEntry | undefined;
   private disposed = false;
+  private storedPlans: StoredPlans | undefined;
 
   private constructor(
     private readonly graph: Graph,
@@ -168,18 +176,20 @@ export class Engine {
   /**
    * An engine for an IR graph of standard ONNX ops (as decoded, not optimized); `graph` is copied, not kept.
    * Compression (quantize, prune) and the .sparq reader build their result engines through this.
-   * `optimized`, when given, is the graph after optimizeGraph (a .sparq file stores it, so loading skips the passes).
+   * `optimized`, when given, is the graph after optimizeGraph (a .sparq file stores it, so loading skips the passes);
+   * `plans`, plans compiled from `optimized` for some input shapes (a .sparq file stores them, so those skip compilation).
    * @throws as `load`.
    */
-  static fromGraph(graph: Graph, options?: EngineOptions, optimized?: Graph): Engine {
+  static fromGraph(graph: Graph, options?: EngineOptions, optimized?: Graph, plans?: StoredPlans): Engine {
     const checked = Engine.checkOptions(options);
     const source = cloneGraph(graph);
-    return Engine.build(source, optimized ? cloneGraph(optimized) : optimizeGraph(source), checked);
+    return Engine.build(source, optimized ? cloneGraph(optimized) : optimizeGraph(source), checked, optimized ? plans : undefined);
   }
 
-  private static build(source: Graph, optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
+  private static build(source: Graph, optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }, plans?: StoredPlans): Engine {
     assertSupported(source);
     const engine = new Engine(optimized, options, source);
+    engine.storedPlans = plans;
     try {
       engine.compileStaticPlan();
     } catch (err) {
@@ -199,6 +209,12 @@ export class Engine {
   optimizedGraph(): Graph {
     this.checkAlive();
     return cloneGraph(this.graph);
+  }
+
+  /** The plans compiled so far (at most PLAN_CACHE_SIZE, most recent last), for engine.save to store. */
+  compiledPlans(): { signature: string; compiled: CompiledPlan }[] {
+    this.checkAlive();
+    return this.plans.values().map((e) => ({ signature: e.signature, compiled: e.compiled }));
   }
 
   /** The options this engine was made with (thread count, ISA level, memory cap), to make related engines alike. */
@@ -232,6 +248,16 @@ export class Engine {
   }
 
   /**
+   * Tries compression strategies (calibrators × weight granularity, mixed precision, 2:4, channel ratios, each + int8),
+   * measures `evaluate` / `holdout` and batch-1 latency of each, and returns the best engine within `maxDrop` with
+   * the whole table. This engine is untouched. See CompressOptions.
+   * @throws (rejects) TypeError / RangeError for bad options; SparqError when no strategy applies to the model.
+   */
+  compress(options: CompressOptions): Promise<CompressResult> {
+    return compressEngine(this, options);
+  }
+
+  /**
    * Knowledge distillation: fine-tunes this model's last layers on `options.teacher`'s softened outputs over
    * `options.data` and returns a new engine with the loss curve; this engine is untouched. With a validation split or
    * `evaluate` the better of this model and the distilled one is returned. See DistillOptions.
@@ -262,11 +288,24 @@ export class Engine {
 
   /**
    * Runs the model on a native worker thread; the event loop stays free.
-   * @throws (rejects) TypeError / RangeError for bad feeds, DisposedError after dispose(), NativeError from the executor.
+   * With `{ exits, confidence }` (ExitRunOptions) the run stops at the first confident exit and resolves to an ExitResult.
+   * @throws (rejects) TypeError / RangeError for bad feeds or options, DisposedError after dispose(), NativeError from the executor.
    */
-  run(feeds: Record<string, Tensor>, options?: RunOptions): Promise<Record<string, Tensor>> {
+  run(feeds: Record<string, Tensor>, options: ExitRunOptions): Promise<ExitResult>;
+  run(feeds: Record<string, Tensor>, options?: RunOptions): Promise<Record<string, Tensor>>;
+  run(feeds: Record<string, Tensor>, options?: RunOptions | ExitRunOptions): Promise<Record<string, Tensor> | ExitResult> {
     try {
-      const { entry, data, wanted } = this.prepare(feeds, options);
+      const exit = this.exitRequest(options);
+      const { entry, data, wanted } = this.prepare(feeds, exit ? exit.rest : options);
+      if (exit) {
+        const rule = nativeExitRule(entry.compiled, exit);
+        return new Promise((resolve, reject) => {
+          entry.plan.run(data, (err, r) => {
+            if (err || !r) reject(wrapNativeError(err ?? new Error('native run returned no outputs')));
+            else resolve(this.exitResult(entry, exit, r.outputs, r.exit, r.confident, wanted));
+          }, undefined, rule);
+        });
+      }
       return new Promise((resolve, reject) => {
         entry.plan.run(data, (err, buffers) => {
           if (err || !buffers) reject(wrapNativeError(err ?? new Error('native run returned no outputs')));
@@ -279,15 +318,20 @@ export class Engine {
   }
 
   /** Runs the model on this thread. @throws as `run`. */
-  runSync(feeds: Record<string, Tensor>, options?: RunOptions): Record<string, Tensor> {
-    const { entry, data, wanted } = this.prepare(feeds, options);
-    let buffers: ArrayBuffer[];
+  runSync(feeds: Record<string, Tensor>, options: ExitRunOptions): ExitResult;
+  runSync(feeds: Record<string, Tensor>, options?: RunOptions): Record<string, Tensor>;
+  runSync(feeds: Record<string, Tensor>, options?: RunOptions | ExitRunOptions): Record<string, Tensor> | ExitResult {
+    const exit = this.exitRequest(options);
+    const { entry, data, wanted } = this.prepare(feeds, exit ? exit.rest : options);
     try {
-      buffers = entry.plan.runSync(data);
+      if (exit) {
+        const r = entry.plan.runSync(data, undefined, nativeExitRule(entry.compiled, exit));
+        return this.exitResult(entry, exit, r.outputs, r.exit, r.confident, wanted);
+      }
+      return this.collect(entry, entry.plan.runSync(data), wanted);
     } catch (err) {
       throw wrapNativeError(err);
     }
-    return this.collect(entry, buffers, wanted);
   }
 
   /** Per op of the last run: ONNX node name(s), native op type, kernel chosen and milliseconds. */
@@ -297,7 +341,8 @@ export class Engine {
     if (!entry) return [];
     const kernels = entry.plan.kernels();
     const timings = entry.plan.lastTimings();
-    return entry.compiled.desc.ops.map((op, i) => ({ name: op.name, type: op.type, kernel: kernels[i] ?? '', ms: timings[i] ?? 0 }));
+    // After an early exit only the ops that ran have timings.
+    return entry.compiled.desc.ops.slice(0, timings.length).map((op, i) => ({ name: op.name, type: op.type, kernel: kernels[i] ?? '', ms: timings[i] ?? 0 }));
   }
 
   /** Frees native memory. Idempotent; later calls to run / runSync / profile throw DisposedError. */
@@ -325,14 +370,17 @@ export class Engine {
   private planFor(signature: string, shapes: Map<string, number[]>): PlanEntry {
     let entry = this.plans.get(signature);
     if (!entry) {
-      const compiled = compilePlan(this.graph, shapes, this.options);
+      const stored = this.storedPlans?.get(signature);
+      const compiled = stored
+        ? { desc: { ...stored.desc, threads: this.options.threads, isa: this.options.isa }, outputs: stored.outputs }
+        : compilePlan(this.graph, shapes, this.options);
       let plan: NativePlan;
       try {
         plan = new (native().Plan)(compiled.desc);
       } catch (err) {
         throw wrapNativeError(err);
       }
-      entry = { compiled, plan };
+      entry = { signature, compiled, plan };
       this.plans.set(signature, entry);
     }
     return entry;
@@ -346,6 +394,17 @@ export class Engine {
     if (!this.inputs.every((i) => !i.rankUnknown && i.shape.every((d) => typeof d === 'number'))) return;
     const shapes = this.inputs.map((i) => i.shape as number[]);
     this.planFor(shapeSignature(shapes), new Map(this.inputs.map((i, k) => [i.name, shapes[k]])));
+  }
+
+  private exitRequest(options: unknown): ExitRequest | undefined {
+    if (!wantsEarlyExit(options)) return undefined;
+    this.checkAlive();
+    return validateExitOptions(options as Record<string, unknown>, this.outputs);
+  }
+
+  private exitResult(entry: PlanEntry, exit: ExitRequest, buffers: ArrayBuffer[], index: number, confident: boolean, wanted: Set<string> | undefined): ExitResult {
+    const outputs = this.collect(entry, buffers, computedOutputs(entry.compiled, buffers, wanted));
+    return { exit: exit.exits[index], exitIndex: index, confident, outputs };
   }
 
   private collect(entry: PlanEntry, buffers: ArrayBuffer[], wanted: Set<string> | undefined): Record<string, Tensor> {

@@ -1,6 +1,6 @@
 /** sparq's public entry: Engine, Tensor, their types and errors. Nothing else is public. */
 export { Engine, PLAN_CACHE_SIZE } from './engine';
-export type { Capabilities, EngineOptions, OpProfile, RunOptions, ValueDescription } from './engine';
+export type { Capabilities, EngineOptions, ExitResult, ExitRunOptions, OpProfile, RunOptions, ValueDescription } from './engine';
 export { Tensor } from './tensor';
 export type { TensorData, TensorDataTypes, TensorType } from './tensor';
 export { DisposedError, ModelFormatError, NativeError, SparqError, UnsupportedError } from './errors';
@@ -11,3 +11,6 @@ export type { LayerSensitivity, SensitivityOptions } from './quant/sensitivity';
 export type { PruneOptions, PrunePattern } from './prune/prune-engine';
 export type { DistillOptions, DistillResult } from './distill/distill-options';
 export type { LayerSummary, ModelSummary } from './summary/model-summary';
+export type { CompressOptions, CompressProgressEvent, Metric } from './compress/compress-options';
+export type { CompressResult, CompressTrial } from './compress/compress-engine';
+export type { CompressStrategy } from './compress/compress-strategies';

@@ -6,6 +6,7 @@
 import { Engine, Tensor } from '../lib';
 import { AdaptiveResolution, topSoftmax } from '../lib/dynamic/adaptive-resolution';
 import { macsAtShapes } from '../lib/dynamic/adaptive-macs';
+import { withFreeImageSize } from '../lib/dynamic/adaptive-free-size';
 import { chooseThreshold, decide, profileResolutions, sweepThresholds } from '../lib/dynamic/adaptive-sweep';
 import { resizeBilinear } from '../lib/dynamic/resize-bilinear';
 import * as compileModule from '../lib/plan/compile';
@@ -173,6 +174,33 @@ describe('AdaptiveResolution', () => {
       expect(() => new AdaptiveResolution(fixed, { sizes: [16, 28], threshold: 0.5 })).toThrow(/Expected a symbolic height \(the model fixes it at 28\) for input "x"/);
     } finally {
       fixed.dispose();
+    }
+  });
+
+  test('withFreeImageSize: a fixed-size model gets free height and width, same outputs at the trained size', async () => {
+    const g = emptyGraph();
+    input(g, 'x', 'float32', [1, 1, 28, 28]);
+    init(g, 'w', 'float32', [4, 1, 3, 3], randomFloats(36, 21));
+    init(g, 'fc', 'float32', [10, 4], randomFloats(40, 22));
+    addNode(g, node('Conv', ['x', 'w'], ['c'], { kernel_shape: [3, 3] }));
+    addNode(g, node('GlobalAveragePool', ['c'], ['p']));
+    addNode(g, node('Flatten', ['p'], ['f']));
+    addNode(g, node('Gemm', ['f', 'fc'], ['y'], { transB: 1 }));
+    output(g, 'y', 'float32', [1, 10]);
+    const fixed = Engine.fromGraph(g, { threads: 1 });
+    const free = withFreeImageSize(fixed);
+    try {
+      expect(free.inputs[0].shape).toEqual([1, 1, 'x_height', 'x_width']);
+      expect(fixed.inputs[0].shape).toEqual([1, 1, 28, 28]);
+      const same = free.runSync({ x: images[3] }).y.data;
+      expect(Array.from(same)).toEqual(Array.from(fixed.runSync({ x: images[3] }).y.data));
+      const adaptive = new AdaptiveResolution(free, { sizes: [14, 28], threshold: 0.99 });
+      expect(adaptive.macsPerSize).toEqual([12 * 12 * 4 * 9 + 40, 26 * 26 * 4 * 9 + 40]);
+      expect((await adaptive.classify(images[3])).scores.length).toBe(10);
+      expect(() => withFreeImageSize({} as Engine)).toThrow(/Expected an Engine/);
+    } finally {
+      fixed.dispose();
+      free.dispose();
     }
   });
 });

@@ -232,22 +232,39 @@ describe('sparq eval and ab', () => {
 });
 
 describe('sparq compress', () => {
-  test('--auto tries int8, 2:4 + int8 and channels + int8, picks the fastest within budget on the tuning half, checks it on the other', async () => {
+  test('--auto runs engine.compress: the fastest strategy within budget on both halves is written, the table lists all', async () => {
     const out = join(dir, 'auto.sparq');
     const report = join(dir, 'auto.html');
-    const r = await runCli(['compress', RESNET, '--calib', join(F, 'calibration.npy'), '--calib-samples', '32', '--auto', '--max-drop', '1', '--eval', IMAGES, '--labels', LABELS, '--limit', '200', '-o', out, '--json', '--report', report]);
+    const r = await runCli(['compress', RESNET, '--calib', join(F, 'calibration.npy'), '--calib-samples', '32', '--auto', '--strategies', 'int8,2:4,channels-0.25', '--max-drop', '1', '--eval', IMAGES, '--labels', LABELS, '--limit', '200', '-o', out, '--json', '--report', report]);
     const c = JSON.parse(r.stdout);
-    expect(c.steps.map((s: { name: string }) => s.name)).toEqual(['original', 'int8', 'pruned 2:4 + int8', 'pruned channels=0.3 + int8']);
-    const chosen = c.steps.find((s: { name: string }) => s.name === c.chosen);
-    const base = c.steps[0];
-    const within = c.steps.slice(1).filter((s: { tuningAccuracy: number }) => base.tuningAccuracy - s.tuningAccuracy <= 1);
-    if (within.length) expect(within).toContainEqual(chosen);
-    expect(c.method).toMatch(/^auto: /);
+    expect(c.steps.map((s: { name: string }) => s.name)).toEqual(['original', 'int8', '2:4 + int8', 'channels 0.25 + int8']);
+    const [base, ...trials] = c.steps;
+    const chosen = trials.find((s: { name: string }) => s.name === c.chosen);
+    for (const t of trials) {
+      expect(t.drop).toBeCloseTo(base.accuracy - t.accuracy, 9);
+      expect(t.withinBudget).toBe(base.tuningAccuracy - t.tuningAccuracy <= 1 && base.accuracy - t.accuracy <= 1);
+    }
+    const within = trials.filter((s: { withinBudget: boolean }) => s.withinBudget);
+    expect(c.withinBudget).toBe(within.length > 0);
+    if (within.length) {
+      expect(within).toContainEqual(chosen);
+      expect(chosen.latencyMs).toBeLessThanOrEqual(1.03 * Math.min(...within.map((s: { latencyMs: number }) => s.latencyMs)));
+    }
+    expect(c.method).toBe(`auto: ${c.chosen}`);
     expect(c.heldOutDrop).toBeCloseTo(base.accuracy - chosen.accuracy, 9);
-    expect(c.withinBudget).toBe(c.heldOutDrop <= 1);
     expect(r.code).toBe(c.withinBudget ? 0 : 1);
     expect(existsSync(out)).toBe(c.withinBudget);
     expect(readFileSync(report, 'utf8').match(/<circle /g)).toHaveLength(4);
+  });
+
+  test('--strategies names only catalogue entries and needs --auto', async () => {
+    const bad = await runCli(['compress', RESNET, '--calib', IMAGES, '-o', join(dir, 'x.sparq'), '--auto', '--strategies', 'int8,int4', '--max-drop', '1', '--eval', IMAGES, '--labels', LABELS]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Expected --strategies as a comma-separated list of int8, int8-minmax');
+    expect(bad.stderr).toContain('but received "int4"');
+    const noAuto = await runCli(['compress', RESNET, '--calib', IMAGES, '-o', join(dir, 'x.sparq'), '--strategies', 'int8']);
+    expect(noAuto.code).toBe(2);
+    expect(noAuto.stderr).toContain('Expected --auto for --strategies and --objective');
   });
 
   test('--prune 2:4 with a held-out check writes a smaller .sparq whose layers info reports as 2:4', async () => {

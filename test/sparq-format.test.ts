@@ -78,6 +78,9 @@ describe('.sparq round trip', () => {
       await engine.save(file);
       const bytes = readFileSync(file);
       expect(isSparqFile(bytes)).toBe(true);
+      // The plan of the shape it ran is stored, so the loaded engine runs it without compiling.
+      expect([...readSparq(bytes).plans.keys()]).toEqual(engine.compiledPlans().map((p) => p.signature));
+      expect(readSparq(bytes).plans.size).toBe(1);
       const loaded = await Engine.load(file, { threads: 1 });
       const feeds = feedsFor(engine, m.input);
       const b = await loaded.run(feeds);
@@ -183,6 +186,70 @@ describe('.sparq contents', () => {
   });
 });
 
+describe('.sparq stored plans (format version 2)', () => {
+  const model = join(FIXTURES, 'models', 'resnet-style.onnx');
+  const input = join(FIXTURES, 'models', 'resnet-style.input.npy');
+  let engine: Engine;
+  let expected: Uint8Array;
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    engine = await Engine.load(model, { threads: 1 });
+    expected = bytesOf(Object.values(engine.runSync(feedsFor(engine, input)))[0]);
+    bytes = encodeSparq(engine);
+  });
+  afterAll(() => engine.dispose());
+
+  /** `bytes` with its metadata rewritten by `edit` and the header fixed up (as a writer of that content would). */
+  function rewritten(edit: (json: Record<string, unknown>) => void, version = 2): Uint8Array {
+    const h = decodeHeader(bytes);
+    const json = JSON.parse(Buffer.from(bytes.subarray(HEADER_BYTES, HEADER_BYTES + h.metadataBytes)).toString('utf8'));
+    edit(json);
+    const text = Buffer.from(JSON.stringify(json));
+    expect(text.length).toBeLessThanOrEqual(h.metadataBytes);
+    const out = Uint8Array.from(bytes);
+    out.fill(0x20, HEADER_BYTES, HEADER_BYTES + h.metadataBytes); // JSON allows trailing spaces
+    out.set(text, HEADER_BYTES);
+    out.set(encodeHeader({ ...h, version, payloadCrc: crc32(out.subarray(HEADER_BYTES)) }), 0);
+    return out;
+  }
+
+  function outputOf(b: Uint8Array, threads: number): Uint8Array {
+    const e = Engine.loadSync(b, { threads });
+    try {
+      return bytesOf(Object.values(e.runSync(feedsFor(e, input)))[0]);
+    } finally {
+      e.dispose();
+    }
+  }
+
+  test('the stored plan shares the weight blobs (the file grows by less than 5%) and runs bit-identically on any thread count', () => {
+    expect(readSparq(bytes).plans.size).toBe(1);
+    expect(bytes.length).toBeLessThan(1.05 * encodeSparq(engine, { plans: false }).length);
+    expect(Buffer.compare(Buffer.from(outputOf(bytes, 1)), Buffer.from(expected))).toBe(0);
+    expect(Buffer.compare(Buffer.from(outputOf(bytes, 2)), Buffer.from(expected))).toBe(0);
+  });
+
+  test('a version-1 file (no plans) still loads and compiles its plan', () => {
+    const v1 = rewritten((json) => {
+      delete json.plans;
+      json.version = 1;
+    }, 1);
+    expect(decodeHeader(v1).version).toBe(1);
+    expect(readSparq(v1).plans.size).toBe(0);
+    expect(Buffer.compare(Buffer.from(outputOf(v1, 1)), Buffer.from(expected))).toBe(0);
+  });
+
+  test('a stored plan naming a missing blob is refused', () => {
+    const bad = rewritten((json) => {
+      const t = (json.plans as { tensors: { blob?: number }[] }[])[0].tensors.find((x) => x.blob !== undefined)!;
+      t.blob = 99999;
+      json.createdAt = ''; // room for the longer number
+    });
+    expect(() => Engine.loadSync(bad)).toThrow(ModelFormatError);
+    expect(() => Engine.loadSync(bad)).toThrow(/Expected a valid \.sparq file for the model bytes but tensor \d+ of stored plan 0 names a blob that does not exist \(99999\)/);
+  });
+});
+
 describe('.sparq errors', () => {
   let good: Uint8Array;
   beforeAll(async () => {
@@ -202,7 +269,7 @@ describe('.sparq errors', () => {
   test('a file from a newer format version is refused, naming both versions', () => {
     expect(() => Engine.loadSync(withHeader({ version: 9 }))).toThrow(ModelFormatError);
     expect(() => Engine.loadSync(withHeader({ version: 9 }))).toThrow(
-      'Expected a .sparq file of format version 1 or older for the model bytes but received version 9: it was written by a newer sparq; upgrade sparq to load it',
+      'Expected a .sparq file of format version 2 or older for the model bytes but received version 9: it was written by a newer sparq; upgrade sparq to load it',
     );
   });
 

@@ -11,6 +11,31 @@ const DIR = path.join(root, 'test', 'fixtures', 'fashion-mnist');
 const MODELS = ['resnet-fmnist', 'mobilenet-fmnist'];
 const SIZE = 28 * 28;
 
+// Where a profiled op's time goes, for the int8-vs-fp32 breakdown.
+function category(op) {
+  if (/dwconv/.test(op.kernel)) return 'depthwise conv';
+  if (/Conv/.test(op.type)) return /\/stem\//.test(op.name) ? 'stem conv' : / direct/.test(op.kernel) ? 'pointwise conv' : 'other conv';
+  if (/Gemm/.test(op.type)) return 'classifier';
+  if (/Add/.test(op.type)) return 'add';
+  return 'rest (Q/DQ, lookups, pools, moves)';
+}
+
+// Median microseconds per op category over `runs` interleaved runSync calls of each engine (profile() after each).
+function breakdown(engines, feed, runs) {
+  const samples = engines.map(() => ({}));
+  for (const e of engines) for (let i = 0; i < 50; i++) e.runSync(feed);
+  for (let i = 0; i < runs; i++) {
+    engines.forEach((e, j) => {
+      e.runSync(feed);
+      const sums = {};
+      for (const op of e.profile()) sums[category(op)] = (sums[category(op)] ?? 0) + op.ms * 1000;
+      for (const [k, v] of Object.entries(sums)) (samples[j][k] ??= []).push(v);
+    });
+  }
+  const median = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+  return samples.map((byCategory) => Object.fromEntries(Object.entries(byCategory).map(([k, v]) => [k, median(v)])));
+}
+
 async function run({ quick, log }) {
   const { Engine, Tensor } = require(path.join(root, 'dist'));
   const { loadNpy } = require(path.join(root, 'dist', 'format', 'npy'));
@@ -49,6 +74,9 @@ async function run({ quick, log }) {
     records.push({ case: caseName, metric: 'min latency int8', value: q.min, unit: 'ms', vs: 'onnxruntime', ratio: o.min / q.min });
     records.push({ case: caseName, metric: 'p50 latency fp32', value: f.p50, unit: 'ms', vs: null, ratio: null });
     records.push({ case: caseName, metric: 'p50 latency onnxruntime QDQ', value: o.p50, unit: 'ms', vs: null, ratio: null });
+    const [qOps, fOps] = breakdown([int8, fp32], ours[0], quick ? 300 : 2000);
+    for (const k of new Set([...Object.keys(fOps), ...Object.keys(qOps)]))
+      log(`${name} ops, median of runSync + profile(): ${k}: int8 ${(qOps[k] ?? 0).toFixed(1)} us, fp32 ${(fOps[k] ?? 0).toFixed(1)} us`);
     await session.release();
     int8.dispose();
     fp32.dispose();

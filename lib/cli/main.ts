@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-/** The `sparq` command line: dispatches to info, bench, eval, ab and compress; exit codes 0 ok, 1 failure, 2 usage. */
+/** The `sparq` command line: dispatches to info, bench, eval, ab, compress, resolutions and exits; exit codes 0 ok, 1 failure, 2 usage. */
 import { formatHelp, parseArgs, UsageError, usageLine } from './args';
 import type { Command } from './command';
 import { ab } from './commands/ab';
 import { bench } from './commands/bench';
 import { compress } from './commands/compress';
 import { evaluate } from './commands/eval';
+import { exits } from './commands/exits';
 import { info } from './commands/info';
 import { resolutions } from './commands/resolutions';
 
-const COMMANDS: Command[] = [info, bench, evaluate, ab, compress, resolutions];
+const COMMANDS: Command[] = [info, bench, evaluate, ab, compress, resolutions, exits];
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 

@@ -114,9 +114,10 @@ export class AdaptiveResolution {
     this.macsPerSize = this.sizes.map(([h, w]) => macsAtShapes(engine, new Map([[input.name, [1, channels, h, w]]])));
   }
 
-  /** The image resized to sizes[index] (a copy when it already has that size). */
+  /** The image resized to sizes[index] (the image itself when it already has that size). */
   resized(image: Tensor, index: number): Tensor {
     const [h, w] = this.sizes[index];
+    if (image.dims[2] === h && image.dims[3] === w) return image;
     return new Tensor('float32', resizeBilinear(image.data as Float32Array, image.dims, h, w), [image.dims[0], image.dims[1], h, w]);
   }
 

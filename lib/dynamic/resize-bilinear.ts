@@ -5,7 +5,20 @@ import { expected } from '../errors';
  * Source coordinates of every output index along one axis: half-pixel centres (src = (dst + 0.5) * in/out - 0.5),
  * negatives clamped to 0 as torch does, and the two neighbours with the weight of the upper one.
  */
-function axisTaps(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; w: Float32Array } {
+interface Taps {
+  lo: Int32Array;
+  hi: Int32Array;
+  w: Float32Array;
+}
+
+/** Taps per (input, output) length: adaptive resolution resizes every image between the same few sizes. */
+const tapCache = new Map<string, Taps>();
+const TAP_CACHE_LIMIT = 64;
+
+function axisTaps(inSize: number, outSize: number): Taps {
+  const key = `${inSize}:${outSize}`;
+  const cached = tapCache.get(key);
+  if (cached) return cached;
   const lo = new Int32Array(outSize);
   const hi = new Int32Array(outSize);
   const w = new Float32Array(outSize);
@@ -17,6 +30,8 @@ function axisTaps(inSize: number, outSize: number): { lo: Int32Array; hi: Int32A
     hi[o] = Math.min(i0 + 1, inSize - 1);
     w[o] = src - i0;
   }
+  if (tapCache.size >= TAP_CACHE_LIMIT) tapCache.clear();
+  tapCache.set(key, { lo, hi, w });
   return { lo, hi, w };
 }
 

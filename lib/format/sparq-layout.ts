@@ -4,8 +4,8 @@ import * as zlib from 'zlib';
 /** The first bytes of every .sparq file. */
 export const SPARQ_MAGIC = 'SPARQ\0';
 
-/** The format version this build writes; it reads this and every older one. */
-export const SPARQ_FORMAT_VERSION = 1;
+/** The format version this build writes; it reads this and every older one. 2: compiled plans stored (sparq-plans.ts). */
+export const SPARQ_FORMAT_VERSION = 2;
 
 /** Header size; metadata starts right after it. */
 export const HEADER_BYTES = 64;

@@ -1,11 +1,12 @@
 /** Recognizes and loads .sparq files: checks header and CRC32, rebuilds both graphs on views of the weight blobs, skips the optimization passes. */
-import { Engine, EngineOptions } from '../engine';
+import { Engine, EngineOptions, StoredPlans } from '../engine';
 import { ModelFormatError, SparqError } from '../errors';
 import type { DataType, Graph, TensorValue } from '../ir/graph';
 import { ARRAY_OF_DATA_TYPE, decodeGraph, TensorRef } from './sparq-graph-codec';
 import { BLOB_ALIGNMENT, crc32, decodeHeader, HEADER_BYTES, KNOWN_FLAGS, SPARQ_FORMAT_VERSION, SPARQ_MAGIC } from './sparq-layout';
 import { recordProvenance } from './sparq-provenance';
 import { decodeSparse24, sparse24Bytes } from './sparq-sparse24';
+import { decodePlans } from './sparq-plans';
 import type { BlobEntry, SparqMetadata } from './sparq-writer';
 
 export { SPARQ_MAGIC };
@@ -26,6 +27,8 @@ export interface SparqContents {
   metadata: SparqMetadata;
   source: Graph;
   optimized: Graph;
+  /** Compiled plans by input-shape signature (format version 2; empty before, or on big-endian hosts). */
+  plans: StoredPlans;
 }
 
 function corrupt(source: string, what: string): ModelFormatError {
@@ -119,12 +122,27 @@ export function readSparq(bytes: Uint8Array, source = 'the model bytes'): SparqC
     }
     return { type: r.type, dims: [...dims], data };
   };
+  const blobBytes = (index: number): Uint8Array | undefined => {
+    const blob = blobs[index];
+    if (!blob) return undefined;
+    const type = ({ 1: 'uint8', 2: 'float16', 4: 'float32', 8: 'int64' } as Record<number, DataType>)[blob.elementBytes];
+    const data = blobData(bytes, blob, type, blob.elements) as ArrayBufferView;
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  };
+  let plans: StoredPlans;
+  try {
+    // Plan constants are little-endian bytes: a big-endian host compiles its plans instead.
+    plans = LITTLE_ENDIAN ? decodePlans(metadata.plans, blobBytes) : new Map();
+  } catch (err) {
+    throw corrupt(source, (err as Error).message);
+  }
   return {
     version: header.version,
     flags: header.flags,
     metadata,
     source: decodeGraph(metadata.source, 'source', tensor),
     optimized: decodeGraph(metadata.optimized, 'optimized', tensor),
+    plans,
   };
 }
 
@@ -144,7 +162,9 @@ export function loadSparq(bytes: Uint8Array, source: string, options: EngineOpti
   const contents = readSparq(bytes, source);
   let engine: Engine;
   try {
-    engine = Engine.fromGraph(contents.source, asEngineOptions(options), contents.optimized);
+    // A memory cap is checked while compiling, so a capped engine compiles its plans.
+    const plans = options.maxMemoryBytes === undefined ? contents.plans : undefined;
+    engine = Engine.fromGraph(contents.source, asEngineOptions(options), contents.optimized, plans);
   } catch (err) {
     if (err instanceof SparqError || err instanceof TypeError || err instanceof RangeError) throw err;
     throw corrupt(source, `its graphs could not be built into an engine (${err instanceof Error ? err.message : String(err)})`);

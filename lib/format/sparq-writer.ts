@@ -10,6 +10,8 @@ import { alignUp, crc32, encodeHeader, FLAGS, HEADER_BYTES, SPARQ_FORMAT_VERSION
 import { provenanceOf, sha256Hex, SparqProvenance } from './sparq-provenance';
 import { quantParamsOf, QuantParam } from './sparq-quant-params';
 import { encodeSparse24, isSparse24 } from './sparq-sparse24';
+import { encodePlans, PlanJson } from './sparq-plans';
+import type { CompiledPlan } from '../plan/compile';
 
 /** One stored tensor's bytes: `offset` from the start of the file, a multiple of 64. */
 export interface BlobEntry {
@@ -33,6 +35,8 @@ export interface SparqMetadata {
   quantization: QuantParam[];
   source: GraphJson;
   optimized: GraphJson;
+  /** Format version 2: plans the engine had compiled, by input-shape signature. */
+  plans?: PlanJson[];
   blobs: BlobEntry[];
 }
 
@@ -41,6 +45,8 @@ export interface SaveOptions {
   provenance?: SparqProvenance;
   /** Store 2:4-sparse tensors compressed (default true). */
   compress24?: boolean;
+  /** Store the plans the engine has compiled (one per input shape it ran), so loading skips compiling them (default true). */
+  plans?: boolean;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -69,6 +75,8 @@ class BlobTable {
   readonly entries: BlobEntry[] = [];
   readonly chunks: Uint8Array[] = [];
   private readonly seen = new Map<unknown, number>();
+  /** Raw blobs by the memory they were read from, so a plan constant that views a stored weight reuses its blob. */
+  private readonly ranges = new Map<ArrayBufferLike, Map<string, number>>();
   sparse24 = false;
 
   constructor(private readonly compress24: boolean) {}
@@ -88,13 +96,35 @@ class BlobTable {
         Object.assign(entry, { byteLength: bytes.length, encoding: '2:4', groupStride: stride });
         this.sparse24 = true;
       }
-      index = this.entries.length;
-      this.entries.push(entry);
-      this.chunks.push(bytes);
+      index = this.push(entry, bytes);
       this.seen.set(t.data, index);
+      if (entry.encoding === 'raw') this.remember(data, index);
     }
     return { type: t.type, dims: [...t.dims], blob: index };
   };
+
+  /** Little-endian bytes stored as is (plan constants); the index of their blob. */
+  addBytes = (bytes: Uint8Array): number => {
+    const known = this.ranges.get(bytes.buffer)?.get(`${bytes.byteOffset}:${bytes.byteLength}`);
+    if (known !== undefined) return known;
+    const index = this.push({ offset: 0, byteLength: bytes.length, encoding: 'raw', elementBytes: 1, elements: bytes.length }, bytes);
+    this.remember(bytes, index);
+    return index;
+  };
+
+  private push(entry: BlobEntry, bytes: Uint8Array): number {
+    this.entries.push(entry);
+    this.chunks.push(bytes);
+    return this.entries.length - 1;
+  }
+
+  private remember(view: ArrayBufferView, index: number): void {
+    if (!LITTLE_ENDIAN) return;
+    let byRange = this.ranges.get(view.buffer);
+    if (!byRange) this.ranges.set(view.buffer, (byRange = new Map()));
+    const key = `${view.byteOffset}:${view.byteLength}`;
+    if (!byRange.has(key)) byRange.set(key, index);
+  }
 }
 
 function isQuantized(g: Graph): boolean {
@@ -114,11 +144,18 @@ function provenanceFor(engine: Engine, source: Graph, extra: SparqProvenance | u
 /** The complete .sparq bytes of an engine. */
 export function encodeSparq(engine: Engine, options: SaveOptions = {}): Uint8Array {
   const source = engine.sourceGraph();
-  return encodeSparqGraphs(source, engine.optimizedGraph(), provenanceFor(engine, source, options.provenance), options.compress24 !== false);
+  const plans = options.plans === false ? [] : engine.compiledPlans();
+  return encodeSparqGraphs(source, engine.optimizedGraph(), provenanceFor(engine, source, options.provenance), options.compress24 !== false, plans);
 }
 
 /** The .sparq bytes of a source graph and its optimized form (`optimized` must be what optimizeGraph makes of `source`). */
-export function encodeSparqGraphs(source: Graph, optimized: Graph, provenance: SparqProvenance, compress24 = true): Uint8Array {
+export function encodeSparqGraphs(
+  source: Graph,
+  optimized: Graph,
+  provenance: SparqProvenance,
+  compress24 = true,
+  plans: { signature: string; compiled: CompiledPlan }[] = [],
+): Uint8Array {
   const blobs = new BlobTable(compress24);
   const metadata: SparqMetadata = {
     format: 'sparq',
@@ -129,6 +166,7 @@ export function encodeSparqGraphs(source: Graph, optimized: Graph, provenance: S
     quantization: quantParamsOf(source),
     source: encodeGraph(source, blobs.add),
     optimized: encodeGraph(optimized, blobs.add),
+    plans: encodePlans(plans, blobs.addBytes),
     blobs: blobs.entries,
   };
   // Blob offsets depend on the metadata length, which depends on the offsets' digits: iterate until stable.

@@ -10,6 +10,7 @@ import { assignLayouts } from './layout';
 import type { LoweredGraph } from './lowered-graph';
 import { lowerGraph } from './lowering';
 import { planMemory } from './memory-plan';
+import { scheduleOutputsEarly } from './schedule';
 import { DTYPE_CODE, NativePlanDesc, NativeTensorDesc, TENSOR_KIND } from './plan-desc';
 
 const BYTES: Record<string, number> = { float32: 4, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1 };
@@ -91,7 +92,7 @@ export function compilePlan(g: Graph, inputShapes: Map<string, number[]>, option
   // Residuals are re-fused on concrete shapes: only an exact shape match may go into the epilogue.
   const specialized = fuseActivations(fuseResiduals(specialize(splitResiduals(cloneGraph(g)), inputShapes)));
   const lowered = lowerGraph(specialized);
-  const physical = assignLayouts(lowered);
+  const physical = scheduleOutputsEarly(assignLayouts(lowered));
   const desc = emitPlan(physical, options);
   const outputs = physical.outputs.map((name, i) => {
     const t = physical.tensors.get(name)!;

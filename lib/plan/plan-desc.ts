@@ -43,4 +43,6 @@ export interface NativePlanDesc {
   ops: NativeOpDesc[];
   inputs: number[]; // graph inputs in feed order
   outputs: number[]; // graph outputs in result order
+  /** Optional early-exit tensor ids in execution order: the default exits of runs given only a confidence. */
+  exits?: number[];
 }

@@ -147,6 +147,8 @@ class Decoder {
     for (uint32_t i = 0; i < ops.Length(); ++i) p.ops.push_back(op(ops.Get(i), "plan.ops[" + std::to_string(i) + "]"));
     p.inputs = ids(o.Get("inputs"), "plan.inputs");
     p.outputs = ids(o.Get("outputs"), "plan.outputs");
+    Napi::Value exits = o.Get("exits");  // optional (early exit); older plans have none
+    if (!exits.IsUndefined() && !exits.IsNull()) p.exits = ids(exits, "plan.exits");
     return p;
   }
 

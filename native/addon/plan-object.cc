@@ -1,4 +1,4 @@
-// JS `Plan`: runSync on the calling thread, run on a libuv worker (inputs copied first), kernels, timings, dispose.
+// JS `Plan`: runSync on the calling thread, run on a libuv worker (inputs copied first), optional early exit, kernels, timings, dispose.
 #include "addon/plan-object.h"
 
 #include <cstring>
@@ -39,20 +39,34 @@ std::vector<sparq::InputView> input_views(const Napi::Value& value) {
   return views;
 }
 
-std::vector<int32_t> capture_ids(const Napi::Value& value) {
+std::vector<int32_t> capture_ids(const Napi::Value& value, const std::string& name = "capture") {
   std::vector<int32_t> ids;
   if (value.IsUndefined() || value.IsNull()) return ids;
   const char* what = "an array of tensor ids";
-  if (!value.IsArray()) throw expected_type(value.Env(), what, "capture", value);
+  if (!value.IsArray()) throw expected_type(value.Env(), what, name, value);
   Napi::Array a = value.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); ++i) {
     Napi::Value v = a.Get(i);
     const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.5;
     if (d != static_cast<double>(static_cast<int32_t>(d)))
-      throw expected_type(value.Env(), "an integer tensor id", "capture[" + std::to_string(i) + "]", v);
+      throw expected_type(value.Env(), "an integer tensor id", name + "[" + std::to_string(i) + "]", v);
     ids.push_back(static_cast<int32_t>(d));
   }
   return ids;
+}
+
+// The optional early-exit argument { confidence: number, exits?: number[] }; false when absent.
+bool exit_rule(const Napi::Value& value, sparq::ExitRule& rule) {
+  if (value.IsUndefined() || value.IsNull()) return false;
+  Napi::Env env = value.Env();
+  if (!value.IsObject() || value.IsArray()) throw expected_type(env, "an object { confidence, exits? }", "exit", value);
+  Napi::Object o = value.As<Napi::Object>();
+  Napi::Value confidence = o.Get("confidence");
+  if (!confidence.IsNumber()) throw expected_type(env, "a number in [0, 1]", "exit.confidence", confidence);
+  rule.confidence = confidence.As<Napi::Number>().DoubleValue();
+  Napi::Value exits = o.Get("exits");
+  if (!exits.IsUndefined() && !exits.IsNull()) rule.exits = capture_ids(exits, "exit.exits");
+  return true;
 }
 
 Napi::Array to_array_buffers(Napi::Env env, const std::vector<std::vector<uint8_t>>& results) {
@@ -62,6 +76,16 @@ Napi::Array to_array_buffers(Napi::Env env, const std::vector<std::vector<uint8_
     if (!results[i].empty()) std::memcpy(buffer.Data(), results[i].data(), results[i].size());
     out.Set(static_cast<uint32_t>(i), buffer);
   }
+  return out;
+}
+
+// An early-exit run's result: { outputs, exit, confident, opsRun }; outputs never computed are empty ArrayBuffers.
+Napi::Object to_exit_result(Napi::Env env, const sparq::RunResult& result) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("outputs", to_array_buffers(env, result.buffers));
+  out.Set("exit", Napi::Number::New(env, result.exit));
+  out.Set("confident", Napi::Boolean::New(env, result.confident));
+  out.Set("opsRun", Napi::Number::New(env, static_cast<double>(result.ops_run)));
   return out;
 }
 
@@ -79,17 +103,20 @@ Napi::Error run_error(Napi::Env env, const std::string& message, const std::stri
 class RunWorker : public Napi::AsyncWorker {
  public:
   RunWorker(Napi::Object receiver, Napi::Function callback, std::shared_ptr<sparq::Plan> plan,
-            std::vector<std::vector<uint8_t>> inputs, std::vector<int32_t> capture)
+            std::vector<std::vector<uint8_t>> inputs, std::vector<int32_t> capture, bool has_rule, sparq::ExitRule rule)
       : Napi::AsyncWorker(receiver, callback, "sparq.Plan.run"),
         plan_(std::move(plan)),
         inputs_(std::move(inputs)),
-        capture_(std::move(capture)) {}
+        capture_(std::move(capture)),
+        has_rule_(has_rule),
+        rule_(std::move(rule)) {}
 
   void Execute() override {
     try {
       std::vector<sparq::InputView> views;
       for (const auto& in : inputs_) views.push_back({in.data(), in.size()});
-      results_ = plan_->run(views, capture_);
+      if (has_rule_) results_ = plan_->run(views, capture_, rule_);
+      else results_.buffers = plan_->run(views, capture_);
     } catch (const sparq::RunError& e) {
       op_type_ = e.op_type;
       node_ = e.node;
@@ -105,8 +132,8 @@ class RunWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::Array outputs = to_array_buffers(env, results_);
-    results_.clear();
+    Napi::Value outputs = has_rule_ ? Napi::Value(to_exit_result(env, results_)) : to_array_buffers(env, results_.buffers);
+    results_ = sparq::RunResult();
     Callback().Call(Receiver().Value(), {env.Null(), outputs});
   }
 
@@ -119,7 +146,9 @@ class RunWorker : public Napi::AsyncWorker {
   std::shared_ptr<sparq::Plan> plan_;
   std::vector<std::vector<uint8_t>> inputs_;
   std::vector<int32_t> capture_;
-  std::vector<std::vector<uint8_t>> results_;
+  bool has_rule_;
+  sparq::ExitRule rule_;
+  sparq::RunResult results_;
   std::string op_type_, node_;
 };
 
@@ -161,9 +190,12 @@ Napi::Value PlanObject::run_sync(const Napi::CallbackInfo& info) {
   std::shared_ptr<sparq::Plan> plan = live(env);
   const std::vector<sparq::InputView> inputs = input_views(info[0]);
   const std::vector<int32_t> capture = capture_ids(info[1]);
-  std::vector<std::vector<uint8_t>> results;
+  sparq::ExitRule rule;
+  const bool has_rule = exit_rule(info[2], rule);
+  sparq::RunResult results;
   try {
-    results = plan->run(inputs, capture);
+    if (has_rule) results = plan->run(inputs, capture, rule);
+    else results.buffers = plan->run(inputs, capture);
   } catch (const sparq::InputError& e) {
     throw Napi::RangeError::New(env, e.what());
   } catch (const sparq::RunError& e) {
@@ -171,7 +203,8 @@ Napi::Value PlanObject::run_sync(const Napi::CallbackInfo& info) {
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
   }
-  return to_array_buffers(env, results);
+  if (has_rule) return to_exit_result(env, results);
+  return to_array_buffers(env, results.buffers);
 }
 
 Napi::Value PlanObject::run(const Napi::CallbackInfo& info) {
@@ -181,10 +214,13 @@ Napi::Value PlanObject::run(const Napi::CallbackInfo& info) {
   if (!info[1].IsFunction()) throw expected_type(env, "a callback function", "callback", info[1]);
   const std::vector<sparq::InputView> views = input_views(info[0]);
   std::vector<int32_t> capture = capture_ids(info[2]);
+  sparq::ExitRule rule;
+  const bool has_rule = exit_rule(info[3], rule);
   std::vector<size_t> sizes;
   for (const auto& v : views) sizes.push_back(v.bytes);
   try {
     plan->check_inputs(sizes, capture);
+    if (has_rule) plan->check_exit_rule(rule);
   } catch (const sparq::InputError& e) {
     throw Napi::RangeError::New(env, e.what());
   }
@@ -196,7 +232,7 @@ Napi::Value PlanObject::run(const Napi::CallbackInfo& info) {
     inputs.emplace_back(p, p + v.bytes);
   }
   auto* worker = new RunWorker(info.This().As<Napi::Object>(), info[1].As<Napi::Function>(), std::move(plan),
-                               std::move(inputs), std::move(capture));
+                               std::move(inputs), std::move(capture), has_rule, std::move(rule));
   worker->Queue();
   return env.Undefined();
 }

@@ -1,4 +1,4 @@
-// Runs a compiled plan: copy inputs into the arena, run ops in order, copy outputs (and captures) out.
+// Runs a compiled plan: copy inputs into the arena, run ops in order (stopping at a confident exit), copy outputs out.
 #include "runtime/executor.h"
 
 #include <chrono>
@@ -68,6 +68,8 @@ Plan::Plan(PlanDesc desc, const OpRegistry& registry)
     }
   }
   timings_ms_.assign(ops_.size(), 0.0);
+  const std::string problem = exits_problem(desc_.exits, "plan.exits");
+  if (!problem.empty()) throw PlanError(problem);
 }
 
 Plan::~Plan() = default;
@@ -88,17 +90,63 @@ void Plan::check_inputs(const std::vector<size_t>& input_bytes, const std::vecto
                        std::to_string(i) + "] but received " + std::to_string(capture[i]));
 }
 
+std::string Plan::exits_problem(const std::vector<int32_t>& exits, const std::string& what) const {
+  int32_t previous = -1;
+  for (size_t i = 0; i < exits.size(); ++i) {
+    const std::string name = what + "[" + std::to_string(i) + "]";
+    const int32_t id = exits[i];
+    if (id < 0 || static_cast<size_t>(id) >= desc_.tensors.size())
+      return "Expected a tensor id in [0, " + std::to_string(desc_.tensors.size()) + ") for " + name +
+             " but received " + std::to_string(id);
+    const TensorDesc& t = desc_.tensors[static_cast<size_t>(id)];
+    if (t.dtype != DType::kFloat32 || t.shape.empty() || t.shape.back() <= 0)
+      return "Expected a float32 tensor with a non-empty last axis for " + name + " but received tensor " +
+             std::to_string(id);
+    const int32_t producer = producer_[static_cast<size_t>(id)];
+    if (producer < 0)
+      return "Expected a tensor written by an op for " + name + " but received tensor " + std::to_string(id) +
+             ", which no op writes";
+    if (producer < previous)
+      return "Expected exits in the order the plan computes them for " + what + " but received tensor " +
+             std::to_string(id) + " (op " + std::to_string(producer) + ") after one written by op " +
+             std::to_string(previous);
+    previous = producer;
+  }
+  return "";
+}
+
+std::vector<int32_t> Plan::exits_of(const ExitRule& rule) const { return rule.exits.empty() ? desc_.exits : rule.exits; }
+
+void Plan::check_exit_rule(const ExitRule& rule) const {
+  if (!(rule.confidence >= 0.0 && rule.confidence <= 1.0))
+    throw InputError("Expected a number in [0, 1] for the exit confidence but received " + std::to_string(rule.confidence));
+  const std::vector<int32_t> exits = exits_of(rule);
+  if (exits.empty()) throw InputError("Expected at least one exit tensor for exits but received none (and the plan has none)");
+  const std::string problem = exits_problem(exits, "exits");
+  if (!problem.empty()) throw InputError(problem);
+}
+
 std::vector<std::vector<uint8_t>> Plan::run(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture) {
+  return run_ops(inputs, capture, nullptr).buffers;
+}
+
+RunResult Plan::run(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture, const ExitRule& rule) {
+  check_exit_rule(rule);
+  return run_ops(inputs, capture, &rule);
+}
+
+RunResult Plan::run_ops(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture, const ExitRule* rule) {
   std::vector<size_t> sizes;
   for (const InputView& in : inputs) sizes.push_back(in.bytes);
   check_inputs(sizes, capture);
 
   std::lock_guard<std::mutex> lock(run_mutex_);
   const size_t num_outputs = desc_.outputs.size();
-  std::vector<std::vector<uint8_t>> results(num_outputs + capture.size());
+  RunResult result;
+  result.buffers.resize(num_outputs + capture.size());
   auto copy_out = [&](size_t slot, int32_t id) {
     const uint8_t* src = static_cast<const uint8_t*>(ctx_.data[static_cast<size_t>(id)]);
-    results[slot].assign(src, src + bytes_[static_cast<size_t>(id)]);
+    result.buffers[slot].assign(src, src + bytes_[static_cast<size_t>(id)]);
   };
 
   for (size_t i = 0; i < inputs.size(); ++i)
@@ -112,9 +160,14 @@ std::vector<std::vector<uint8_t>> Plan::run(const std::vector<InputView>& inputs
     else captures_after[static_cast<size_t>(producer)].push_back(c);
   }
 
+  // Exits are checked right after their producer, before any later op may reuse their memory.
+  const std::vector<int32_t> exits = rule ? exits_of(*rule) : std::vector<int32_t>();
+  size_t next_exit = 0;
+  size_t stop = ops_.size();  // ops [0, stop) run
+
   std::vector<double> timings(ops_.size(), 0.0);
   ctx_.error.clear();
-  for (size_t k = 0; k < ops_.size(); ++k) {
+  for (size_t k = 0; k < stop; ++k) {
     const auto start = std::chrono::steady_clock::now();
     ops_[k]->run(ctx_);
     timings[k] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -125,12 +178,32 @@ std::vector<std::vector<uint8_t>> Plan::run(const std::vector<InputView>& inputs
       throw RunError(message, op.type, op.name);
     }
     for (size_t c : captures_after[k]) copy_out(num_outputs + c, capture[c]);
+    for (; next_exit < exits.size() && producer_[static_cast<size_t>(exits[next_exit])] == static_cast<int32_t>(k);
+         ++next_exit) {
+      const int32_t id = exits[next_exit];
+      const TensorDesc& t = desc_.tensors[static_cast<size_t>(id)];
+      const int64_t classes = t.shape.back();
+      const bool confident =
+          rows_confident(ctx_.ptr<float>(id), t.numel() / classes, classes, rule->confidence);
+      if (confident || next_exit + 1 == exits.size()) {
+        result.exit = static_cast<int32_t>(next_exit);
+        result.confident = confident;
+        stop = k + 1;
+        break;
+      }
+    }
   }
-  for (size_t i = 0; i < num_outputs; ++i) copy_out(i, desc_.outputs[i]);
+  result.ops_run = stop;
+  // Outputs written by an op that never ran stay empty; the rest (including inputs and constants) are copied.
+  for (size_t i = 0; i < num_outputs; ++i) {
+    const int32_t producer = producer_[static_cast<size_t>(desc_.outputs[i])];
+    if (producer < static_cast<int32_t>(stop)) copy_out(i, desc_.outputs[i]);
+  }
 
+  timings.resize(stop);
   std::lock_guard<std::mutex> timings_lock(timings_mutex_);
   timings_ms_ = std::move(timings);
-  return results;
+  return result;
 }
 
 std::vector<std::string> Plan::kernel_names() const {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/executor-exit.h"
 #include "runtime/op.h"
 #include "runtime/plan-desc.h"
 #include "runtime/thread-pool.h"
@@ -32,6 +33,14 @@ struct InputView {
   size_t bytes;
 };
 
+// What an early-exit run produced. Outputs written by ops after the stop are empty (never computed).
+struct RunResult {
+  std::vector<std::vector<uint8_t>> buffers;  // as Plan::run: outputs, then captures
+  int32_t exit = -1;       // index into the run's exit list of the exit that answered
+  bool confident = false;  // false when only the last exit answered, unconfident
+  size_t ops_run = 0;
+};
+
 class Plan {
  public:
   // Validates `desc` and builds every op through `registry` (throws PlanError).
@@ -49,12 +58,22 @@ class Plan {
   // Throws InputError for bad inputs and RunError when an op fails. Runs of one plan are serialized.
   std::vector<std::vector<uint8_t>> run(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture = {});
 
+  // Runs with early exit: after the op producing each exit tensor (rule.exits, or the plan's exits when that is
+  // empty) the executor checks the rule and stops at the first confident exit, or at the last exit. Throws
+  // InputError for a bad rule (see check_exit_rule) as well as for bad inputs.
+  RunResult run(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture, const ExitRule& rule);
+
+  // Throws InputError unless the rule's confidence is in [0, 1] and its exits (or the plan's) are float32 tensors
+  // written by ops, with a non-empty last axis, listed in the order the plan computes them.
+  void check_exit_rule(const ExitRule& rule) const;
+
   const PlanDesc& desc() const { return desc_; }
   const std::string& level() const { return level_; }
   int threads() const { return pool_.threads(); }
   // Kernel chosen by each op, in op order.
   std::vector<std::string> kernel_names() const;
-  // Milliseconds per op of the last finished run (zeros before the first run).
+  // Milliseconds per op of the last finished run (zeros before the first run); after an early exit only the ops
+  // that ran (a prefix).
   std::vector<double> last_timings_ms() const;
 
  private:
@@ -68,6 +87,11 @@ class Plan {
   std::unique_ptr<uint8_t[]> arena_storage_;
   uint8_t* arena_ = nullptr;           // arena_storage_ aligned up to 64 bytes
   RunContext ctx_;
+
+  RunResult run_ops(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture, const ExitRule* rule);
+  std::vector<int32_t> exits_of(const ExitRule& rule) const;
+  // "" when `exits` are usable exit tensors, else what is wrong with them (named `what`).
+  std::string exits_problem(const std::vector<int32_t>& exits, const std::string& what) const;
 
   std::mutex run_mutex_;
   mutable std::mutex timings_mutex_;

@@ -109,6 +109,9 @@ struct PlanDesc {
   std::vector<OpDesc> ops;
   std::vector<int32_t> inputs;   // graph inputs in feed order
   std::vector<int32_t> outputs;  // graph outputs in result order
+  // Optional: early-exit tensors (float32 class scores), in execution order, used by runs that give a confidence
+  // threshold but no exits of their own (see runtime/executor-exit.h). Empty = none.
+  std::vector<int32_t> exits;
 };
 
 }  // namespace sparq

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "runtime/executor.h"
+#include "test/plan-desc-builders.h"
 #include "test/test-harness.h"
 
 namespace {
@@ -13,30 +14,9 @@ using sparq::PlanDesc;
 using sparq::TensorDesc;
 using sparq::TensorKind;
 
-TensorDesc tensor(std::vector<int64_t> shape, TensorKind kind, uint64_t offset, DType dtype = DType::kFloat32) {
-  TensorDesc t;
-  t.dtype = dtype;
-  t.shape = std::move(shape);
-  t.kind = kind;
-  t.offset = offset;
-  return t;
-}
-
-TensorDesc constant(const std::vector<float>& values, std::vector<int64_t> shape) {
-  TensorDesc t = tensor(std::move(shape), TensorKind::kConstant, 0);
-  t.data.resize(values.size() * 4);
-  std::memcpy(t.data.data(), values.data(), t.data.size());
-  return t;
-}
-
-sparq::OpDesc op(const std::string& type, const std::string& name, std::vector<int32_t> in, std::vector<int32_t> out) {
-  sparq::OpDesc d;
-  d.type = type;
-  d.name = name;
-  d.inputs = std::move(in);
-  d.outputs = std::move(out);
-  return d;
-}
+using sparq_test::constant;
+using sparq_test::op;
+using sparq_test::tensor;
 
 // Y = A + B (same shape, f32), in parallel chunks; B may be a constant.
 class TestAdd : public sparq::Op {

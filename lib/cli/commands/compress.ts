@@ -1,13 +1,11 @@
 /**
- * `sparq compress MODEL --calib DATA -o OUT.sparq`: int8 quantization and/or pruning through engine.quantize /
- * engine.prune, checked on a held-out split of --eval data the accuracy budget was not tuned on.
+ * `sparq compress MODEL --calib DATA -o OUT.sparq`: one recipe (int8 and/or pruning through engine.quantize /
+ * engine.prune) or, with --auto, engine.compress (compress-auto.ts); checked on a held-out half of --eval.
  */
 import { promises as fsp } from 'fs';
 import type { Engine } from '../../engine';
 import type { PrunePattern } from '../../prune/prune-engine';
 import type { CalibrationMethod } from '../../quant/quantize-engine';
-import { Tensor } from '../../tensor';
-import type { Dataset } from '../../data/load-dataset';
 import { saveSparq } from '../../format/sparq-writer';
 import { provenanceOf } from '../../format/sparq-provenance';
 import { writeReport } from '../../report/write-report';
@@ -17,10 +15,12 @@ import { DATA_NOTE, DATA_OPTIONS, loadData } from '../data-options';
 import { openModel } from '../open-model';
 import { accuracy, runSamples } from '../run-samples';
 import { layerTimes } from '../layer-times';
-import { createProgress } from '../progress';
 import { median } from '../../stats/percentiles';
 import { encodeSparq } from '../../format/sparq-writer';
 import { fixed, textTable } from '../text-table';
+import { STRATEGY_IDS } from '../../compress/compress-strategies';
+import { compressAuto, parseStrategies } from './compress-auto';
+import { calibrationFeeds, progressBars as progress, splitHalves } from './compress-inputs';
 
 /** --prune 2:4 | channels=0.3 | unstructured=0.5 | blocks=2 */
 export function parsePrune(text: string): PrunePattern {
@@ -33,20 +33,8 @@ export function parsePrune(text: string): PrunePattern {
   return { [m[1]]: value } as PrunePattern;
 }
 
-function splitHalves(d: Dataset): [Dataset, Dataset] {
-  const half = Math.floor(d.samples.length / 2);
-  const part = (from: number, to: number): Dataset => ({ ...d, samples: d.samples.slice(from, to), labels: d.labels?.slice(from, to) });
-  return [part(0, half), part(half, d.samples.length)];
-}
-
-function calibrationFeeds(engine: Engine, d: Dataset): Record<string, Tensor>[] {
-  return d.samples.map((s) => ({ [engine.inputs[0].name]: new Tensor('float32', s, [1, ...d.dims]) }));
-}
-
 interface Step {
   name: string;
-  /** --auto: top-1 on the tuning half, which chose the strategy. */
-  tuneAccuracy?: number;
   engine: Engine;
   accuracy?: number;
   latencyMs?: number;
@@ -67,7 +55,9 @@ export const compress: Command = {
       method: { type: 'string', choices: ['minmax', 'percentile', 'entropy', 'mse'], describe: 'activation range calibration (default: engine.quantize\'s)' },
       'per-tensor': { type: 'boolean', describe: 'one weight scale per tensor instead of per output channel' },
       prune: { type: 'string', placeholder: 'PATTERN', describe: '2:4, channels=R, unstructured=R or blocks=N (applied before int8)' },
-      auto: { type: 'boolean', describe: 'try int8, 2:4 + int8 and channels=0.3 + int8; keep the fastest within --max-drop on the tuning half (needs --eval, --max-drop)' },
+      auto: { type: 'boolean', describe: 'engine.compress: try every strategy, keep the fastest within --max-drop on both halves of --eval (needs --eval, --max-drop)' },
+      strategies: { type: 'string', placeholder: 'LIST', describe: `--auto: the strategies to try, comma-separated (default all): ${Object.keys(STRATEGY_IDS).join(', ')}` },
+      objective: { type: 'string', choices: ['latency', 'size'], describe: '--auto: what best means within budget (default latency)' },
       'max-drop': { type: 'number', min: 0, describe: 'largest allowed top-1 drop in points on the held-out half of --eval (needs --eval)' },
       eval: { type: 'string', placeholder: 'DATA', describe: 'labelled data: first half tunes the budget, second half checks it' },
       threads: { type: 'number', integer: true, min: 1, describe: 'threads per engine' },
@@ -80,34 +70,32 @@ export const compress: Command = {
     ],
     examples: [
       'sparq compress model.onnx --calib calibration.npy --int8 --method entropy -o model-int8.sparq',
+      'sparq compress model.onnx --calib calibration.npy --auto --max-drop 1 --eval test.npy --labels test-labels.npy -o best.sparq',
       'sparq compress model.onnx --calib calib/ --prune 2:4 --int8 --max-drop 1 --eval test.npy --labels test-labels.npy -o small.sparq --report compress.html',
     ],
   },
   async run({ positionals, options }) {
     if (options['max-drop'] !== undefined && !options.eval) throw new UsageError('Expected --eval DATA (with labels) for --max-drop');
     if (options.auto && (options['max-drop'] === undefined || options.prune)) throw new UsageError('Expected --max-drop and --eval, and no --prune, for --auto');
+    if (!options.auto && (options.strategies !== undefined || options.objective !== undefined)) throw new UsageError('Expected --auto for --strategies and --objective');
+    const strategies = parseStrategies(options.strategies as string | undefined);
     const pattern = options.prune ? parsePrune(options.prune as string) : undefined;
     const int8 = Boolean(options.int8) || !pattern;
     const model = await openModel(positionals[0], options.threads as number | undefined);
     const steps: Step[] = [];
-    const extraEngines: Engine[] = []; // made on the way (pruned before int8) but not shown as steps
     try {
       const calib = await loadData(options.calib as string, { ...options, labels: undefined, limit: (options['calib-samples'] as number | undefined) ?? 200 }, model.engine);
       const evalData = options.eval ? await loadData(options.eval as string, options, model.engine) : undefined;
       if (evalData && !evalData.labels) throw new UsageError(`Expected labels for --eval ${evalData.source} (--labels FILE or labels in DATA)`);
+      if (options.auto) {
+        return await compressAuto({
+          model, calib, evalData: evalData!, maxDrop: options['max-drop'] as number, output: options.output as string,
+          objective: (options.objective as 'latency' | 'size' | undefined) ?? 'latency', strategies, report: options.report as string | undefined,
+        });
+      }
       const [tune, holdout] = evalData ? splitHalves(evalData) : [undefined, undefined];
       const evaluate = tune ? async (e: Engine) => accuracy((await runSamples([e], tune, 'evaluate'))[0].predictions, tune.labels!) : undefined;
       const maxDrop = options['max-drop'] as number | undefined;
-      const progress = (label: string) => {
-        const bars = new Map<string, ReturnType<typeof createProgress>>();
-        return (ev: { phase: string; done: number; total?: number }) => {
-          const key = `${label} ${ev.phase}`;
-          const total = ev.total ?? 0;
-          if (!bars.has(key)) bars.set(key, createProgress(key, total));
-          bars.get(key)!.update(ev.done);
-          if (total && ev.done >= total) bars.get(key)!.finish();
-        };
-      };
       const sourceBytes = (await fsp.stat(model.path)).size;
       steps.push({ name: 'original', engine: model.engine, sizeBytes: sourceBytes });
       /** Prune (when `p`) then int8 (when `q`) from the original; every engine made is pushed to `made`. */
@@ -125,7 +113,7 @@ export const compress: Command = {
             calibration: calibrationFeeds(engine, calib),
             ...(options.method ? { method: options.method as CalibrationMethod } : {}),
             perChannel: !options['per-tensor'],
-            ...(maxDrop !== undefined && evaluate && !options.auto ? { maxDrop, evaluate } : {}),
+            ...(maxDrop !== undefined && evaluate ? { maxDrop, evaluate } : {}),
             onProgress: progress('int8'),
           });
           parts.push(`int8 ${options.method ?? 'default'} ${options['per-tensor'] ? 'per-tensor' : 'per-channel'}`);
@@ -133,36 +121,10 @@ export const compress: Command = {
         }
         return { engine, method: parts.join(' + ') };
       };
-      let method: string;
-      let chosen: number;
-      if (options.auto) {
-        // Every strategy from the original; the fastest within budget on the tuning half wins.
-        const strategies: [PrunePattern | undefined, string][] = [[undefined, ''], ['2:4', ''], [{ channels: 0.3 }, '']];
-        const methods: string[] = [];
-        for (const [p] of strategies) {
-          const made: Step[] = [];
-          const r = await chain(p, true, made);
-          steps.push(made[made.length - 1]);
-          extraEngines.push(...made.slice(0, -1).map((m) => m.engine));
-          methods.push(r.method);
-        }
-        const tuned = await runSamples(steps.map((s) => s.engine), tune!, 'tuning eval');
-        const tuneAccuracy = tuned.map((r) => accuracy(r.predictions, tune!.labels!));
-        const tuneLatency = tuned.map((r) => median(r.latencies));
-        steps.forEach((st, i) => (st.tuneAccuracy = tuneAccuracy[i]));
-        let best = -1;
-        for (let i = 1; i < steps.length; i++) {
-          if (tuneAccuracy[0] - tuneAccuracy[i] <= maxDrop! && (best < 0 || tuneLatency[i] < tuneLatency[best])) best = i;
-        }
-        chosen = best < 0 ? tuneAccuracy.indexOf(Math.max(...tuneAccuracy.slice(1)), 1) : best;
-        method = `auto: ${methods[chosen - 1]}`;
-      } else {
-        const made: Step[] = [];
-        const r = await chain(pattern, int8, made);
-        steps.push(...made);
-        chosen = steps.length - 1;
-        method = r.method;
-      }
+      const made: Step[] = [];
+      const { method } = await chain(pattern, int8, made);
+      steps.push(...made);
+      const chosen = steps.length - 1;
       const current = steps[chosen].engine;
       // Held-out accuracy and batch-1 latency of every step, interleaved on the same samples.
       if (holdout) {
@@ -189,8 +151,8 @@ export const compress: Command = {
           },
         });
       }
-      const rows = steps.map((s) => [s.name + (options.auto && s === result ? ' (chosen)' : ''), ...(options.auto ? [fixed(s.tuneAccuracy ?? NaN, 2)] : []), s.accuracy !== undefined ? fixed(s.accuracy, 2) : '-', fixed(s.latencyMs ?? NaN), fixed((base.latencyMs ?? NaN) / (s.latencyMs ?? NaN), 2) + 'x', `${(s.sizeBytes / 1024).toFixed(0)} KiB`]);
-      const header = ['model', ...(options.auto ? ['tuning top-1 %'] : []), holdout ? 'held-out top-1 %' : 'top-1 %', 'p50 ms', 'speed-up', 'size'];
+      const rows = steps.map((s) => [s.name, s.accuracy !== undefined ? fixed(s.accuracy, 2) : '-', fixed(s.latencyMs ?? NaN), fixed((base.latencyMs ?? NaN) / (s.latencyMs ?? NaN), 2) + 'x', `${(s.sizeBytes / 1024).toFixed(0)} KiB`]);
+      const header = ['model', holdout ? 'held-out top-1 %' : 'top-1 %', 'p50 ms', 'speed-up', 'size'];
       const verdict = withinBudget
         ? `${method}: written to ${options.output}${drop !== undefined ? ` (held-out drop ${fixed(drop, 2)} points${maxDrop !== undefined ? `, budget ${maxDrop}` : ''})` : ''}`
         : `${method}: NOT written: the held-out drop is ${fixed(drop!, 2)} points, over the budget of ${maxDrop}`;
@@ -215,12 +177,11 @@ export const compress: Command = {
         maxDrop: maxDrop ?? null,
         heldOutDrop: drop ?? null,
         chosen: steps[chosen].name,
-        steps: steps.map((s) => ({ name: s.name, tuningAccuracy: s.tuneAccuracy ?? null, accuracy: s.accuracy ?? null, latencyMs: s.latencyMs ?? null, sizeBytes: s.sizeBytes })),
+        steps: steps.map((s) => ({ name: s.name, accuracy: s.accuracy ?? null, latencyMs: s.latencyMs ?? null, sizeBytes: s.sizeBytes })),
       };
       return { json, text: lines.join('\n'), exitCode: withinBudget ? 0 : 1 };
     } finally {
       for (const s of steps) s.engine.dispose();
-      for (const e of extraEngines) e.dispose();
       model.engine.dispose();
     }
   },

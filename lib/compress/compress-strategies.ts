@@ -1,0 +1,92 @@
+/** What engine.compress can try: one strategy = an optional pruning step then an optional int8 step, and the default list. */
+import { expected } from '../errors';
+import type { PrunePattern } from '../prune/prune-engine';
+import type { CalibrationMethod } from '../quant/calibration-methods';
+
+export interface CompressStrategy {
+  /** Shown in the result table; default: made from the settings, e.g. "channels 0.25 (l1) + int8 minmax per-tensor". */
+  name?: string;
+  /** Pruning applied first (reconstructed on the calibration data). */
+  prune?: PrunePattern;
+  /** Channel ranking for { channels } pruning (default 'l1'). */
+  ranking?: 'l1' | 'thinet';
+  /** Quantize to int8 after pruning (default true). */
+  int8?: boolean;
+  /** Activation range calibration (default: engine.quantize's, 'percentile'). */
+  method?: CalibrationMethod;
+  /** Weight scales per output channel (default true). */
+  perChannel?: boolean;
+  /** Keep the layers most sensitive to int8 in fp32 until `evaluate` stays within maxDrop (mixed precision). */
+  mixedPrecision?: boolean;
+}
+
+/**
+ * The default strategies by short id (the CLI's --strategies): calibrators × weight granularity, mixed precision, 2:4
+ * and channel ratios, each followed by int8. The first is plain int8 (what engine.quantize does by default). Channel
+ * ratios stop at 0.375: beyond it the Fashion-MNIST fixtures lose more than a point even after reconstruction
+ * (README, "Channel and block pruning").
+ */
+export const STRATEGY_IDS: Readonly<Record<string, CompressStrategy>> = Object.freeze({
+  int8: { name: 'int8' },
+  'int8-minmax': { method: 'minmax' },
+  'int8-mse': { method: 'mse' },
+  'int8-entropy': { method: 'entropy' },
+  'int8-per-tensor': { perChannel: false },
+  'int8-mixed': { mixedPrecision: true },
+  '2:4': { prune: '2:4' },
+  'channels-0.125': { prune: { channels: 0.125 } },
+  'channels-0.25': { prune: { channels: 0.25 } },
+  'channels-0.25-thinet': { prune: { channels: 0.25 }, ranking: 'thinet' },
+  'channels-0.375-thinet': { prune: { channels: 0.375 }, ranking: 'thinet' },
+} as Record<string, CompressStrategy>);
+
+export const DEFAULT_STRATEGIES: readonly CompressStrategy[] = Object.freeze(Object.values(STRATEGY_IDS));
+
+export function patternLabel(p: PrunePattern): string {
+  if (p === '2:4') return '2:4';
+  const [kind, value] = Object.entries(p)[0];
+  return `${kind} ${value}`;
+}
+
+export function strategyName(s: CompressStrategy): string {
+  if (s.name) return s.name;
+  const parts: string[] = [];
+  if (s.prune) parts.push(patternLabel(s.prune) + (s.ranking ? ` (${s.ranking})` : ''));
+  if (s.int8 !== false) {
+    const q = ['int8', s.method, s.perChannel === false ? 'per-tensor' : undefined, s.mixedPrecision ? 'mixed precision' : undefined];
+    parts.push(q.filter(Boolean).join(' '));
+  }
+  return parts.join(' + ') || 'unchanged';
+}
+
+const KEYS = new Set(['name', 'prune', 'ranking', 'int8', 'method', 'perChannel', 'mixedPrecision']);
+const METHODS = ['minmax', 'percentile', 'entropy', 'mse'];
+
+/**
+ * Checks the shape of each strategy here; pattern values are checked by engine.prune when the strategy runs.
+ * @throws TypeError / RangeError naming the strategy.
+ */
+export function checkStrategies(value: unknown): CompressStrategy[] {
+  if (value === undefined) return DEFAULT_STRATEGIES.slice();
+  if (!Array.isArray(value) || value.length === 0) throw new TypeError(expected('a non-empty array of strategies', 'options.strategies', value));
+  return value.map((s: unknown, i) => {
+    const where = `options.strategies[${i}]`;
+    if (typeof s !== 'object' || s === null) throw new TypeError(expected('an object', where, s));
+    const o = s as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!KEYS.has(k)) throw new TypeError(expected(`one of ${[...KEYS].join(', ')}`, `a key of ${where}`, k));
+    if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(expected('a string', `${where}.name`, o.name));
+    const p = o.prune;
+    const patternOk = p === undefined || p === '2:4' || (typeof p === 'object' && p !== null && Object.keys(p).length === 1 && ['channels', 'unstructured', 'blocks'].includes(Object.keys(p)[0]));
+    if (!patternOk) throw new TypeError(expected("'2:4', { channels: r }, { unstructured: r } or { blocks: n }", `${where}.prune`, p));
+    if (o.ranking !== undefined && o.ranking !== 'l1' && o.ranking !== 'thinet') throw new TypeError(expected("'l1' or 'thinet'", `${where}.ranking`, o.ranking));
+    if (o.method !== undefined && !METHODS.includes(o.method as string)) throw new TypeError(expected(`one of ${METHODS.join(', ')}`, `${where}.method`, o.method));
+    for (const k of ['int8', 'perChannel', 'mixedPrecision']) {
+      if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new TypeError(expected('a boolean', `${where}.${k}`, o[k]));
+    }
+    if (o.int8 === false && (o.method !== undefined || o.perChannel !== undefined || o.mixedPrecision)) {
+      throw new TypeError(expected('no int8 settings (method, perChannel, mixedPrecision)', `${where} with int8: false`, JSON.stringify(o)));
+    }
+    if (o.int8 === false && !p) throw new TypeError(expected('prune, int8 or both', where, JSON.stringify(o)));
+    return o as CompressStrategy;
+  });
+}
