@@ -1,4 +1,4 @@
-/** sparq's public entry: Engine, Tensor, their types and errors. Nothing else is public. */
+/** sparq's public entry: Engine, Tensor, their types and errors, and the adaptive-resolution helpers. Nothing else is public. */
 export { Engine, PLAN_CACHE_SIZE } from './engine';
 export type { Capabilities, EngineOptions, ExitResult, ExitRunOptions, OpProfile, RunOptions, ValueDescription } from './engine';
 export { Tensor } from './tensor';
@@ -14,3 +14,7 @@ export type { LayerSummary, ModelSummary } from './summary/model-summary';
 export type { CompressOptions, CompressProgressEvent, Metric } from './compress/compress-options';
 export type { CompressResult, CompressTrial } from './compress/compress-engine';
 export type { CompressStrategy } from './compress/compress-strategies';
+export { AdaptiveResolution } from './dynamic/adaptive-resolution';
+export type { AdaptiveResolutionOptions, AdaptiveResult, Resolution } from './dynamic/adaptive-resolution';
+export { resizeBilinear } from './dynamic/resize-bilinear';
+export { withFreeImageSize } from './dynamic/adaptive-free-size';

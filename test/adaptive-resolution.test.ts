@@ -192,8 +192,8 @@ describe('AdaptiveResolution', () => {
     try {
       expect(free.inputs[0].shape).toEqual([1, 1, 'x_height', 'x_width']);
       expect(fixed.inputs[0].shape).toEqual([1, 1, 28, 28]);
-      const same = free.runSync({ x: images[3] }).y.data;
-      expect(Array.from(same)).toEqual(Array.from(fixed.runSync({ x: images[3] }).y.data));
+      const same = free.runSync({ x: images[3] }).y.data as Float32Array;
+      expect(Array.from(same)).toEqual(Array.from(fixed.runSync({ x: images[3] }).y.data as Float32Array));
       const adaptive = new AdaptiveResolution(free, { sizes: [14, 28], threshold: 0.99 });
       expect(adaptive.macsPerSize).toEqual([12 * 12 * 4 * 9 + 40, 26 * 26 * 4 * 9 + 40]);
       expect((await adaptive.classify(images[3])).scores.length).toBe(10);

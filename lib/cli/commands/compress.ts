@@ -112,11 +112,11 @@ export const compress: Command = {
           engine = await engine.quantize({
             calibration: calibrationFeeds(engine, calib),
             ...(options.method ? { method: options.method as CalibrationMethod } : {}),
-            perChannel: !options['per-tensor'],
+            perChannel: options['per-tensor'] ? false : 'auto',
             ...(maxDrop !== undefined && evaluate ? { maxDrop, evaluate } : {}),
             onProgress: progress('int8'),
           });
-          parts.push(`int8 ${options.method ?? 'default'} ${options['per-tensor'] ? 'per-tensor' : 'per-channel'}`);
+          parts.push(`int8 ${options.method ?? 'default'} ${options['per-tensor'] ? 'per-tensor' : 'per-channel (auto)'}`);
           made.push({ name: p ? `${made[made.length - 1].name} + int8` : 'int8', engine, sizeBytes: encodeSparq(engine).length });
         }
         return { engine, method: parts.join(' + ') };
