@@ -2,7 +2,7 @@
 // Distillation of compressed resnet-fmnist students by the fp32 model: top-1 on the 2000-image test subset of the fp32
 // teacher, the compressed student and the distilled student, for the README table "Distillation".
 // Trains on test/fixtures/fashion-mnist/train-images.npy (5000 training images, tools/make_train_subset.py).
-// Usage: node scripts/distill-table.js [--samples 5000] [--epochs 8] [--layers 3] [--variants a,b,...]
+// Usage: node scripts/distill-table.js [--samples 5000] [--epochs 4] [--layers 3] [--variants a,b,...]
 // Needs dist/ (npx tsc -p tsconfig.build.json) and the built addon.
 'use strict';
 const os = require('os');
@@ -65,7 +65,7 @@ function calibration() {
 
 async function main() {
   const samples = Number(arg('samples', '5000'));
-  const epochs = Number(arg('epochs', '8'));
+  const epochs = Number(arg('epochs', '4'));
   const layers = Number(arg('layers', '3'));
   const variants = arg('variants', 'channels,channels+int8').split(',');
   const options = { threads: 1 };
