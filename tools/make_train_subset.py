@@ -4,24 +4,17 @@ as uint8 [5000, 28, 28] and their labels as uint8 [5000], from Debian's dataset-
 
 Usage: /usr/bin/python3 tools/make_train_subset.py [OUT_DIR] (default test/fixtures/fashion-mnist)
 """
-import gzip
 import os
 import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train_fashion_mnist import read_idx  # noqa: E402  (same idx reader as the training script)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = '/usr/share/datasets/fashion-mnist'
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', 'test', 'fixtures', 'fashion-mnist')
 FIRST, COUNT = 500, 5000
-
-
-def read_idx(name):
-    with gzip.open(os.path.join(DATA, name), 'rb') as f:
-        raw = f.read()
-    dims = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(dims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def main():
