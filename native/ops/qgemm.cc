@@ -45,24 +45,64 @@ const uint8_t* Qs8PackedGemm::kernel_rows(size_t m, const uint8_t* a, size_t* st
   return reinterpret_cast<const uint8_t*>(dst);
 }
 
+// How one compute() call is cut into tasks: row blocks x groups of column panels, block-major.
+//
+// Memory traffic, not arithmetic, bounds these 0.1-1 ms problems (the AMX tiles eat a 32x32x64 block in ~64
+// cycles), so the cut keeps the larger operand streamed once and the smaller one reused from L2:
+// - activations larger than the weights (ResNet's early layers: 3136x576 rows against 64 columns): row blocks,
+//   at least 4 per thread, each task runs every column panel over its rows; a thread streams its own rows
+//   once and every thread re-reads the small weights from its L2;
+// - weights larger (late layers, fully connected): one row block (while it fits kRowBlockBytes), column panels
+//   split into 4 groups per thread; each thread streams its own weights once and reuses the shared rows.
+// Within a task the order is panel-major, so a weight panel stays in L1 across the block's row tiles.
+namespace {
+
+struct Qs8GemmSplit {
+  size_t block_tiles, blocks, group_panels, groups;
+};
+
+Qs8GemmSplit qs8_gemm_split(size_t m_tiles, size_t panels, size_t a_bytes, size_t w_bytes, size_t threads) {
+  constexpr size_t kRowBlockBytes = 512 * 1024;  // a quarter of a 2 MB L2, the rest for streaming weights
+  const size_t tasks_wanted = threads > 1 ? 4 * threads : 1;
+  size_t blocks = std::max<size_t>(1, (a_bytes + kRowBlockBytes - 1) / kRowBlockBytes), groups = 1;
+  if (a_bytes >= w_bytes) blocks = std::max(blocks, tasks_wanted);
+  else if (blocks < tasks_wanted) groups = (tasks_wanted + blocks - 1) / blocks;
+  Qs8GemmSplit s;
+  s.block_tiles = (m_tiles + std::min(blocks, m_tiles) - 1) / std::min(blocks, m_tiles);
+  s.blocks = (m_tiles + s.block_tiles - 1) / s.block_tiles;
+  s.group_panels = (panels + std::min(groups, panels) - 1) / std::min(groups, panels);
+  s.groups = (panels + s.group_panels - 1) / s.group_panels;
+  return s;
+}
+
+}  // namespace
+
 void Qs8PackedGemm::compute(size_t m, const uint8_t* a, size_t a_stride, const Qs8EpilogueParams& p,
                             const uint8_t* residual, size_t residual_stride, void* out, size_t out_stride,
                             ThreadPool* pool) const {
   if (m == 0) return;
   const Qs8GemmKernel& kn = *kernel_;
-  const size_t mr = kn.mr;
+  const size_t mr = kn.mr, out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
+  const size_t threads = pool ? static_cast<size_t>(pool->threads()) : 1;
 
   size_t a_rows_stride = a_stride;
-  const uint8_t* a_bytes = kernel_rows(m, a, &a_rows_stride, pool);
+  const uint8_t* a_rows = kernel_rows(m, a, &a_rows_stride, pool);
 
-  // Tiles in column-panel-major order: consecutive tiles share a weight panel (kept in L1/L2), and a contiguous
-  // range of tiles per thread gives each thread its own panels.
-  const size_t tiles = (m + mr - 1) / mr * qs8_panel_count(kn.pack, n_);
-  auto tiles_fn = [&](size_t begin, size_t end) {
-    run_tiles(m, a_bytes, a_rows_stride, 0, begin, end, p, residual, residual_stride, out, out_stride);
+  const size_t m_tiles = (m + mr - 1) / mr, panel_count = panels();
+  const Qs8GemmSplit s = qs8_gemm_split(m_tiles, panel_count, m * a_rows_stride, panel_count * panel_bytes_, threads);
+  auto tasks_fn = [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; ++t) {
+      const size_t block = t / s.groups, group = t % s.groups;
+      const size_t m0 = block * s.block_tiles * mr, rows = std::min(s.block_tiles * mr, m - m0);
+      const size_t panel0 = group * s.group_panels, panel_n = std::min(s.group_panels, panel_count - panel0);
+      run_tiles(rows, a_rows + m0 * a_rows_stride, a_rows_stride, panel0, 0, (rows + mr - 1) / mr * panel_n, p,
+                p.residual ? residual + m0 * residual_stride : nullptr, residual_stride,
+                static_cast<uint8_t*>(out) + m0 * out_stride * out_bytes, out_stride);
+    }
   };
-  if (pool && pool->threads() > 1) pool->parallel_for(tiles, 1, tiles_fn);
-  else tiles_fn(0, tiles);
+  const size_t tasks = s.blocks * s.groups;
+  if (threads > 1) pool->parallel_for(tasks, 1, tasks_fn);
+  else tasks_fn(0, tasks);
 }
 
 void Qs8PackedGemm::compute_panels(size_t m, const uint8_t* a, size_t a_stride, size_t panel_begin, size_t panel_end,

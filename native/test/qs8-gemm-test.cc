@@ -281,6 +281,34 @@ SPARQ_TEST(qs8_gemm_epilogues_exact) {
   }
 }
 
+// The driver's work split (row blocks when activations outweigh weights, column-panel groups otherwise, several
+// row blocks at 1 thread once the rows pass its L2 budget) covers every output exactly once, epilogue included.
+SPARQ_TEST(qs8_gemm_driver_splits_exact) {
+  struct Shape {
+    size_t m, n, k;
+  };
+  // 1000x601 rows = 601 KB: two row blocks even at 1 thread; 260 rows x 40 columns: row blocks at 2 threads;
+  // 5 and 1 rows x 300 columns: panel groups; 33 rows: a block tail of one row.
+  const Shape shapes[] = {{1000, 40, 601}, {260, 40, 75}, {5, 300, 130}, {1, 300, 67}, {33, 70, 9}};
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    std::mt19937 rng(11);
+    ThreadPool pool(2);
+    for (const Shape& sh : shapes)
+      for (ThreadPool* threads : {static_cast<ThreadPool*>(nullptr), &pool}) {
+        const Problem p = random_problem(rng, sh.m, sh.n, sh.k, static_cast<int32_t>(rng() % 256), 1);
+        const size_t bad_s32 = check_s32(kernel, p, threads);
+        const Qs8QuantizedOutput q = random_output(rng, p.n, Qs8Output::kUint8, Qs8Activation::kRelu, true, p.k);
+        const size_t bad_u8 = check_epilogue(kernel, p, q, threads, rng);
+        if (bad_s32 || bad_u8)
+          std::cout << "  " << kernel.name << " " << sh.m << "x" << sh.n << "x" << sh.k << (threads ? " t2" : " t1")
+                    << ": " << bad_s32 << " s32 / " << bad_u8 << " u8 mismatches\n";
+        CHECK_EQ(bad_s32, size_t(0));
+        CHECK_EQ(bad_u8, size_t(0));
+      }
+  }
+}
+
 // The epilogue alone over the whole s32 range (the GEMM tests only reach accumulators real data produces).
 SPARQ_TEST(qs8_epilogue_full_range_exact) {
   for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
