@@ -41,13 +41,13 @@ export interface CompressStrategy {
  */
 export const STRATEGY_IDS: Readonly<Record<string, CompressStrategy>> = Object.freeze({
   int8: { name: 'int8' },
-  fp32: { int8: false },
   'int8-minmax': { method: 'minmax' },
   'int8-mse': { method: 'mse' },
   'int8-entropy': { method: 'entropy' },
   'int8-per-tensor': { perChannel: false },
   'int8-mixed': { mixedPrecision: true },
   'int8-fast': { floatWhereFaster: true },
+  fp32: { int8: false },
   '2:4': { prune: '2:4' },
   'channels-0.125': { prune: { channels: 0.125 } },
   'channels-0.25': { prune: { channels: 0.25 } },
