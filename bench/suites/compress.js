@@ -18,7 +18,7 @@ async function run({ quick, log }) {
   const images = loadNpy(path.join(FIXTURES, 'test-images.npy')).data;
   const labels = loadNpy(path.join(FIXTURES, 'test-labels.npy')).data;
   const feed = (data, i) => ({ input: new Tensor('float32', data.slice(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
-  const calib = Array.from({ length: quick ? 64 : 200 }, (_, i) => feed(calibration, i));
+  const calib = Array.from({ length: quick ? 64 : 500 }, (_, i) => feed(calibration, i));
   const top1 = (from, to) => (engine) => {
     let correct = 0;
     for (let i = from; i < to; i++) {
