@@ -15,6 +15,7 @@
 #include "ops/qgemm-op.h"
 #include "ops/qgemm.h"
 #include "ops/qs8-im2col.h"
+#include "ops/quant-families.h"
 #include "runtime/dispatch-qs8.h"
 #include "runtime/op.h"
 
@@ -58,7 +59,8 @@ class QConvOp : public Op {
     r_id_ = read_qs8_residual(desc, ctx, y_shape);
     x_id_ = desc.inputs[0];
     y_id_ = desc.outputs[0];
-    const Qs8OpQuantization quant = read_qs8_op_quantization(desc, "x", m, y.dtype, r_id_ >= 0);
+    Qs8OpQuantization quant = read_qs8_op_quantization(desc, "x", m, y.dtype, r_id_ >= 0);
+    if (desc.attrs.has("add_y_scale")) read_residual_add(desc, y.dtype, quant.output);
     x_zero_point_ = quant.input_zero_point;
     requantization_ = std::make_unique<Qs8Requantization>(quant.output, m);
     out_bytes_ = y.dtype == DType::kUInt8 ? 1 : 4;
@@ -87,6 +89,19 @@ class QConvOp : public Op {
   }
 
  private:
+  // add_y_scale / add_y_zero_point / add_activation: R is added after requantization, as a following QAdd(Y, R)
+  // would (the plan compiler's fusion, lib/plan/fuse-qadd.ts); y_scale / y_zero_point then quantize the conv alone.
+  void read_residual_add(const OpDesc& desc, DType y_dtype, Qs8QuantizedOutput& q) const {
+    if (r_id_ < 0 || y_dtype != DType::kUInt8) plan_fail(desc, "expected a residual R and a u8 output Y with add_y_scale");
+    q.residual_after_requantization = true;
+    q.add_y_scale = quant_scale_attr(desc, "add_y_scale");
+    q.add_y_zero_point = quant_zero_point_attr(desc, "add_y_zero_point", 0, 255);
+    const std::string act = desc.attrs.s("add_activation", "none");
+    if (act != "none" && act != "relu")
+      plan_fail(desc, "expected add_activation none or relu but received '" + act + "'");
+    q.add_relu = act == "relu";
+  }
+
   // Im2col blocks hold about this many bytes (a block is multiplied by every weight panel while it sits in L2).
   static constexpr size_t kBlockBytes = 128 * 1024;
 
