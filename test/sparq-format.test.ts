@@ -303,6 +303,14 @@ describe('.sparq stored plans (format version 2) and older versions', () => {
       expect(() => loaded.sourceGraph()).toThrow(new RegExp(`Expected a valid \\.sparq file for .*lazy-source\\.sparq but its source part could not be read \\(ENOENT`));
       loaded.dispose();
     }
+    // Saving a path-loaded engine over its own file reads the source part before writing.
+    writeFileSync(file, bytes);
+    const own = await Engine.load(file, { threads: 1 });
+    await own.save(file);
+    own.dispose();
+    const again = Engine.loadSync(file, { threads: 1 });
+    expect(canonical(again.sourceGraph())).toEqual(canonical(engine.sourceGraph()));
+    again.dispose();
     // Loading the bytes themselves checks both parts at once.
     const flipped = Uint8Array.from(bytes);
     flipped[bytes.length - 5] ^= 1;

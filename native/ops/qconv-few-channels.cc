@@ -6,9 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "kernels/qs8-gemm/qs8-gemm.h"
 #include "kernels/qs8-pack/qs8-pack.h"
-#include "runtime/dispatch-qs8.h"
 
 namespace sparq {
 
@@ -16,9 +14,8 @@ namespace {
 
 // Pixels per kernel call: a multiple of every kernel's MR (6 and 8); the chunk's accumulators stay in L1/L2.
 constexpr size_t kChunkPixels = 120;
-// Bytes after each padded row: a window's depth block (4-byte groups, or the AMX kernel's 64 bytes) may read
-// past the row's end.
-constexpr size_t kRowSlack = 64;
+// Bytes after each padded row: the last 4-byte group of a window may read up to 3 bytes past the row's end.
+constexpr size_t kRowSlack = 4;
 
 size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
@@ -27,15 +24,11 @@ size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 std::vector<const Qs8FewcKernel*> qs8_fewc_kernels(const CpuFeatures& features) {
   std::vector<const Qs8FewcKernel*> out;
 #if defined(__x86_64__) || defined(_M_X64)
-  static const Qs8FewcKernel amx{"qs8-conv-fewc-32x32-amx", qs8_conv_fewc_ukernel_32x32__amx, 32, 64, 32,
-                                 qs8_gemm_amx_begin, qs8_gemm_amx_end};
-  static const Qs8FewcKernel wide{"qs8-conv-fewc-6x64c4-avx512vnni", qs8_conv_fewc_ukernel_6x64c4__avx512vnni, 64,
-                                  0, 32, nullptr, nullptr};
-  static const Qs8FewcKernel narrow{"qs8-conv-fewc-8x16c4-avx512vnni", qs8_conv_fewc_ukernel_8x16c4__avx512vnni,
-                                    16, 0, 0, nullptr, nullptr};
-  static const Qs8FewcKernel vnni256{"qs8-conv-fewc-6x16c4-avxvnni", qs8_conv_fewc_ukernel_6x16c4__avxvnni, 16, 0,
-                                     0, nullptr, nullptr};
-  if (features.avx512vnni && qs8_amx_available()) out.push_back(&amx);
+  // AMX was tried here too (one 64-byte tile depth block per kernel row, read straight from the padded rows):
+  // about 15% faster than the 6x64 kernel on the ResNet stem on a quiet machine, 1.5-2x slower under load, so no.
+  static const Qs8FewcKernel wide{"qs8-conv-fewc-6x64c4-avx512vnni", qs8_conv_fewc_ukernel_6x64c4__avx512vnni, 64, 32};
+  static const Qs8FewcKernel narrow{"qs8-conv-fewc-8x16c4-avx512vnni", qs8_conv_fewc_ukernel_8x16c4__avx512vnni, 16, 0};
+  static const Qs8FewcKernel vnni256{"qs8-conv-fewc-6x16c4-avxvnni", qs8_conv_fewc_ukernel_6x16c4__avxvnni, 16, 0};
   if (features.avx512vnni) out.push_back(&wide), out.push_back(&narrow);
   if (features.avxvnni) out.push_back(&vnni256);
 #endif
@@ -55,7 +48,7 @@ std::unique_ptr<Qs8FewChannelConv> Qs8FewChannelConv::create(const ConvGeometry&
                                                              int32_t x_zero_point) {
   if (!suits(g)) return nullptr;
   for (const Qs8FewcKernel* k : qs8_fewc_kernels(features)) {
-    if (g.out_c <= k->min_out_c || (k->block_bytes && g.kernel_w * g.in_c > k->block_bytes)) continue;
+    if (g.out_c <= k->min_out_c) continue;
     return std::make_unique<Qs8FewChannelConv>(g, *k, weights, bias, x_zero_point);
   }
   return nullptr;
@@ -65,9 +58,9 @@ Qs8FewChannelConv::Qs8FewChannelConv(const ConvGeometry& g, const Qs8FewcKernel&
                                      const int32_t* bias, int32_t x_zero_point)
     : g_(g), kernel_(&kernel), zero_point_(static_cast<uint8_t>(x_zero_point)) {
   const size_t c = g.in_c, m = g.out_c, kh = g.kernel_h, kw = g.kernel_w, run = kw * c;
-  dwords_ = (kernel.block_bytes ? kernel.block_bytes : run + 3) / 4;
+  dwords_ = (run + 3) / 4;
   const size_t depth = kh * dwords_ * 4;
-  // W' [M x K'], k' = (ki, s) with s = kj * C + c inside a kernel row's window, zero in the rest of its block.
+  // W' [M x K'], k' = (ki, s) with s = kj * C + c inside a kernel row's window, zero in its 4-byte padding.
   std::vector<int8_t> rows(m * depth, 0);
   for (size_t o = 0; o < m; ++o)
     for (size_t ki = 0; ki < kh; ++ki)
@@ -112,14 +105,13 @@ void Qs8FewChannelConv::run(ThreadPool* pool, const uint8_t* x, const Qs8Epilogu
     if (rows.size() < g.kernel_h) rows.resize(g.kernel_h);
     int32_t* const acc_data = acc.data();
     const uint8_t** const row_ptrs = rows.data();
-    if (kernel_->begin) kernel_->begin();
     for (size_t t = begin; t < end; ++t) {
       const size_t b = t / g.out_h, oh = t % g.out_h;
       const long ih0 = static_cast<long>(oh * g.stride_h) - static_cast<long>(g.pad_top);
       for (size_t ki = 0; ki < g.kernel_h; ++ki) {
         const long ih = ih0 + static_cast<long>(ki * g.dilation_h);
-        row_ptrs[ki] = ih < 0 || ih >= static_cast<long>(g.in_h) ? zero_row
-                                                                 : base + (b * g.in_h + static_cast<size_t>(ih)) * row_bytes;
+        const bool inside = ih >= 0 && ih < static_cast<long>(g.in_h);
+        row_ptrs[ki] = inside ? base + (b * g.in_h + static_cast<size_t>(ih)) * row_bytes : zero_row;
       }
       for (size_t p0 = 0; p0 < g.out_w; p0 += kChunkPixels) {
         const size_t pixels = std::min(kChunkPixels, g.out_w - p0);
@@ -136,7 +128,6 @@ void Qs8FewChannelConv::run(ThreadPool* pool, const uint8_t* x, const Qs8Epilogu
                  static_cast<uint8_t*>(y) + first * m * out_bytes, m);
       }
     }
-    if (kernel_->end) kernel_->end();
   };
   if (pool && pool->threads() > 1) pool->parallel_for(out_rows, 1, body);
   else body(0, out_rows);

@@ -18,11 +18,8 @@ namespace sparq {
 struct Qs8FewcKernel {
   const char* name;
   Qs8FewcRowFn ukernel;
-  size_t nr;           // output channels per packed panel
-  size_t block_bytes;  // depth bytes per kernel row: 0 = the window rounded up to 4, else this fixed block
-  size_t min_out_c;    // chosen only for convs with more output channels than this (narrower ones waste it)
-  void (*begin)();     // called on a thread before its first kernel call (AMX tile configuration), or null
-  void (*end)();       // and after its last, or null
+  size_t nr;         // output channels per packed panel
+  size_t min_out_c;  // chosen only for convs with more output channels than this (narrower ones waste it)
 };
 
 // Kernels usable with these features, best first (empty when the CPU has none: im2col + GEMM then).
@@ -37,7 +34,7 @@ class Qs8FewChannelConv {
   // weights [M, C, kh, kw] s8, bias [M] s32 (or null); g.out_* already set.
   static std::unique_ptr<Qs8FewChannelConv> create(const ConvGeometry& g, const CpuFeatures& features,
                                                    const int8_t* weights, const int32_t* bias, int32_t x_zero_point);
-  // This kernel (one of qs8_fewc_kernels; the geometry must suit, and kernel_w x C <= block_bytes when fixed).
+  // This kernel (one of qs8_fewc_kernels; the geometry must suit).
   Qs8FewChannelConv(const ConvGeometry& g, const Qs8FewcKernel& kernel, const int8_t* weights, const int32_t* bias,
                     int32_t x_zero_point);
 

@@ -217,7 +217,8 @@ SPARQ_TEST(qconv_few_channel_direct_kernels_sweep) {
           k.act = static_cast<Qs8Activation>(seed % 5);
           CHECK(contains(run_case(k, seed++), path));
         }
-  for (size_t m : {15, 31, 32, 63, 65, 100, 130}) CHECK(contains(run_case(conv(1, 10, 13, 3, m, 1, 3, 3, 1, 1), seed++), path));
+  for (size_t m : {15, 31, 32, 63, 65, 100, 130})
+    CHECK(contains(run_case(conv(1, 10, 13, 3, m, 1, 3, 3, 1, 1), seed++), path));
   for (size_t w : {5, 6, 7, 8, 9, 13, 119, 120, 121, 241}) {
     CHECK(contains(run_case(conv(1, 3, w, 1, 16, 1, 3, 3, 1, 1), seed++), path));
     CHECK(contains(run_case(conv(1, 3, w, 3, 64, 1, 3, 3, 1, 1), seed++), path));

@@ -3,6 +3,8 @@
 
 namespace sparq {
 
-void qs8_conv_fewc_ukernel_6x16c4__avxvnni(const Qs8FewcRowArgs& args) { qs8_conv_fewc_avxvnni<6, 2>(args); }
+void qs8_conv_fewc_ukernel_6x16c4__avxvnni(const Qs8FewcRowArgs& args) {
+  qs8_conv_fewc_body<6, 2, FewcYmm>(args);
+}
 
 }  // namespace sparq

@@ -3,6 +3,8 @@
 
 namespace sparq {
 
-void qs8_conv_fewc_ukernel_6x64c4__avx512vnni(const Qs8FewcRowArgs& args) { qs8_conv_fewc_avx512vnni<6, 4>(args); }
+void qs8_conv_fewc_ukernel_6x64c4__avx512vnni(const Qs8FewcRowArgs& args) {
+  qs8_conv_fewc_body<6, 4, FewcZmm>(args);
+}
 
 }  // namespace sparq

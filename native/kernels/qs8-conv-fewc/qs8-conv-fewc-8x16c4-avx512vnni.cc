@@ -3,6 +3,8 @@
 
 namespace sparq {
 
-void qs8_conv_fewc_ukernel_8x16c4__avx512vnni(const Qs8FewcRowArgs& args) { qs8_conv_fewc_avx512vnni<8, 1>(args); }
+void qs8_conv_fewc_ukernel_8x16c4__avx512vnni(const Qs8FewcRowArgs& args) {
+  qs8_conv_fewc_body<8, 1, FewcZmm>(args);
+}
 
 }  // namespace sparq

@@ -1,66 +1,20 @@
-// Body of the AVX-VNNI few-channel direct conv kernels. Include only from -avxvnni.cc files.
+// ymm operations for the few-channel direct conv body (VEX vpdpbusd ymm). Include only from -avxvnni.cc files.
 #pragma once
 #include <immintrin.h>
 
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-
-#include "kernels/qs8-conv-fewc/qs8-conv-fewc.h"
+#include "kernels/qs8-conv-fewc/qs8-conv-fewc-body.h"
 
 namespace sparq {
-namespace {  // internal linkage: each ISA's bodies must never be merged across translation units
+namespace {
 
-inline int32_t load_dword(const uint8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-// MR pixels x (NV * 8) channels per step. Per group of 4 depth bytes: NV weight loads, MR broadcasts of 4 input
-// bytes, MR * NV vpdpbusd. Pixels past the row's end repeat its last pixel (computed, not stored).
-template <size_t MR, size_t NV>
-inline void qs8_conv_fewc_avxvnni(const Qs8FewcRowArgs& args) {
-  constexpr size_t NR = NV * 8;
-  const int32_t* bias = static_cast<const int32_t*>(args.packed);
-  const int8_t* w0 = reinterpret_cast<const int8_t*>(bias + NR);
-  __m256i vbias[NV];
-#pragma GCC unroll 4
-  for (size_t j = 0; j < NV; ++j) vbias[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 8 * j));
-  for (size_t p0 = 0; p0 < args.pixels; p0 += MR) {
-    const size_t mr = args.pixels - p0 < MR ? args.pixels - p0 : MR;
-    size_t offset[MR];
-#pragma GCC unroll 16
-    for (size_t i = 0; i < MR; ++i) offset[i] = (p0 + (i < mr ? i : mr - 1)) * args.pixel_step;
-    __m256i vacc[MR][NV];
-#pragma GCC unroll 16
-    for (size_t i = 0; i < MR; ++i)
-#pragma GCC unroll 4
-      for (size_t j = 0; j < NV; ++j) vacc[i][j] = vbias[j];
-    const int8_t* w = w0;
-    for (size_t ki = 0; ki < args.kernel_h; ++ki) {
-      const uint8_t* row = args.rows[ki];
-      for (size_t d = 0; d < args.dwords; ++d, row += 4, w += 4 * NR) {
-        __m256i vw[NV];
-#pragma GCC unroll 4
-        for (size_t j = 0; j < NV; ++j) vw[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32 * j));
-#pragma GCC unroll 16
-        for (size_t i = 0; i < MR; ++i) {
-          const __m256i va = _mm256_set1_epi32(load_dword(row + offset[i]));
-#pragma GCC unroll 4
-          for (size_t j = 0; j < NV; ++j) vacc[i][j] = _mm256_dpbusd_avx_epi32(vacc[i][j], va, vw[j]);
-        }
-      }
-    }
-#pragma GCC unroll 16
-    for (size_t i = 0; i < MR; ++i) {
-      if (i >= mr) break;
-      int32_t* out = args.acc + (p0 + i) * args.acc_stride;
-#pragma GCC unroll 4
-      for (size_t j = 0; j < NV; ++j) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * j), vacc[i][j]);
-    }
-  }
-}
+struct FewcYmm {
+  using Vec = __m256i;
+  static constexpr size_t kLanes = 8;
+  static Vec load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+  static Vec broadcast(int32_t v) { return _mm256_set1_epi32(v); }
+  static Vec dot(Vec acc, Vec a, Vec w) { return _mm256_dpbusd_avx_epi32(acc, a, w); }
+  static void store(void* p, Vec v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
+};
 
 }  // namespace
 }  // namespace sparq

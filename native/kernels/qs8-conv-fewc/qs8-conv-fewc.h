@@ -29,10 +29,6 @@ using Qs8FewcRowFn = void (*)(const Qs8FewcRowArgs& args);
 // AVX-512 VNNI: 8 pixels x 16 channels and 6 pixels x 64 channels per register tile (vpdpbusd zmm).
 void qs8_conv_fewc_ukernel_8x16c4__avx512vnni(const Qs8FewcRowArgs& args);
 void qs8_conv_fewc_ukernel_6x64c4__avx512vnni(const Qs8FewcRowArgs& args);
-// AMX: 32 pixels x 32 channels (tdpbusd) with dwords == 16 (one 64-byte depth block per kernel row; the padded
-// rows must hold 64 readable bytes from every window's start) and NR = 32; rows under 16 pixels run the AVX-512
-// VNNI body. Needs the AMX tile configuration of qs8_gemm_amx_begin() on the calling thread.
-void qs8_conv_fewc_ukernel_32x32__amx(const Qs8FewcRowArgs& args);
 // AVX-VNNI: 6 pixels x 16 channels (vpdpbusd ymm).
 void qs8_conv_fewc_ukernel_6x16c4__avxvnni(const Qs8FewcRowArgs& args);
 #endif
