@@ -1,5 +1,5 @@
 /** The public inference engine: load an ONNX model once, compile a native plan per input-shape signature, run with one native call. */
-import { promises as fsp, readFileSync } from 'fs';
+import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { DisposedError, ModelFormatError, NativeError, SparqError, UnsupportedError, expected } from './errors';
 import type { Graph, ValueInfo } from './ir/graph';
@@ -19,7 +19,8 @@ import { distillEngine } from './distill/distill-engine';
 import type { DistillOptions, DistillResult } from './distill/distill-options';
 import { summarizeEngine, ModelSummary } from './summary/model-summary';
 import { saveSparq } from './format/sparq-writer';
-import { isSparqFile, loadSparq } from './format/sparq-reader';
+import { isSparqFile, loadSparq, SparqFileRest } from './format/sparq-reader';
+import { readModelFile, readModelFileSync } from './format/sparq-file';
 import { CompiledPlan, compilePlan } from './plan/compile';
 import { ExitRequest, ExitResult, ExitRunOptions, computedOutputs, nativeExitRule, validateExitOptions, wantsEarlyExit } from './dynamic/early-exit';
 import { PlanCache } from './plan/plan-cache';
@@ -111,13 +112,18 @@ export class Engine {
   private lastPlan: PlanEntry | undefined;
   private disposed = false;
   private storedPlans: StoredPlans | undefined;
+  /** The model as decoded (standard ONNX ops, not optimized): what quantize, prune, exportOnnx and save start from. */
+  private sourceValue: Graph | undefined;
+  /** Set instead of sourceValue for a .sparq file, whose source graph is decoded when first needed. */
+  private decodeSource: (() => Graph) | undefined;
 
   private constructor(
     private readonly graph: Graph,
     private readonly options: { threads: number; isa: string; maxMemoryBytes?: number },
-    /** The model as decoded (standard ONNX ops, not optimized): what quantize, prune, exportOnnx and save start from. */
-    private readonly source: Graph,
+    source: Graph | (() => Graph),
   ) {
+    if (typeof source === 'function') this.decodeSource = source;
+    else this.sourceValue = source;
     this.inputs = Object.freeze(graph.inputs.map((v) => Object.freeze(describe(v, 'input'))));
     this.outputs = Object.freeze(graph.outputs.map((v) => Object.freeze(describe(v, 'output'))));
     this.plans = new PlanCache<PlanEntry>(PLAN_CACHE_SIZE, (entry) => {
@@ -135,8 +141,8 @@ export class Engine {
   static async load(pathOrBytes: string | Uint8Array | ArrayBuffer, options?: EngineOptions): Promise<Engine> {
     const checked = Engine.checkOptions(options);
     if (typeof pathOrBytes === 'string') {
-      const bytes = await fsp.readFile(pathOrBytes);
-      return Engine.fromBytes(bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked);
+      const file = await readModelFile(pathOrBytes);
+      return Engine.fromBytes(file.bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked, file.rest);
     }
     return Engine.fromBytes(toBytes(pathOrBytes), undefined, 'the model bytes', checked);
   }
@@ -145,8 +151,8 @@ export class Engine {
   static loadSync(pathOrBytes: string | Uint8Array | ArrayBuffer, options?: EngineOptions): Engine {
     const checked = Engine.checkOptions(options);
     if (typeof pathOrBytes === 'string') {
-      const bytes = readFileSync(pathOrBytes);
-      return Engine.fromBytes(bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked);
+      const file = readModelFileSync(pathOrBytes);
+      return Engine.fromBytes(file.bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked, file.rest);
     }
     return Engine.fromBytes(toBytes(pathOrBytes), undefined, 'the model bytes', checked);
   }
@@ -162,8 +168,8 @@ export class Engine {
     return validateEngineOptions(options, caps.levels, Math.max(1, caps.threads));
   }
 
-  private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
-    if (isSparqFile(bytes)) return loadSparq(bytes, source, options);
+  private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }, rest?: SparqFileRest): Engine {
+    if (isSparqFile(bytes)) return loadSparq(bytes, source, options, rest);
     let graph: Graph;
     try {
       graph = decodeModel(bytes, baseDir ? { baseDir } : {});
@@ -186,8 +192,22 @@ export class Engine {
     return Engine.build(source, optimized ? cloneGraph(optimized) : optimizeGraph(source), checked, optimized ? plans : undefined);
   }
 
-  private static build(source: Graph, optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }, plans?: StoredPlans): Engine {
-    assertSupported(source);
+  /**
+   * An engine for the graphs of a .sparq file (lib/format/sparq-reader.ts): `optimized` and `plans` are freshly
+   * decoded and kept as they are (no copy, no passes); `source` is decoded, and checked, on first use (sourceGraph,
+   * exportOnnx, save, quantize, prune). `options` as checked by load.
+   * @throws as `load`.
+   */
+  static fromStored(source: () => Graph, optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }, plans?: StoredPlans): Engine {
+    return Engine.build(() => {
+      const graph = source();
+      assertSupported(graph);
+      return graph;
+    }, optimized, options, plans);
+  }
+
+  private static build(source: Graph | (() => Graph), optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }, plans?: StoredPlans): Engine {
+    if (typeof source !== 'function') assertSupported(source);
     const engine = new Engine(optimized, options, source);
     engine.storedPlans = plans;
     try {
@@ -197,6 +217,14 @@ export class Engine {
       throw err;
     }
     return engine;
+  }
+
+  private get source(): Graph {
+    if (!this.sourceValue) {
+      this.sourceValue = (this.decodeSource as () => Graph)();
+      this.decodeSource = undefined;
+    }
+    return this.sourceValue;
   }
 
   /** A deep copy of the model as loaded (unoptimized IR of standard ONNX ops). */

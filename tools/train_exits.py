@@ -11,7 +11,6 @@ tools/train_fashion_mnist.py; preprocessing and resize: see test/fixtures/README
 import json
 import os
 import sys
-import time
 
 import numpy as np
 import onnx
@@ -20,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_fashion_mnist import normalize, read_idx  # noqa: E402  (same data reading and preprocessing)
+from train_fashion_mnist import normalize, read_idx, train  # noqa: E402  (same data reading, preprocessing, loop)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', 'test', 'fixtures', 'fashion-mnist')
@@ -108,30 +107,11 @@ def resize(x, size):
     return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False)
 
 
-def train(model, x, y, epochs):
-    gen = torch.Generator().manual_seed(7)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    steps = epochs * ((len(x) + 127) // 128)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
-    t0 = time.time()
-    for epoch in range(epochs):
-        model.train()
-        perm = torch.randperm(len(x), generator=gen)
-        total = 0.0
-        for i in range(0, len(x), 128):
-            idx = perm[i:i + 128]
-            xb = x[idx]
-            flip = torch.rand(len(idx), generator=gen) < 0.5
-            xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
-            size = SIZES[int(torch.randint(len(SIZES), (1,), generator=gen))]
-            outs = model(resize(xb, size))
-            loss = sum(w * F.cross_entropy(o, y[idx]) for w, o in zip(LOSS_WEIGHTS, outs))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-        print('%s epoch %d loss %.4f (%.0f s)' % (NAME, epoch + 1, total / len(x), time.time() - t0), flush=True)
+def multi_scale_exit_loss(model, xb, yb, gen):
+    """Each batch at one random input size; the weighted sum of the three heads' cross-entropies."""
+    size = SIZES[int(torch.randint(len(SIZES), (1,), generator=gen))]
+    outs = model(resize(xb, size))
+    return sum(w * F.cross_entropy(o, yb) for w, o in zip(LOSS_WEIGHTS, outs))
 
 
 def accuracies(model, x, y, size):
@@ -173,7 +153,7 @@ def main():
 
     torch.manual_seed(0)
     model = ExitsFashion()
-    train(model, train_x, train_y, EPOCHS)
+    train(model, train_x, train_y, EPOCHS, NAME, batch_loss=multi_scale_exit_loss)
     sample = test_x[:8]
     ops = export(model, sample, os.path.join(OUT, NAME + '.onnx'))
     with torch.no_grad():

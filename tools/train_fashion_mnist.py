@@ -19,6 +19,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import InvertedResidual  # noqa: E402  (the MobileNet block shared with the synthetic fixtures)
+
 DATA = '/usr/share/datasets/fashion-mnist'
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = [a for i, a in enumerate(sys.argv[1:]) if not a.startswith('--') and sys.argv[i] != '--only']
@@ -96,37 +99,6 @@ class ResNetFashion(nn.Module):
             b.fuse()
 
 
-class SqueezeExcite(nn.Module):
-    def __init__(self, c, r=4):
-        super().__init__()
-        self.fc1 = nn.Conv2d(c, max(8, c // r), 1)
-        self.fc2 = nn.Conv2d(max(8, c // r), c, 1)
-
-    def forward(self, x):
-        s = F.adaptive_avg_pool2d(x, 1)
-        return x * F.hardsigmoid(self.fc2(F.relu(self.fc1(s))))
-
-
-class InvertedResidual(nn.Module):
-    def __init__(self, cin, cout, stride, expand, act, se):
-        super().__init__()
-        hid = cin * expand
-        Act = nn.Hardswish if act == 'hs' else nn.ReLU6
-        layers = []
-        if expand != 1:
-            layers += [nn.Conv2d(cin, hid, 1, bias=False), nn.BatchNorm2d(hid), Act()]
-        layers += [nn.Conv2d(hid, hid, 3, stride, 1, groups=hid, bias=False), nn.BatchNorm2d(hid), Act()]
-        if se:
-            layers.append(SqueezeExcite(hid))
-        layers += [nn.Conv2d(hid, cout, 1, bias=False), nn.BatchNorm2d(cout)]
-        self.body = nn.Sequential(*layers)
-        self.residual = stride == 1 and cin == cout
-
-    def forward(self, x):
-        y = self.body(x)
-        return x + y if self.residual else y
-
-
 class MobileNetFashion(nn.Module):
     """Stride-2 stem to 14x14, then V2 inverted residuals (depthwise 3x3) with V3 hard-swish and hard-sigmoid SE."""
 
@@ -149,7 +121,13 @@ class MobileNetFashion(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
-def train(model, x, y, epochs, label):
+def cross_entropy_loss(model, xb, yb, gen):
+    return F.cross_entropy(model(xb), yb)
+
+
+def train(model, x, y, epochs, label, batch_loss=cross_entropy_loss):
+    """Adam + one-cycle, batches of 128 with random horizontal flips; batch_loss(model, xb, yb, gen) may draw more
+    from gen (it is called after the flips, so the random stream stays the same for the default loss)."""
     gen = torch.Generator().manual_seed(7)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     steps = epochs * ((len(x) + 127) // 128)
@@ -165,7 +143,7 @@ def train(model, x, y, epochs, label):
             # Light augmentation: random horizontal flips.
             flip = torch.rand(len(idx), generator=gen) < 0.5
             xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
-            loss = F.cross_entropy(model(xb), y[idx])
+            loss = batch_loss(model, xb, y[idx], gen)
             opt.zero_grad()
             loss.backward()
             opt.step()

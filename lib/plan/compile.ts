@@ -6,6 +6,7 @@ import { fuseActivations } from '../passes/activation-fusion';
 import { fuseResiduals, splitResiduals } from '../passes/residual-fusion';
 import { specialize } from '../passes/shape-inference';
 import { tensorBytes } from '../ir/tensor-values';
+import { fuseQAdds } from './fuse-qadd';
 import { assignLayouts } from './layout';
 import type { LoweredGraph } from './lowered-graph';
 import { lowerGraph } from './lowering';
@@ -90,7 +91,8 @@ export interface CompiledPlan {
 /** Compiles `g` (already through the load-time passes) for concrete input shapes. */
 export function compilePlan(g: Graph, inputShapes: Map<string, number[]>, options: CompileOptions): CompiledPlan {
   // Residuals are re-fused on concrete shapes: only an exact shape match may go into the epilogue.
-  const specialized = fuseActivations(fuseResiduals(specialize(splitResiduals(cloneGraph(g)), inputShapes)));
+  // int8: a QAdd reading a QConv output joins that QConv's epilogue (bit-identical, lib/plan/fuse-qadd.ts).
+  const specialized = fuseQAdds(fuseActivations(fuseResiduals(specialize(splitResiduals(cloneGraph(g)), inputShapes))));
   const lowered = lowerGraph(specialized);
   const physical = scheduleOutputsEarly(assignLayouts(lowered));
   const desc = emitPlan(physical, options);

@@ -55,6 +55,26 @@ std::pair<double, double> paired_median_ms(size_t reps, A&& ours, B&& baseline) 
   return {ta[ta.size() / 2], tb[tb.size() / 2]};
 }
 
+// The record every export returns: our kernel and time, the baseline's, the ISA level; the caller adds how the two
+// outputs differ (mismatches for int8, maxAbsDiff for fp32).
+Napi::Object timing_record(Napi::Env env, const std::string& kernel, double ms, const std::string& baseline_kernel,
+                           double baseline_ms) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("kernel", kernel);
+  out.Set("ms", ms);
+  out.Set("baselineKernel", baseline_kernel);
+  out.Set("baselineMs", baseline_ms);
+  out.Set("isa", default_level());
+  return out;
+}
+
+// Elements that differ between two int8 outputs that must be bit-identical.
+size_t count_mismatches(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  size_t n = 0;
+  for (size_t i = 0; i < a.size(); ++i) n += a[i] != b[i];
+  return n;
+}
+
 size_t get_size(const Napi::Object& o, const char* key, size_t fallback) {
   if (!o.Has(key)) return fallback;
   const Napi::Value v = o.Get(key);
@@ -137,13 +157,8 @@ Napi::Object compare_with_gemm(Napi::Env env, F32OpBench& bench, const std::stri
   double max_diff = 0;
   for (size_t i = 0; i < y_count; ++i)
     max_diff = std::max(max_diff, double(std::fabs(bench.data(y_ours)[i] - bench.data(y_base)[i])));
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("kernel", ours_ops[0]->kernel_name());
-  out.Set("ms", ours_ms);
-  out.Set("baselineKernel", base_ops[0]->kernel_name());
-  out.Set("baselineMs", base_ms);
+  Napi::Object out = timing_record(env, ours_ops[0]->kernel_name(), ours_ms, base_ops[0]->kernel_name(), base_ms);
   out.Set("maxAbsDiff", max_diff);
-  out.Set("isa", default_level());
   return out;
 }
 
@@ -343,15 +358,8 @@ Napi::Value BenchWinogradQu8(const Napi::CallbackInfo& info) {
   const auto [wino_ms, base_ms] = paired_median_ms(reps, run_wino, run_base);
   run_wino(0);
   run_base(0);
-  size_t mismatches = 0;
-  for (size_t i = 0; i < y_wino.size(); ++i) mismatches += y_wino[i] != y_base[i];
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("kernel", kernel.name);
-  out.Set("ms", wino_ms);
-  out.Set("baselineKernel", std::string(dense.kernel->name) + " im2col");
-  out.Set("baselineMs", base_ms);
-  out.Set("mismatches", static_cast<double>(mismatches));
-  out.Set("isa", default_level());
+  Napi::Object out = timing_record(env, kernel.name, wino_ms, std::string(dense.kernel->name) + " im2col", base_ms);
+  out.Set("mismatches", static_cast<double>(count_mismatches(y_wino, y_base)));
   return out;
 }
 
@@ -392,15 +400,8 @@ Napi::Value BenchSparse24Qu8(const Napi::CallbackInfo& info) {
   const auto [sparse_ms, dense_ms] = paired_median_ms(reps, run_sparse, run_dense);
   run_sparse(0);
   run_dense(0);
-  size_t mismatches = 0;
-  for (size_t i = 0; i < y_sparse.size(); ++i) mismatches += y_sparse[i] != y_dense[i];
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("kernel", kernel.name);
-  out.Set("ms", sparse_ms);
-  out.Set("baselineKernel", std::string(dense.kernel->name) + " dense");
-  out.Set("baselineMs", dense_ms);
-  out.Set("mismatches", static_cast<double>(mismatches));
-  out.Set("isa", default_level());
+  Napi::Object out = timing_record(env, kernel.name, sparse_ms, std::string(dense.kernel->name) + " dense", dense_ms);
+  out.Set("mismatches", static_cast<double>(count_mismatches(y_sparse, y_dense)));
   return out;
 }
 

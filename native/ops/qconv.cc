@@ -1,6 +1,7 @@
 // QConv (NHWC, u8 activations x s8 weights, fused int8 epilogue): 1x1 stride 1 unpadded as a direct GEMM on the
 // activation rows, other windows by im2col of one block of output pixels at a time into a per-thread buffer, then
-// the same GEMM; depthwise (group == C == M) by direct channel-vectorised kernels; other groups one GEMM per group.
+// the same GEMM; inputs with at most 4 channels (stems) by direct kernels (qconv-few-channels.cc); depthwise
+// (group == C == M) by direct channel-vectorised kernels; other groups one GEMM per group.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -9,10 +10,12 @@
 #include "kernels/qs8-dwconv/qs8-dwconv.h"
 #include "ops/conv-geometry.h"
 #include "ops/op-checks.h"
+#include "ops/qconv-few-channels.h"
 #include "ops/qconv-quantization.h"
 #include "ops/qgemm-op.h"
 #include "ops/qgemm.h"
 #include "ops/qs8-im2col.h"
+#include "ops/quant-families.h"
 #include "runtime/dispatch-qs8.h"
 #include "runtime/op.h"
 
@@ -23,7 +26,7 @@ size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
 class QConvOp : public Op {
  public:
-  enum class Path { kDirect, kIm2col, kDepthwise };
+  enum class Path { kDirect, kIm2col, kDepthwise, kFewChannels };
 
   QConvOp(const OpDesc& desc, const BuildContext& ctx) {
     expect_arity(desc, 2, 4, 1, 1);
@@ -56,13 +59,16 @@ class QConvOp : public Op {
     r_id_ = read_qs8_residual(desc, ctx, y_shape);
     x_id_ = desc.inputs[0];
     y_id_ = desc.outputs[0];
-    const Qs8OpQuantization quant = read_qs8_op_quantization(desc, "x", m, y.dtype, r_id_ >= 0);
+    Qs8OpQuantization quant = read_qs8_op_quantization(desc, "x", m, y.dtype, r_id_ >= 0);
+    if (desc.attrs.has("add_y_scale")) read_residual_add(desc, y.dtype, quant.output);
     x_zero_point_ = quant.input_zero_point;
     requantization_ = std::make_unique<Qs8Requantization>(quant.output, m);
     out_bytes_ = y.dtype == DType::kUInt8 ? 1 : 4;
     epilogue_ = select_qs8_gemm_kernel(ctx.features).epilogue;
 
     if (g_.group == g_.in_c && m == g_.in_c) build_depthwise(ctx, weights, bias);
+    else if ((few_ = Qs8FewChannelConv::create(g_, ctx.features, weights.data(), bias.data(), x_zero_point_)))
+      path_ = Path::kFewChannels;
     else build_gemm(desc, ctx, weights, bias);
   }
 
@@ -71,16 +77,31 @@ class QConvOp : public Op {
     const uint8_t* r = ctx.ptr<uint8_t>(r_id_);
     uint8_t* y = ctx.ptr<uint8_t>(y_id_);
     if (path_ == Path::kDepthwise) run_depthwise(ctx, x, r, y);
+    else if (path_ == Path::kFewChannels) few_->run(ctx.pool, x, requantization_->params(), epilogue_, r, y);
     else run_gemm(ctx, x, r, y);
   }
 
   std::string kernel_name() const override {
     if (path_ == Path::kDepthwise) return std::string(dwconv_->name) + " depthwise";
+    if (path_ == Path::kFewChannels) return std::string(few_->kernel_name()) + " few-channel";
     return std::string(gemms_.front()->kernel().name) + (path_ == Path::kDirect ? " direct" : " im2col") +
            (g_.group > 1 ? " grouped" : "");
   }
 
  private:
+  // add_y_scale / add_y_zero_point / add_activation: R is added after requantization, as a following QAdd(Y, R)
+  // would (the plan compiler's fusion, lib/plan/fuse-qadd.ts); y_scale / y_zero_point then quantize the conv alone.
+  void read_residual_add(const OpDesc& desc, DType y_dtype, Qs8QuantizedOutput& q) const {
+    if (r_id_ < 0 || y_dtype != DType::kUInt8) plan_fail(desc, "expected a residual R and a u8 output Y with add_y_scale");
+    q.residual_after_requantization = true;
+    q.add_y_scale = quant_scale_attr(desc, "add_y_scale");
+    q.add_y_zero_point = quant_zero_point_attr(desc, "add_y_zero_point", 0, 255);
+    const std::string act = desc.attrs.s("add_activation", "none");
+    if (act != "none" && act != "relu")
+      plan_fail(desc, "expected add_activation none or relu but received '" + act + "'");
+    q.add_relu = act == "relu";
+  }
+
   // Im2col blocks hold about this many bytes (a block is multiplied by every weight panel while it sits in L2).
   static constexpr size_t kBlockBytes = 128 * 1024;
 
@@ -201,6 +222,7 @@ class QConvOp : public Op {
   std::vector<int16_t> dw_weights_;
   std::vector<int32_t> dw_bias_;
   std::vector<uint8_t> zero_row_;
+  std::unique_ptr<Qs8FewChannelConv> few_;  // few-channel (stem) path
   int32_t x_id_ = -1, r_id_ = -1, y_id_ = -1;
 };
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "reference/qu8-ops-reference.h"
+
 namespace sparq {
 
 void qs8_gemm_reference(size_t m, size_t n, size_t k, const uint8_t* a, size_t a_stride, int32_t a_zero_point,
@@ -58,10 +60,12 @@ void qs8_epilogue_reference_value(int32_t acc, size_t n, uint8_t residual, const
   }
   float x = static_cast<float>(acc) * p.scale[n];
   if (p.output == Qs8Output::kUint8 && p.fast) {
-    *static_cast<uint8_t*>(out) = round_to_u8(x, p);
+    uint8_t q = round_to_u8(x, p);
+    if (p.residual_after_requantization) qu8_add__reference(1, &q, &residual, 1, p.add, &q);
+    *static_cast<uint8_t*>(out) = q;
     return;
   }
-  if (p.residual) {
+  if (p.residual && !p.residual_after_requantization) {
     const float r = static_cast<float>(static_cast<int32_t>(residual) - p.residual_zero_point);
     x = std::fma(r, p.residual_scale, x);
   }
@@ -71,7 +75,9 @@ void qs8_epilogue_reference_value(int32_t acc, size_t n, uint8_t residual, const
     return;
   }
   const float y = x * p.inv_y_scale;
-  *static_cast<uint8_t*>(out) = round_to_u8(y, p);
+  uint8_t q = round_to_u8(y, p);
+  if (p.residual_after_requantization) qu8_add__reference(1, &q, &residual, 1, p.add, &q);
+  *static_cast<uint8_t*>(out) = q;
 }
 
 void qs8_epilogue__scalar(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_t acc_stride,

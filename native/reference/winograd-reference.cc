@@ -6,29 +6,45 @@
 
 namespace sparq {
 
-void conv3x3_nhwc_f32_reference(const WinogradF23Problem& p, const float* x, const float* w, const float* bias,
-                                const ActivationParams& act, float* y) {
+namespace {
+
+// Direct 3x3 NHWC convolution in a wide accumulator (double for fp32, int64 for int8: exact); emit(o, m, acc) stores
+// output element o of output channel m. The input value is x - x_zero (0 for fp32).
+template <typename X, typename W, typename Acc, typename B, typename Emit>
+void conv3x3_nhwc_accumulate(const WinogradF23Problem& p, const X* x, Acc x_zero, const W* w, const B* bias,
+                             Emit&& emit) {
   const size_t C = p.channels, M = p.out_channels;
   for (size_t n = 0; n < p.batch; ++n) {
     for (size_t oy = 0; oy < p.out_h; ++oy) {
       for (size_t ox = 0; ox < p.out_w; ++ox) {
         for (size_t m = 0; m < M; ++m) {
-          double acc = bias ? bias[m] : 0.0;
+          Acc acc = bias ? static_cast<Acc>(bias[m]) : Acc(0);
           for (size_t ky = 0; ky < 3; ++ky) {
             const ptrdiff_t iy = static_cast<ptrdiff_t>(oy + ky) - static_cast<ptrdiff_t>(p.pad_top);
             if (iy < 0 || iy >= static_cast<ptrdiff_t>(p.in_h)) continue;
             for (size_t kx = 0; kx < 3; ++kx) {
               const ptrdiff_t ix = static_cast<ptrdiff_t>(ox + kx) - static_cast<ptrdiff_t>(p.pad_left);
               if (ix < 0 || ix >= static_cast<ptrdiff_t>(p.in_w)) continue;
-              const float* xp = x + ((n * p.in_h + static_cast<size_t>(iy)) * p.in_w + static_cast<size_t>(ix)) * C;
-              for (size_t c = 0; c < C; ++c) acc += static_cast<double>(xp[c]) * w[((m * C + c) * 3 + ky) * 3 + kx];
+              const X* xp = x + ((n * p.in_h + static_cast<size_t>(iy)) * p.in_w + static_cast<size_t>(ix)) * C;
+              for (size_t c = 0; c < C; ++c) {
+                acc += (static_cast<Acc>(xp[c]) - x_zero) * static_cast<Acc>(w[((m * C + c) * 3 + ky) * 3 + kx]);
+              }
             }
           }
-          y[((n * p.out_h + oy) * p.out_w + ox) * M + m] = activate(static_cast<float>(acc), act);
+          emit(((n * p.out_h + oy) * p.out_w + ox) * M + m, m, acc);
         }
       }
     }
   }
+}
+
+}  // namespace
+
+void conv3x3_nhwc_f32_reference(const WinogradF23Problem& p, const float* x, const float* w, const float* bias,
+                                const ActivationParams& act, float* y) {
+  conv3x3_nhwc_accumulate(p, x, 0.0, w, bias, [&](size_t o, size_t, double acc) {
+    y[o] = activate(static_cast<float>(acc), act);
+  });
 }
 
 uint8_t requantize_u8_reference(int32_t acc, float scale, const Requant8& rq) {
@@ -41,32 +57,11 @@ uint8_t requantize_u8_reference(int32_t acc, float scale, const Requant8& rq) {
 
 void conv3x3_nhwc_qu8_reference(const WinogradF23Problem& p, const uint8_t* x, int32_t x_zero_point, const int8_t* w,
                                 const int32_t* bias, const Requant8& rq, uint8_t* y, int32_t* acc_out) {
-  const size_t C = p.channels, M = p.out_channels;
-  for (size_t n = 0; n < p.batch; ++n) {
-    for (size_t oy = 0; oy < p.out_h; ++oy) {
-      for (size_t ox = 0; ox < p.out_w; ++ox) {
-        for (size_t m = 0; m < M; ++m) {
-          int64_t acc = bias ? bias[m] : 0;
-          for (size_t ky = 0; ky < 3; ++ky) {
-            const ptrdiff_t iy = static_cast<ptrdiff_t>(oy + ky) - static_cast<ptrdiff_t>(p.pad_top);
-            if (iy < 0 || iy >= static_cast<ptrdiff_t>(p.in_h)) continue;
-            for (size_t kx = 0; kx < 3; ++kx) {
-              const ptrdiff_t ix = static_cast<ptrdiff_t>(ox + kx) - static_cast<ptrdiff_t>(p.pad_left);
-              if (ix < 0 || ix >= static_cast<ptrdiff_t>(p.in_w)) continue;
-              const uint8_t* xp = x + ((n * p.in_h + static_cast<size_t>(iy)) * p.in_w + static_cast<size_t>(ix)) * C;
-              for (size_t c = 0; c < C; ++c) {
-                acc += (static_cast<int32_t>(xp[c]) - x_zero_point) * w[((m * C + c) * 3 + ky) * 3 + kx];
-              }
-            }
-          }
-          const size_t o = ((n * p.out_h + oy) * p.out_w + ox) * M + m;
-          const int32_t acc32 = static_cast<int32_t>(acc);
-          if (acc_out) acc_out[o] = acc32;
-          y[o] = requantize_u8_reference(acc32, rq.scale[m], rq);
-        }
-      }
-    }
-  }
+  conv3x3_nhwc_accumulate(p, x, static_cast<int64_t>(x_zero_point), w, bias, [&](size_t o, size_t m, int64_t acc) {
+    const int32_t acc32 = static_cast<int32_t>(acc);
+    if (acc_out) acc_out[o] = acc32;
+    y[o] = requantize_u8_reference(acc32, rq.scale[m], rq);
+  });
 }
 
 void winograd_f23_qu8_reference(const WinogradF23Problem& p, const uint8_t* x, int32_t x_zero_point, const int8_t* w,

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "kernels/qu8-elementwise/qu8-elementwise.h"
 
 namespace sparq {
 namespace {
@@ -34,7 +35,7 @@ inline void epilogue8(const int32_t* acc, const float* scale, const uint8_t* res
   __m256 x = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc))),
                            _mm256_loadu_ps(scale));
   if (!(p.output == Qs8Output::kUint8 && p.fast)) {
-    if (p.residual) {
+    if (p.residual && !p.residual_after_requantization) {
       const __m256i r32 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(residual)));
       const __m256 r = _mm256_cvtepi32_ps(_mm256_sub_epi32(r32, _mm256_set1_epi32(p.residual_zero_point)));
       x = _mm256_fmadd_ps(r, _mm256_set1_ps(p.residual_scale), x);
@@ -85,6 +86,7 @@ void qs8_epilogue__avx2(size_t mr, size_t nc, size_t n0, const int32_t* acc, siz
       epilogue8(acc_tail, scale_tail, residual_tail, p, out_tail);
       std::memcpy(out_row + j * out_bytes, out_tail, rest * out_bytes);
     }
+    if (p.residual_after_requantization) qu8_add_ukernel__avx2(nc, out_row, residual_row, 1, p.add, out_row);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "kernels/qu8-elementwise/qu8-elementwise.h"
 
 namespace sparq {
 namespace {
@@ -53,7 +54,7 @@ void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, s
       const __m512 vacc = _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(mask, acc_row + j));
       __m512 x = _mm512_mul_ps(vacc, _mm512_maskz_loadu_ps(mask, p.scale + n0 + j));
       if (!(p.output == Qs8Output::kUint8 && p.fast)) {
-        if (p.residual) {
+        if (p.residual && !p.residual_after_requantization) {
           const __m128i r8 = _mm_maskz_loadu_epi8(mask, residual + i * residual_stride + j);
           const __m512 r = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(r8), residual_zero_point));
           x = _mm512_fmadd_ps(r, residual_scale, x);
@@ -67,6 +68,10 @@ void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, s
       }
       const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamp16(x, lo, hi)), zero_point);
       _mm_mask_storeu_epi8(static_cast<uint8_t*>(out) + i * out_stride + j, mask, _mm512_cvtepi32_epi8(q));
+    }
+    if (p.residual_after_requantization) {
+      uint8_t* row = static_cast<uint8_t*>(out) + i * out_stride;
+      qu8_add_ukernel__avx512(nc, row, residual + i * residual_stride, 1, p.add, row);
     }
   }
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "kernels/qu8-elementwise/qu8-elementwise.h"
 
 namespace sparq {
 namespace {
@@ -32,7 +33,7 @@ inline void epilogue4(const int32_t* acc, const float* scale, const uint8_t* res
                       void* out) {
   float32x4_t x = vmulq_f32(vcvtq_f32_s32(vld1q_s32(acc)), vld1q_f32(scale));
   if (!(p.output == Qs8Output::kUint8 && p.fast)) {
-    if (p.residual) {
+    if (p.residual && !p.residual_after_requantization) {
       int32_t r[4];
       for (int t = 0; t < 4; ++t) r[t] = static_cast<int32_t>(residual[t]) - p.residual_zero_point;
       x = vfmaq_f32(x, vcvtq_f32_s32(vld1q_s32(r)), vdupq_n_f32(p.residual_scale));
@@ -82,6 +83,7 @@ void qs8_epilogue__neon(size_t mr, size_t nc, size_t n0, const int32_t* acc, siz
       epilogue4(acc_tail, scale_tail, residual_tail, p, out_tail);
       std::memcpy(out_row + j * out_bytes, out_tail, rest * out_bytes);
     }
+    if (p.residual_after_requantization) qu8_add_ukernel__neon(nc, out_row, residual_row, 1, p.add, out_row);
   }
 }
 

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/qu8-elementwise/qu8-elementwise.h"
+
 namespace sparq {
 
 enum class Qs8Output : int32_t { kInt32, kFloat, kUint8 };
@@ -15,12 +17,16 @@ enum class Qs8Activation : int32_t { kNone, kRelu, kClip, kLeakyRelu, kHardSwish
 //   q = rne(min(max(y, lo), hi)) + zero_point     (lo/hi = quantized bounds minus zero_point, whole numbers)
 // kUint8 / kFloat, general form:
 //   x = float(acc) * scale[n]                     (scale = a_scale * w_scale[n], real units)
-//   x = fma(float(r - residual_zero_point), residual_scale, x)        when there is a residual r (u8)
+//   x = fma(float(r - residual_zero_point), residual_scale, x)        when there is a residual r (u8), unless
+//                                                                    residual_after_requantization
 //   x = act(x):  relu max(x, 0) | clip min(max(x, alpha), beta) | leaky_relu x < 0 ? x * alpha : x
 //                hard_swish x * min(max(fma(x, 1/6, 0.5), 0), 1)
 //   kFloat: out = x
 //   kUint8: q = rne(min(max(x * inv_y_scale, lo), hi)) + zero_point  (lo = -zero_point, hi = 255 - zero_point)
 // rne = round to nearest, ties to even (the default MXCSR/FPCR mode; cvtps2dq, fcvtns, nearbyint).
+// kUint8 with residual_after_requantization (QConv fused with the QAdd that consumed its output): q as above, then
+//   q = the QAdd recipe of reference/qu8-ops-reference.h on (q, r) with `add` (a = this output, b = r), computed by
+//   the QAdd microkernel of the same ISA, so the result is bit-identical to QConv followed by QAdd.
 // kInt32: out = acc.
 struct Qs8EpilogueParams {
   Qs8Output output = Qs8Output::kInt32;
@@ -34,6 +40,8 @@ struct Qs8EpilogueParams {
   bool residual = false;
   float residual_scale = 0.f;
   int32_t residual_zero_point = 0;
+  bool residual_after_requantization = false;  // r goes through `add` after q, not through the fma
+  QAddParams add;
 };
 
 // Applies the epilogue to an mr x nc block of accumulators whose first column is output column n0.

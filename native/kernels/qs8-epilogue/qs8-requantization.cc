@@ -39,6 +39,11 @@ Qs8Requantization::Qs8Requantization(const Qs8QuantizedOutput& q, size_t n) {
   if (q.residual && (!positive_finite(q.residual_scale) || q.residual_zero_point < 0 || q.residual_zero_point > 255))
     throw PlanError("int8 GEMM: Expected a positive residual scale and a zero point in 0..255");
 
+  if (q.residual_after_requantization &&
+      (!u8 || !q.residual || !positive_finite(q.add_y_scale) || q.add_y_zero_point < 0 || q.add_y_zero_point > 255))
+    throw PlanError("int8 GEMM: Expected a u8 output, a residual, a positive finite add output scale and an add "
+                    "output zero point in 0..255 for a residual added after requantization");
+
   params_.output = q.output;
   params_.zero_point = q.y_zero_point;
   params_.activation = q.activation;
@@ -47,7 +52,20 @@ Qs8Requantization::Qs8Requantization(const Qs8QuantizedOutput& q, size_t n) {
   params_.residual = q.residual;
   params_.residual_scale = q.residual_scale;
   params_.residual_zero_point = q.residual_zero_point;
-  params_.fast = u8 && !q.residual &&
+  params_.residual_after_requantization = q.residual_after_requantization;
+  if (q.residual_after_requantization) {
+    QAddParams& a = params_.add;
+    a.a_scale = q.y_scale;
+    a.a_zero_point = q.y_zero_point;
+    a.b_scale = q.residual_scale;
+    a.b_zero_point = q.residual_zero_point;
+    a.y_scale = q.add_y_scale;
+    a.y_zero_point = q.add_y_zero_point;
+    a.lo = static_cast<float>(-q.add_y_zero_point);
+    a.hi = static_cast<float>(255 - q.add_y_zero_point);
+    a.relu = q.add_relu;
+  }
+  params_.fast = u8 && (!q.residual || q.residual_after_requantization) &&
                  (q.activation == Qs8Activation::kNone || q.activation == Qs8Activation::kRelu ||
                   q.activation == Qs8Activation::kClip);
   scale_.resize(n);

@@ -19,6 +19,12 @@ struct Qs8QuantizedOutput {
   bool residual = false;               // u8 residual added before the activation
   float residual_scale = 1.f;
   int32_t residual_zero_point = 0;
+  // The residual is added after requantization to u8, exactly as QAdd(Y, R) with these output parameters would
+  // (Y's scale and zero point are y_scale / y_zero_point, R's residual_scale / residual_zero_point).
+  bool residual_after_requantization = false;
+  float add_y_scale = 1.f;
+  int32_t add_y_zero_point = 0;
+  bool add_relu = false;
 };
 
 // Owns the per-column scale array that Qs8EpilogueParams points at.
