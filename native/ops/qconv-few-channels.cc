@@ -26,11 +26,17 @@ std::vector<const Qs8FewcKernel*> qs8_fewc_kernels(const CpuFeatures& features) 
 #if defined(__x86_64__) || defined(_M_X64)
   // AMX was tried here too (one 64-byte tile depth block per kernel row, read straight from the padded rows):
   // about 15% faster than the 6x64 kernel on the ResNet stem on a quiet machine, 1.5-2x slower under load, so no.
-  static const Qs8FewcKernel wide{"qs8-conv-fewc-6x64c4-avx512vnni", qs8_conv_fewc_ukernel_6x64c4__avx512vnni, 64, 32};
-  static const Qs8FewcKernel narrow{"qs8-conv-fewc-8x16c4-avx512vnni", qs8_conv_fewc_ukernel_8x16c4__avx512vnni, 16, 0};
-  static const Qs8FewcKernel vnni256{"qs8-conv-fewc-6x16c4-avxvnni", qs8_conv_fewc_ukernel_6x16c4__avxvnni, 16, 0};
+  static const Qs8FewcKernel wide{"qs8-conv-fewc-6x64c4-avx512vnni", qs8_conv_fewc_ukernel_6x64c4__avx512vnni, 64, 32,
+                                  0};
+  static const Qs8FewcKernel narrow{"qs8-conv-fewc-8x16c4-avx512vnni", qs8_conv_fewc_ukernel_8x16c4__avx512vnni, 16,
+                                    0, 0};
+  static const Qs8FewcKernel vnni256{"qs8-conv-fewc-6x16c4-avxvnni", qs8_conv_fewc_ukernel_6x16c4__avxvnni, 16, 0, 0};
   if (features.avx512vnni) out.push_back(&wide), out.push_back(&narrow);
   if (features.avxvnni) out.push_back(&vnni256);
+#endif
+#if defined(__aarch64__)
+  static const Qs8FewcKernel dot{"qs8-conv-fewc-4x16c4-neondot", qs8_conv_fewc_ukernel_4x16c4__neondot, 16, 0, 128};
+  if (features.neondot) out.push_back(&dot);
 #endif
   (void)features;
   return out;
@@ -67,7 +73,7 @@ Qs8FewChannelConv::Qs8FewChannelConv(const ConvGeometry& g, const Qs8FewcKernel&
       for (size_t kj = 0; kj < kw; ++kj)
         for (size_t ch = 0; ch < c; ++ch)
           rows[o * depth + ki * dwords_ * 4 + kj * c + ch] = weights[((o * c + ch) * kh + ki) * kw + kj];
-  const Qs8PackSpec spec{static_cast<uint32_t>(kernel.nr), 4, 4, 1, 0};
+  const Qs8PackSpec spec{static_cast<uint32_t>(kernel.nr), 4, 4, 1, kernel.a_offset};
   panels_ = qs8_panel_count(spec, m);
   panel_bytes_ = qs8_panel_bytes(spec, depth);
   packed_.resize(qs8_packed_weights_bytes(spec, depth, m));

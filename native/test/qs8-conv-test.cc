@@ -118,10 +118,10 @@ QConvCase conv(size_t n, size_t h, size_t w, size_t c, size_t m, size_t group, s
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // Convs with 1..4 input channels (not 1x1 pointwise, not grouped, undilated horizontally) run the direct
-// few-channel kernels where the CPU has them (AVX-VNNI, AVX-512 VNNI), im2col + GEMM elsewhere.
+// few-channel kernels where the CPU has them (AVX-VNNI, AVX-512 VNNI, NEON dot product), im2col + GEMM elsewhere.
 const char* few_channel_path() {
   const CpuFeatures f = features_for_level(default_level());
-  return f.avx512vnni || f.avxvnni ? " few-channel" : " im2col";
+  return f.avx512vnni || f.avxvnni || f.neondot ? " few-channel" : " im2col";
 }
 
 }  // namespace
