@@ -27,8 +27,8 @@ struct Qs8FewcRowArgs {
 using Qs8FewcRowFn = void (*)(const Qs8FewcRowArgs& args);
 
 #if defined(__x86_64__) || defined(_M_X64)
-// AVX-512 VNNI: 8 pixels x 16 channels and 6 pixels x 64 channels per register tile (vpdpbusd zmm).
-void qs8_conv_fewc_ukernel_8x16c4__avx512vnni(const Qs8FewcRowArgs& args);
+// AVX-512 VNNI: 14 pixels x 16 channels and 6 pixels x 64 channels per register tile (vpdpbusd zmm).
+void qs8_conv_fewc_ukernel_14x16c4__avx512vnni(const Qs8FewcRowArgs& args);
 void qs8_conv_fewc_ukernel_6x64c4__avx512vnni(const Qs8FewcRowArgs& args);
 // AVX-VNNI: 6 pixels x 16 channels (vpdpbusd ymm).
 void qs8_conv_fewc_ukernel_6x16c4__avxvnni(const Qs8FewcRowArgs& args);
