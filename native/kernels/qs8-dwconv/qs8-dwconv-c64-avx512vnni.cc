@@ -63,6 +63,39 @@ inline void pixel_block(const uint8_t* quad, const int8_t* weight, const Steps& 
   }
 }
 
+// One 64-channel block of a whole output row for windows of at most 4 rows and kKernelW columns: the weights and the
+// bias stay in registers across the row's pixels.
+template <size_t kKernelW, size_t kVectors>
+inline void row_block(const uint8_t* quad, const int8_t* weight, const Steps& s, size_t pixel_step, size_t out_w,
+                      const int32_t* bias, size_t n, int32_t* out, size_t out_stride) {
+  __m512i w[kKernelW][kVectors], b[kVectors];
+  for (size_t q = 0; q < kVectors; ++q) {
+    b[q] = _mm512_loadu_si512(bias + 16 * q);
+    for (size_t kj = 0; kj < kKernelW; ++kj) w[kj][q] = _mm512_loadu_si512(weight + kj * s.weight_column + 64 * q);
+  }
+  const __mmask16 last = dword_mask(n - 16 * (kVectors - 1));
+  for (size_t ow = 0; ow < out_w; ++ow, quad += pixel_step, out += out_stride) {
+    __m512i acc[kVectors];
+    for (size_t q = 0; q < kVectors; ++q) acc[q] = b[q];
+    for (size_t kj = 0; kj < kKernelW; ++kj)
+      for (size_t q = 0; q < kVectors; ++q)
+        acc[q] = _mm512_dpbusd_epi32(acc[q], _mm512_loadu_si512(quad + kj * s.quad_column + 64 * q), w[kj][q]);
+    for (size_t q = 0; q + 1 < kVectors; ++q) _mm512_storeu_si512(out + 16 * q, acc[q]);
+    _mm512_mask_storeu_epi32(out + 16 * (kVectors - 1), last, acc[kVectors - 1]);
+  }
+}
+
+template <size_t kKernelW>
+inline void row_block_3x3ish(const uint8_t* quad, const int8_t* weight, const Steps& s, size_t pixel_step,
+                             size_t out_w, const int32_t* bias, size_t n, int32_t* out, size_t out_stride) {
+  switch ((n + 15) / 16) {
+    case 1: return row_block<kKernelW, 1>(quad, weight, s, pixel_step, out_w, bias, n, out, out_stride);
+    case 2: return row_block<kKernelW, 2>(quad, weight, s, pixel_step, out_w, bias, n, out, out_stride);
+    case 3: return row_block<kKernelW, 3>(quad, weight, s, pixel_step, out_w, bias, n, out, out_stride);
+    default: return row_block<kKernelW, 4>(quad, weight, s, pixel_step, out_w, bias, n, out, out_stride);
+  }
+}
+
 }  // namespace
 
 void qs8_dwconv_ukernel_c64__avx512vnni(const Qs8DwconvParams& p, size_t oh, const uint8_t* x_image,
@@ -102,6 +135,14 @@ void qs8_dwconv_ukernel_c64__avx512vnni(const Qs8DwconvParams& p, size_t oh, con
   // Packed weights (kRowQuads): bytes [((g * kernel_w + kj) * cp + c) * 4 + i] = W(c, 4g + i, kj).
   const int8_t* w8 = reinterpret_cast<const int8_t*>(w);
   const Steps steps{kw, groups, p.dilation_w * column_bytes, cols * column_bytes, column_bytes, kw * column_bytes};
+  if (groups == 1 && kw == 3) {  // 3x3 (and 2x3, 4x3): block-outer, weights in registers
+    for (size_t c0 = 0; c0 < channels; c0 += 64) {
+      const size_t n = channels - c0 < 64 ? channels - c0 : 64;
+      row_block_3x3ish<3>(quads + c0 * 4, w8 + c0 * 4, steps, p.stride_w * column_bytes, p.out_w, bias + c0, n,
+                          acc + c0, channels);
+    }
+    return;
+  }
   for (size_t ow = 0; ow < p.out_w; ++ow) {
     const uint8_t* first = quads + ow * p.stride_w * column_bytes;
     int32_t* out = acc + ow * channels;
