@@ -21,17 +21,32 @@ inline __mmask16 dword_mask(size_t n) { return n >= 16 ? __mmask16(0xFFFF) : sta
 // Quads of 64 channels from four rows (u8 each): quads[16q + i] (dwords) = (r0, r1, r2, r3) of channel 16q + i.
 // Moving dword d of each row to lane d % 4, position d / 4 first makes the in-lane byte and word unpacks come out in
 // channel order: lane L of unpack*_epi16 then holds channels 4L..4L+3 of its 16-channel vector.
-inline void make_quads(const __m512i r[4], size_t vectors, uint8_t* dst) {
+template <size_t kVectors>
+inline void make_quads(const __m512i r[4], uint8_t* dst) {
   const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   const __m512i r0 = _mm512_permutexvar_epi32(lanes, r[0]), r1 = _mm512_permutexvar_epi32(lanes, r[1]);
   const __m512i r2 = _mm512_permutexvar_epi32(lanes, r[2]), r3 = _mm512_permutexvar_epi32(lanes, r[3]);
   const __m512i a = _mm512_unpacklo_epi8(r0, r1), c = _mm512_unpacklo_epi8(r2, r3);
   _mm512_storeu_si512(dst, _mm512_unpacklo_epi16(a, c));
-  if (vectors > 1) _mm512_storeu_si512(dst + 64, _mm512_unpackhi_epi16(a, c));
-  if (vectors > 2) {
+  if (kVectors > 1) _mm512_storeu_si512(dst + 64, _mm512_unpackhi_epi16(a, c));
+  if (kVectors > 2) {
     const __m512i b = _mm512_unpackhi_epi8(r0, r1), d = _mm512_unpackhi_epi8(r2, r3);
     _mm512_storeu_si512(dst + 128, _mm512_unpacklo_epi16(b, d));
-    if (vectors > 3) _mm512_storeu_si512(dst + 192, _mm512_unpackhi_epi16(b, d));
+    if (kVectors > 3) _mm512_storeu_si512(dst + 192, _mm512_unpackhi_epi16(b, d));
+  }
+}
+
+// Quads of one 64-channel block (at c0, n channels) for the input columns [first, end) of one row group: row i
+// reads base[i] + iw * step[i] (step 0 for a padding or filler row, which reads the zero-point row).
+template <size_t kVectors>
+inline void build_columns(const uint8_t* const base[4], const size_t step[4], size_t n, size_t first, size_t end,
+                          size_t pad_left, size_t column_bytes, uint8_t* dst) {
+  const __mmask64 mask = byte_mask(n);
+  for (size_t col = first; col < end; ++col) {
+    const size_t iw = col - pad_left;
+    __m512i r[4];
+    for (size_t i = 0; i < 4; ++i) r[i] = _mm512_maskz_loadu_epi8(mask, base[i] + iw * step[i]);
+    make_quads<kVectors>(r, dst + col * column_bytes);
   }
 }
 
@@ -108,27 +123,36 @@ void qs8_dwconv_ukernel_c64__avx512vnni(const Qs8DwconvParams& p, size_t oh, con
   static thread_local std::vector<uint8_t> storage;
   if (storage.size() < groups * cols * column_bytes) storage.resize(groups * cols * column_bytes);
   uint8_t* quads = storage.data();
+  // A column outside the input reads the zero point in every row: its quads are that byte everywhere.
+  const __m512i zero_point = _mm512_set1_epi8(static_cast<char>(p.zero_row[0]));
+  const size_t first = p.pad_left < cols ? p.pad_left : cols;
+  const size_t end = p.pad_left + p.in_w < cols ? p.pad_left + p.in_w : cols;
   for (size_t g = 0; g < groups; ++g) {
-    const uint8_t* rows[4];
+    uint8_t* group_quads = quads + g * cols * column_bytes;
+    for (size_t col = 0; col < cols; ++col) {
+      if (col == first) col = end;  // the columns inside the input are built below
+      for (size_t b = 0; col < cols && b < column_bytes; b += 64)
+        _mm512_storeu_si512(group_quads + col * column_bytes + b, zero_point);
+    }
+    const uint8_t* base[4];
+    size_t step[4];
     for (size_t i = 0; i < 4; ++i) {
       const size_t ki = 4 * g + i;
       const long ih = static_cast<long>(oh * p.stride_h + ki * p.dilation_h) - static_cast<long>(p.pad_top);
-      rows[i] = ki < p.kernel_h && ih >= 0 && ih < static_cast<long>(p.in_h)
-                    ? x_image + static_cast<size_t>(ih) * p.in_w * channels
-                    : nullptr;  // padding row, or a filler row whose weights are 0: reads the zero point
+      const bool inside = ki < p.kernel_h && ih >= 0 && ih < static_cast<long>(p.in_h);
+      // a padding row, or a filler row past kernel_h whose weights are 0, reads the zero-point row
+      base[i] = inside ? x_image + static_cast<size_t>(ih) * p.in_w * channels : p.zero_row;
+      step[i] = inside ? channels : 0;
     }
-    for (size_t col = 0; col < cols; ++col) {
-      const long iw = static_cast<long>(col) - static_cast<long>(p.pad_left);
-      const bool inside = iw >= 0 && iw < static_cast<long>(p.in_w);
-      uint8_t* dst = quads + (g * cols + col) * column_bytes;
-      for (size_t c0 = 0; c0 < channels; c0 += 64) {
-        const size_t n = channels - c0 < 64 ? channels - c0 : 64;
-        __m512i r[4];
-        for (size_t i = 0; i < 4; ++i) {
-          const uint8_t* src = inside && rows[i] ? rows[i] + static_cast<size_t>(iw) * channels + c0 : p.zero_row + c0;
-          r[i] = _mm512_maskz_loadu_epi8(byte_mask(n), src);
-        }
-        make_quads(r, (n + 15) / 16, dst + c0 * 4);
+    for (size_t c0 = 0; c0 < channels; c0 += 64) {
+      const size_t n = channels - c0 < 64 ? channels - c0 : 64;
+      const uint8_t* block_base[4] = {base[0] + c0, base[1] + c0, base[2] + c0, base[3] + c0};
+      uint8_t* dst = group_quads + c0 * 4;
+      switch ((n + 15) / 16) {
+        case 1: build_columns<1>(block_base, step, n, first, end, p.pad_left, column_bytes, dst); break;
+        case 2: build_columns<2>(block_base, step, n, first, end, p.pad_left, column_bytes, dst); break;
+        case 3: build_columns<3>(block_base, step, n, first, end, p.pad_left, column_bytes, dst); break;
+        default: build_columns<4>(block_base, step, n, first, end, p.pad_left, column_bytes, dst); break;
       }
     }
   }
