@@ -111,13 +111,18 @@ export class Engine {
   private lastPlan: PlanEntry | undefined;
   private disposed = false;
   private storedPlans: StoredPlans | undefined;
+  /** The model as decoded (standard ONNX ops, not optimized): what quantize, prune, exportOnnx and save start from. */
+  private sourceValue: Graph | undefined;
+  /** Set instead of sourceValue for a .sparq file, whose source graph is decoded when first needed. */
+  private decodeSource: (() => Graph) | undefined;
 
   private constructor(
     private readonly graph: Graph,
     private readonly options: { threads: number; isa: string; maxMemoryBytes?: number },
-    /** The model as decoded (standard ONNX ops, not optimized): what quantize, prune, exportOnnx and save start from. */
-    private readonly source: Graph,
+    source: Graph | (() => Graph),
   ) {
+    if (typeof source === 'function') this.decodeSource = source;
+    else this.sourceValue = source;
     this.inputs = Object.freeze(graph.inputs.map((v) => Object.freeze(describe(v, 'input'))));
     this.outputs = Object.freeze(graph.outputs.map((v) => Object.freeze(describe(v, 'output'))));
     this.plans = new PlanCache<PlanEntry>(PLAN_CACHE_SIZE, (entry) => {
@@ -186,8 +191,22 @@ export class Engine {
     return Engine.build(source, optimized ? cloneGraph(optimized) : optimizeGraph(source), checked, optimized ? plans : undefined);
   }
 
-  private static build(source: Graph, optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }, plans?: StoredPlans): Engine {
-    assertSupported(source);
+  /**
+   * An engine for the graphs of a .sparq file (lib/format/sparq-reader.ts): `optimized` and `plans` are freshly
+   * decoded and kept as they are (no copy, no passes); `source` is decoded, and checked, on first use (sourceGraph,
+   * exportOnnx, save, quantize, prune). `options` as checked by load.
+   * @throws as `load`.
+   */
+  static fromStored(source: () => Graph, optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }, plans?: StoredPlans): Engine {
+    return Engine.build(() => {
+      const graph = source();
+      assertSupported(graph);
+      return graph;
+    }, optimized, options, plans);
+  }
+
+  private static build(source: Graph | (() => Graph), optimized: Graph, options: { threads: number; isa: string; maxMemoryBytes?: number }, plans?: StoredPlans): Engine {
+    if (typeof source !== 'function') assertSupported(source);
     const engine = new Engine(optimized, options, source);
     engine.storedPlans = plans;
     try {
@@ -197,6 +216,14 @@ export class Engine {
       throw err;
     }
     return engine;
+  }
+
+  private get source(): Graph {
+    if (!this.sourceValue) {
+      this.sourceValue = (this.decodeSource as () => Graph)();
+      this.decodeSource = undefined;
+    }
+    return this.sourceValue;
   }
 
   /** A deep copy of the model as loaded (unoptimized IR of standard ONNX ops). */

@@ -6,7 +6,8 @@
 import { join } from 'path';
 import { Engine, ModelFormatError } from '../lib';
 import { encodeSparq } from '../lib/format/sparq-writer';
-import { crc32, decodeHeader, encodeHeader, HEADER_BYTES } from '../lib/format/sparq-layout';
+import { decodeHeader, encodeHeader, HEADER_BYTES } from '../lib/format/sparq-layout';
+import { payloadChecksum } from '../lib/format/sparq-checksum';
 
 /** xorshift32: the same mutants on every run. */
 function rng(seed: number): () => number {
@@ -92,7 +93,7 @@ test('300 metadata mutations with a recomputed checksum load or throw an Error, 
       const at = HEADER_BYTES + Math.floor(random() * header.metadataBytes);
       bytes[at] = alphabet.charCodeAt(Math.floor(random() * alphabet.length));
     }
-    bytes.set(encodeHeader({ ...header, payloadCrc: crc32(bytes.subarray(HEADER_BYTES)) }), 0);
+    bytes.set(encodeHeader({ ...header, ...payloadChecksum(bytes.subarray(HEADER_BYTES), header.version) }), 0);
     const result = outcome(bytes);
     if (result !== 'loaded') {
       expect(result).toBeInstanceOf(Error);

@@ -13,7 +13,8 @@ import { decodeModel } from '../lib/onnx/decode';
 import { optimizeGraph } from '../lib/passes/pipeline';
 import { encodeSparq, encodeSparqGraphs } from '../lib/format/sparq-writer';
 import { isSparqFile, readSparq, SPARQ_MAGIC } from '../lib/format/sparq-reader';
-import { BLOB_ALIGNMENT, crc32, decodeHeader, encodeHeader, FLAGS, HEADER_BYTES } from '../lib/format/sparq-layout';
+import { BLOB_ALIGNMENT, decodeHeader, encodeHeader, FLAGS, HEADER_BYTES, SPARQ_FORMAT_VERSION } from '../lib/format/sparq-layout';
+import { payloadChecksum } from '../lib/format/sparq-checksum';
 import { provenanceOf, recordProvenance, sha256Hex } from '../lib/format/sparq-provenance';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -186,7 +187,7 @@ describe('.sparq contents', () => {
   });
 });
 
-describe('.sparq stored plans (format version 2)', () => {
+describe('.sparq stored plans (format version 2) and older versions', () => {
   const model = join(FIXTURES, 'models', 'resnet-style.onnx');
   const input = join(FIXTURES, 'models', 'resnet-style.input.npy');
   let engine: Engine;
@@ -200,16 +201,16 @@ describe('.sparq stored plans (format version 2)', () => {
   afterAll(() => engine.dispose());
 
   /** `bytes` with its metadata rewritten by `edit` and the header fixed up (as a writer of that content would). */
-  function rewritten(edit: (json: Record<string, unknown>) => void, version = 2): Uint8Array {
-    const h = decodeHeader(bytes);
-    const json = JSON.parse(Buffer.from(bytes.subarray(HEADER_BYTES, HEADER_BYTES + h.metadataBytes)).toString('utf8'));
+  function rewritten(edit: (json: Record<string, unknown>) => void, from = bytes): Uint8Array {
+    const h = decodeHeader(from);
+    const json = JSON.parse(Buffer.from(from.subarray(HEADER_BYTES, HEADER_BYTES + h.metadataBytes)).toString('utf8'));
     edit(json);
     const text = Buffer.from(JSON.stringify(json));
     expect(text.length).toBeLessThanOrEqual(h.metadataBytes);
-    const out = Uint8Array.from(bytes);
+    const out = Uint8Array.from(from);
     out.fill(0x20, HEADER_BYTES, HEADER_BYTES + h.metadataBytes); // JSON allows trailing spaces
     out.set(text, HEADER_BYTES);
-    out.set(encodeHeader({ ...h, version, payloadCrc: crc32(out.subarray(HEADER_BYTES)) }), 0);
+    out.set(encodeHeader({ ...h, ...payloadChecksum(out.subarray(HEADER_BYTES), h.version) }), 0);
     return out;
   }
 
@@ -229,14 +230,54 @@ describe('.sparq stored plans (format version 2)', () => {
     expect(Buffer.compare(Buffer.from(outputOf(bytes, 2)), Buffer.from(expected))).toBe(0);
   });
 
-  test('a version-1 file (no plans) still loads and compiles its plan', () => {
-    const v1 = rewritten((json) => {
-      delete json.plans;
-      json.version = 1;
-    }, 1);
+  test('a version-1 file (no plans, CRC32, source graph inline) still loads and compiles its plan', () => {
+    const v1 = encodeSparq(engine, { formatVersion: 1 });
     expect(decodeHeader(v1).version).toBe(1);
+    expect(readSparq(v1).metadata.plans).toBeUndefined();
     expect(readSparq(v1).plans.size).toBe(0);
     expect(Buffer.compare(Buffer.from(outputOf(v1, 1)), Buffer.from(expected))).toBe(0);
+    const loaded = Engine.loadSync(v1, { threads: 1 });
+    expect(canonical(loaded.sourceGraph())).toEqual(canonical(engine.sourceGraph()));
+    loaded.dispose();
+  });
+
+  test('a version-2 file (plans, CRC32, source graph inline) loads with its plans, bit-identically', () => {
+    const v2 = encodeSparq(engine, { formatVersion: 2 });
+    const h = decodeHeader(v2);
+    expect(h.version).toBe(2);
+    expect(h.payloadHash).toBe(BigInt(0));
+    expect(readSparq(v2).metadata.source).toBeDefined();
+    expect(readSparq(v2).plans.size).toBe(1);
+    expect(Buffer.compare(Buffer.from(outputOf(v2, 1)), Buffer.from(expected))).toBe(0);
+    const loaded = Engine.loadSync(v2, { threads: 1 });
+    expect(canonical(loaded.sourceGraph())).toEqual(canonical(engine.sourceGraph()));
+    loaded.dispose();
+    expect(() => encodeSparq(engine, { formatVersion: SPARQ_FORMAT_VERSION + 1 })).toThrow(RangeError);
+  });
+
+  test('version 3 stores the source graph JSON in a blob, decoded only when needed; a broken one fails then', () => {
+    const h = decodeHeader(bytes);
+    expect(h.version).toBe(3);
+    expect(h.payloadCrc).toBe(0);
+    const meta = readSparq(bytes).metadata;
+    expect(meta.source).toBeUndefined();
+    const blob = meta.blobs[meta.sourceBlob as number];
+    expect(blob).toMatchObject({ encoding: 'raw', elementBytes: 1 });
+    expect(canonical(readSparq(bytes).source)).toEqual(canonical(engine.sourceGraph()));
+    // A source graph blob that is not JSON (checksum recomputed): the engine loads and runs, sourceGraph() says why it cannot.
+    const broken = Uint8Array.from(bytes);
+    broken[blob.offset] = 0x7b + 1;
+    broken.set(encodeHeader({ ...h, ...payloadChecksum(broken.subarray(HEADER_BYTES), 3) }), 0);
+    const loaded = Engine.loadSync(broken, { threads: 1 });
+    expect(Buffer.compare(Buffer.from(bytesOf(Object.values(loaded.runSync(feedsFor(loaded, input)))[0])), Buffer.from(expected))).toBe(0);
+    expect(() => loaded.sourceGraph()).toThrow(ModelFormatError);
+    expect(() => loaded.sourceGraph()).toThrow(/Expected a valid \.sparq file for the model bytes but its source graph is not valid JSON/);
+    loaded.dispose();
+    const missing = rewritten((json) => {
+      json.sourceBlob = 99999;
+      json.createdAt = ''; // room for the longer number
+    });
+    expect(() => Engine.loadSync(missing)).toThrow('Expected a valid .sparq file for the model bytes but its source graph blob (99999) is missing');
   });
 
   test('a stored plan naming a missing blob is refused', () => {
@@ -269,7 +310,7 @@ describe('.sparq errors', () => {
   test('a file from a newer format version is refused, naming both versions', () => {
     expect(() => Engine.loadSync(withHeader({ version: 9 }))).toThrow(ModelFormatError);
     expect(() => Engine.loadSync(withHeader({ version: 9 }))).toThrow(
-      'Expected a .sparq file of format version 2 or older for the model bytes but received version 9: it was written by a newer sparq; upgrade sparq to load it',
+      'Expected a .sparq file of format version 3 or older for the model bytes but received version 9: it was written by a newer sparq; upgrade sparq to load it',
     );
   });
 
@@ -277,16 +318,27 @@ describe('.sparq errors', () => {
     expect(() => Engine.loadSync(withHeader({ flags: 1 << 20 }))).toThrow(/Expected \.sparq header flags this sparq knows \(0x7\) for the model bytes but received 0x100000/);
   });
 
-  test('a flipped payload byte fails the CRC32', () => {
+  test('a flipped payload byte fails the payload checksum: XXH64 from version 3, CRC32 before', () => {
     const bad = Uint8Array.from(good);
     bad[bad.length - 3] ^= 0x10;
-    expect(() => Engine.loadSync(bad)).toThrow('Expected a valid .sparq file for the model bytes but its payload checksum (CRC32) does not match (the file is corrupted)');
+    expect(() => Engine.loadSync(bad)).toThrow('Expected a valid .sparq file for the model bytes but its payload checksum (XXH64) does not match (the file is corrupted)');
+    const engine = Engine.loadSync(good);
+    const v2 = encodeSparq(engine, { formatVersion: 2 });
+    engine.dispose();
+    v2[v2.length - 3] ^= 0x10;
+    expect(() => Engine.loadSync(v2)).toThrow('Expected a valid .sparq file for the model bytes but its payload checksum (CRC32) does not match (the file is corrupted)');
   });
 
   test('a flipped header byte fails the header checksum', () => {
     const bad = Uint8Array.from(good);
     bad[13] ^= 1;
     expect(() => Engine.loadSync(bad)).toThrow(/its header checksum does not match/);
+    // From version 3 the header checksum also covers the payload hash and the reserved bytes 32..63.
+    for (const at of [33, 50, 63]) {
+      const flipped = Uint8Array.from(good);
+      flipped[at] ^= 4;
+      expect(() => Engine.loadSync(flipped)).toThrow('Expected a valid .sparq file for the model bytes but its header checksum does not match (the file is corrupted)');
+    }
   });
 
   test('truncated files and trailing data are refused', () => {
@@ -302,7 +354,7 @@ describe('.sparq errors', () => {
     const bad = Uint8Array.from(good);
     bad[HEADER_BYTES + 5] ^= 0xff;
     writeFileSync(file, bad);
-    expect(() => Engine.loadSync(file)).toThrow(`Expected a valid .sparq file for ${file} but its payload checksum (CRC32) does not match (the file is corrupted)`);
+    expect(() => Engine.loadSync(file)).toThrow(`Expected a valid .sparq file for ${file} but its payload checksum (XXH64) does not match (the file is corrupted)`);
   });
 
   test('metadata that passes the checksum but does not match its blobs is refused', () => {
@@ -314,7 +366,7 @@ describe('.sparq errors', () => {
     const out = Uint8Array.from(good);
     out.fill(0x20, HEADER_BYTES, HEADER_BYTES + h.metadataBytes); // JSON allows trailing spaces
     out.set(text, HEADER_BYTES);
-    out.set(encodeHeader({ ...h, payloadCrc: crc32(out.subarray(HEADER_BYTES)) }), 0);
+    out.set(encodeHeader({ ...h, ...payloadChecksum(out.subarray(HEADER_BYTES), h.version) }), 0);
     expect(() => Engine.loadSync(out)).toThrow('Expected a valid .sparq file for the model bytes but blob 0 of its blob table is inconsistent with the file');
   });
 

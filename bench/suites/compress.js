@@ -1,13 +1,13 @@
 // Suite `compress`: engine.compress({ maxDrop: 1 }) on the Fashion-MNIST fixtures (tuning on test images 0-999,
 // budget held out on 1000-1999), then the chosen model against plain int8 (engine.quantize defaults, same
-// calibration) in one interleaved latency comparison, batch 1, one thread. --quick tries 4 strategies, else all.
+// calibration) in one interleaved latency comparison, batch 1, one thread. --quick tries 6 strategies, else all.
 'use strict';
 const path = require('path');
 const { compareLatency } = require('../measure');
 
 const root = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(root, 'test', 'fixtures', 'fashion-mnist');
-const QUICK_STRATEGIES = ['int8', '2:4', 'channels-0.25', 'channels-0.375-thinet'];
+const QUICK_STRATEGIES = ['int8', 'fp32', 'int8-fast', 'channels-0.25', 'channels-0.25-fast', 'channels-0.25-thinet-fp32'];
 
 async function run({ quick, log }) {
   const dist = (p) => require(path.join(root, 'dist', p));
@@ -41,13 +41,20 @@ async function run({ quick, log }) {
       holdout: top1(1000, 2000),
       maxDrop: 1,
       ...(quick ? { strategies: QUICK_STRATEGIES.map((id) => STRATEGY_IDS[id]) } : {}),
+      onProgress: (ev) => {
+        if (ev.phase === 'strategies' && ev.strategy) log(`${model}: [${ev.done + 1}/${ev.total}] ${ev.strategy} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      },
     });
     const seconds = (Date.now() - t0) / 1000;
     const int8 = await engine.quantize({ calibration: calib });
     const [chosen, plain] = await compareLatency([result.engine, int8].map((e) => async (k) => e.runSync(inputs[k % 8])), options);
     const c = result.chosen;
-    for (const t of result.trials) log(`${model} ${t.name}${t.chosen ? ' (chosen)' : ''}: held-out drop ${t.drop === null ? '-' : t.drop.toFixed(2)}, ${t.latencyMs === null ? t.error : `${t.latencyMs.toFixed(4)} ms`}, within budget ${t.withinBudget}`);
-    log(`${model}: chose ${c.name} (within budget ${result.withinBudget}) in ${seconds.toFixed(0)} s; ${chosen.p50.toFixed(4)} ms vs plain int8 ${plain.p50.toFixed(4)} ms`);
+    for (const t of result.trials) {
+      const extra = t.floatLayers?.length ? `, fp32 layers ${t.floatLayers.join(' ')}` : '';
+      log(`${model} ${t.name}${t.chosen ? ' (chosen)' : ''}: held-out drop ${t.drop === null ? '-' : t.drop.toFixed(2)}, ${t.latencyMs === null ? t.error : `${t.latencyMs.toFixed(4)} ms`}, within budget ${t.withinBudget}${extra}`);
+    }
+    const load = require('os').loadavg().map((x) => x.toFixed(2)).join(' ');
+    log(`${model}: chose ${c.name} (within budget ${result.withinBudget}) in ${seconds.toFixed(0)} s; p50 ${chosen.p50.toFixed(4)} ms vs plain int8 ${plain.p50.toFixed(4)} ms = ${(plain.p50 / chosen.p50).toFixed(2)}x (${chosen.runs} interleaved runs each); load average ${load}`);
     const caseName = `${model} maxDrop 1 -> ${c.name} 1x1x28x28 t1`;
     records.push({ case: caseName, metric: 'p50 latency', value: chosen.p50, unit: 'ms', vs: 'plain int8', ratio: plain.p50 / chosen.p50 });
     records.push({ case: caseName, metric: 'min latency', value: chosen.min, unit: 'ms', vs: 'plain int8', ratio: plain.min / chosen.min });

@@ -1,5 +1,6 @@
-// Suite `load`: Engine.load of a model's .sparq file vs Engine.load of its ONNX file (decode + optimize), same process, interleaved.
-// The .sparq is saved after one run on the fixture input, so it stores that shape's compiled plan (format version 2).
+// Suite `load`: Engine.load of a model's .sparq file vs Engine.load of its ONNX file (decode + optimize), both measured
+// the same way: fresh child processes alternating A/B, and one warm process alternating A/B, wall and CPU time.
+// The .sparq is saved after one run on the fixture input, so it stores that shape's compiled plan (format version 2+).
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -17,87 +18,103 @@ const cpuMs = () => {
 };
 
 /**
- * A fresh node process loads the file once, as a CLI or a serverless function does; the addon is loaded first so
- * only the model load is timed. Prints wall ms and process CPU ms (CPU time is what a loaded machine cannot inflate).
+ * A fresh node process loads the file once, as a CLI or a serverless function does. The package is required and the
+ * addon loaded first (the same for both formats), so only Engine.loadSync is timed: wall ms and process CPU ms (what
+ * other jobs on the machine cannot inflate). `total` is the process's CPU from its start to the loaded engine.
  */
-const COLD_SCRIPT = `
+const FRESH_SCRIPT = `
 const { Engine } = require(process.argv[1]);
 Engine.capabilities();
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const c0 = cpu(), t0 = Number(process.hrtime.bigint()) / 1e6;
 Engine.loadSync(process.argv[2], { threads: 1 });
-console.log(JSON.stringify({ wall: Number(process.hrtime.bigint()) / 1e6 - t0, cpu: cpu() - c0 }));
+const wall = Number(process.hrtime.bigint()) / 1e6 - t0, c1 = cpu();
+console.log(JSON.stringify({ wall, cpu: c1 - c0, total: c1 }));
 `;
 
-function coldLoad(file) {
-  return JSON.parse(execFileSync(process.execPath, ['-e', COLD_SCRIPT, path.join(root, 'dist'), file], { encoding: 'utf8' }));
+function freshLoad(file) {
+  return JSON.parse(execFileSync(process.execPath, ['-e', FRESH_SCRIPT, path.join(root, 'dist'), file], { encoding: 'utf8' }));
+}
+
+/** Runs `measure(kind)` for both kinds alternately, the order swapped every round; the first `warmup` rounds are dropped. */
+async function alternate(rounds, warmup, measure) {
+  const out = { onnx: {}, sparq: {} };
+  for (let r = 0; r < rounds + warmup; r++) {
+    const order = r % 2 ? ['sparq', 'onnx'] : ['onnx', 'sparq'];
+    for (const kind of order) {
+      const m = await measure(kind);
+      if (r < warmup) continue;
+      for (const [k, v] of Object.entries(m)) (out[kind][k] ??= []).push(v);
+    }
+  }
+  return out;
+}
+
+/** One record per metric: the .sparq median, with the ONNX median divided by it as the ratio. */
+function ratioRecords(caseName, label, times, metrics) {
+  return metrics.map(([key, metric]) => {
+    const ours = summarize(times.sparq[key]).p50;
+    const theirs = summarize(times.onnx[key]).p50;
+    return { case: caseName, metric: `${metric}, ${label} p50`, value: ours, unit: 'ms', vs: 'onnx load+optimize', ratio: theirs / ours };
+  });
 }
 
 async function run({ quick, log }) {
   const { Engine, Tensor } = require(path.join(root, 'dist'));
   const { readNpy } = require(path.join(root, 'dist', 'format', 'npy'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparq-load-'));
-  const rounds = quick ? 8 : 40;
   const records = [];
   try {
     for (const name of MODELS) {
-      const onnx = path.join(root, 'test', 'fixtures', `${name}.onnx`);
-      const sparqFile = path.join(dir, `${path.basename(name)}.sparq`);
+      const files = { onnx: path.join(root, 'test', 'fixtures', `${name}.onnx`), sparq: path.join(dir, `${path.basename(name)}.sparq`) };
       const ref = readNpy(new Uint8Array(fs.readFileSync(path.join(root, 'test', 'fixtures', `${name}.input.npy`))));
       const input = new Tensor('float32', ref.data, ref.dims);
       let engine;
       try {
-        engine = await Engine.load(onnx, { threads: 1 });
+        engine = await Engine.load(files.onnx, { threads: 1 });
         engine.runSync({ [engine.inputs[0].name]: input });
-        await engine.save(sparqFile);
+        await engine.save(files.sparq);
       } catch (err) {
         log(`${name}: not measured, sparq cannot load or save it: ${err.message}`);
         continue;
       } finally {
         if (engine) engine.dispose();
       }
-      // Engine.load alone, and Engine.load plus the first run (which compiles the plan for models with a symbolic batch).
-      // Wall ms, and process CPU ms (what machine load does not inflate) of the same calls.
-      const times = { onnx: [], sparq: [], onnxFirst: [], sparqFirst: [], onnxCpu: [], sparqCpu: [], onnxFirstCpu: [], sparqFirstCpu: [] };
-      for (let r = 0; r < rounds + 2; r++) {
-        for (const [kind, file] of [['onnx', onnx], ['sparq', sparqFile]]) {
-          const c0 = cpuMs();
-          const t0 = now();
-          const e = await Engine.load(file, { threads: 1 });
-          const t1 = now();
-          const c1 = cpuMs();
-          e.runSync({ [e.inputs[0].name]: input });
-          const t2 = now();
-          const c2 = cpuMs();
-          e.dispose();
-          if (r < 2) continue; // warm-up: module loading and JIT
-          times[kind].push(t1 - t0);
-          times[`${kind}First`].push(t2 - t0);
-          times[`${kind}Cpu`].push(c1 - c0);
-          times[`${kind}FirstCpu`].push(c2 - c0);
-        }
-      }
-      const cold = { onnx: [], sparq: [], onnxCpu: [], sparqCpu: [] };
-      for (let r = 0; r < (quick ? 3 : 12); r++) {
-        for (const [kind, file] of [['onnx', onnx], ['sparq', sparqFile]]) {
-          const t = coldLoad(file);
-          cold[kind].push(t.wall);
-          cold[`${kind}Cpu`].push(t.cpu);
-        }
-      }
       const caseName = path.basename(name);
-      for (const [metric, a, b] of [['load, fresh process, wall', 'sparq', 'onnx'], ['load, fresh process, CPU', 'sparqCpu', 'onnxCpu']]) {
-        const ours = summarize(cold[a]).p50;
-        const theirs = summarize(cold[b]).p50;
-        records.push({ case: caseName, metric: `${metric} p50`, value: ours, unit: 'ms', vs: 'onnx load+optimize', ratio: theirs / ours });
-      }
-      const sizes = { onnx: fs.statSync(onnx).size, sparq: fs.statSync(sparqFile).size };
-      for (const [metric, a, b] of [['load', 'sparq', 'onnx'], ['load + first run', 'sparqFirst', 'onnxFirst'], ['load, CPU', 'sparqCpu', 'onnxCpu'], ['load + first run, CPU', 'sparqFirstCpu', 'onnxFirstCpu']]) {
-        const ours = summarize(times[a]).p50;
-        const theirs = summarize(times[b]).p50;
-        records.push({ case: caseName, metric: `${metric}, warm p50`, value: ours, unit: 'ms', vs: 'onnx load+optimize', ratio: theirs / ours });
-      }
-      records.push({ case: caseName, metric: 'file size', value: sizes.sparq / 1024, unit: 'KiB', vs: 'onnx file', ratio: sizes.onnx / sizes.sparq });
+
+      // Fresh processes, A/B alternating.
+      const fresh = await alternate(quick ? 4 : 15, 0, (kind) => freshLoad(files[kind]));
+      records.push(...ratioRecords(caseName, 'fresh process', fresh, [['cpu', 'Engine.loadSync, CPU'], ['wall', 'Engine.loadSync, wall'], ['total', 'process start to engine, CPU']]));
+
+      // One warm process, A/B alternating: Engine.load (async, as served), Engine.loadSync, and load + first run
+      // (which builds the native plan: from the stored one for .sparq, compiled for ONNX models with a symbolic batch).
+      const feeds = (e) => ({ [e.inputs[0].name]: input });
+      const warm = await alternate(quick ? 10 : 40, 3, async (kind) => {
+        let c0 = cpuMs();
+        let t0 = now();
+        const a = await Engine.load(files[kind], { threads: 1 });
+        const m = { asyncWall: now() - t0, asyncCpu: cpuMs() - c0 };
+        a.dispose();
+        c0 = cpuMs();
+        t0 = now();
+        const e = Engine.loadSync(files[kind], { threads: 1 });
+        m.syncWall = now() - t0;
+        m.syncCpu = cpuMs() - c0;
+        e.runSync(feeds(e));
+        m.firstCpu = cpuMs() - c0;
+        e.dispose();
+        return m;
+      });
+      records.push(
+        ...ratioRecords(caseName, 'warm, alternating', warm, [
+          ['asyncCpu', 'Engine.load, CPU'],
+          ['asyncWall', 'Engine.load, wall'],
+          ['syncCpu', 'Engine.loadSync, CPU'],
+          ['syncWall', 'Engine.loadSync, wall'],
+          ['firstCpu', 'loadSync + first run, CPU'],
+        ]),
+      );
+      records.push({ case: caseName, metric: 'file size', value: fs.statSync(files.sparq).size / 1024, unit: 'KiB', vs: 'onnx file', ratio: fs.statSync(files.onnx).size / fs.statSync(files.sparq).size });
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -105,4 +122,4 @@ async function run({ quick, log }) {
   return records;
 }
 
-module.exports = { name: 'load', description: '.sparq load vs ONNX load + optimize (Engine.load, 1 thread)', run };
+module.exports = { name: 'load', description: '.sparq load vs ONNX load + optimize (1 thread; fresh processes and one warm process, A/B alternating)', run };

@@ -1,5 +1,5 @@
 /**
- * engine.compress: tries every strategy (pruning then int8), measures the metric on tuning and held-out data and
+ * engine.compress: tries every strategy (pruning, distillation, then int8 or fp32), measures the metric on tuning and held-out data and
  * batch-1 latency on this CPU for each, and returns the best engine within the accuracy budget with the whole table.
  */
 import { Engine } from '../engine';
@@ -8,6 +8,7 @@ import { Feeds, readCalibration } from '../calibration/calibration-data';
 import { encodeSparq } from '../format/sparq-writer';
 import { CheckedCompressOptions, checkCompressOptions, CompressOptions, CompressProgressEvent, Metric } from './compress-options';
 import { CompressStrategy, patternLabel, strategyName } from './compress-strategies';
+import { floatFasterLayers } from './float-faster-layers';
 import { timeEngines } from './time-engines';
 
 /** One row of the table: a strategy and what it measured. Metrics are null when the strategy failed. */
@@ -28,6 +29,10 @@ export interface CompressTrial {
   chosen: boolean;
   /** Why the strategy could not be applied (e.g. nothing to prune in this model). */
   error?: string;
+  /** floatWhereFaster: the layers kept fp32 because they ran slower in int8. */
+  floatLayers?: string[];
+  /** distill: whether the distilled model was kept ('distilled') or did worse on `evaluate` ('student'). */
+  distilled?: 'distilled' | 'student';
 }
 
 export interface CompressResult {
@@ -67,9 +72,35 @@ interface Made {
   engine?: Engine;
 }
 
-/** Builds every strategy's engine from `base`; prunings shared by several strategies are done once. */
+/** Interleaved profiled runs that decide floatWhereFaster's fp32 layers. */
+const PROFILE_RUNS = 40;
+
+/** The int8 step of strategy `s` on `engine` (fp32, possibly pruned). */
+async function quantizeStep(engine: Engine, s: CompressStrategy, o: CheckedCompressOptions, calib: Feeds[], trial: CompressTrial, made: Set<Engine>, forward: (ev: CompressProgressEvent) => void): Promise<Engine> {
+  const quantize = async (exclude: string[]) => {
+    const q = await engine.quantize({
+      calibration: calib,
+      ...(s.method ? { method: s.method } : {}),
+      ...(s.perChannel === false ? { perChannel: false } : {}),
+      ...(s.mixedPrecision ? { maxDrop: o.maxDrop, evaluate: o.evaluate } : {}),
+      ...(exclude.length ? { exclude } : {}),
+      onProgress: forward,
+    });
+    made.add(q);
+    return q;
+  };
+  const q = await quantize([]);
+  if (!s.floatWhereFaster) return q;
+  trial.floatLayers = floatFasterLayers(engine, q, calib, PROFILE_RUNS);
+  if (!trial.floatLayers.length) return q;
+  made.delete(q);
+  q.dispose();
+  return quantize(trial.floatLayers);
+}
+
+/** Builds every strategy's engine from `base`; prunings (and distillations) shared by several strategies are done once. */
 async function buildTrials(base: Engine, o: CheckedCompressOptions, calib: Feeds[], made: Set<Engine>): Promise<Made[]> {
-  const pruned = new Map<string, Engine>();
+  const steps = new Map<string, { engine: Engine; distilled?: 'distilled' | 'student' }>();
   const out: Made[] = [];
   for (let i = 0; i < o.strategies.length; i++) {
     const s = o.strategies[i];
@@ -81,22 +112,30 @@ async function buildTrials(base: Engine, o: CheckedCompressOptions, calib: Feeds
       let engine = base;
       if (s.prune) {
         const key = `${patternLabel(s.prune)} ${s.ranking ?? 'l1'}`;
-        let p = pruned.get(key);
+        let p = steps.get(key);
         if (!p) {
-          p = await base.prune({ pattern: s.prune, calibration: calib, ...(s.ranking ? { ranking: s.ranking } : {}), onProgress: forward });
-          made.add(p);
-          pruned.set(key, p);
+          p = { engine: await base.prune({ pattern: s.prune, calibration: calib, ...(s.ranking ? { ranking: s.ranking } : {}), onProgress: forward }) };
+          made.add(p.engine);
+          steps.set(key, p);
         }
-        engine = p;
+        engine = p.engine;
+        if (s.distill) {
+          let d = steps.get(`${key} distilled`);
+          if (!d) {
+            const r = await engine.distill({ teacher: base, ...o.distillation, data: o.distillation.data ?? calib, evaluate: o.evaluate, onProgress: forward });
+            made.add(r.engine);
+            d = { engine: r.engine, distilled: r.kept };
+            steps.set(`${key} distilled`, d);
+          }
+          engine = d.engine;
+          trial.distilled = d.distilled;
+        }
       }
       if (s.int8 !== false) {
-        engine = await engine.quantize({
-          calibration: calib,
-          ...(s.method ? { method: s.method } : {}),
-          ...(s.perChannel === false ? { perChannel: false } : {}),
-          ...(s.mixedPrecision ? { maxDrop: o.maxDrop, evaluate: o.evaluate } : {}),
-          onProgress: forward,
-        });
+        engine = await quantizeStep(engine, s, o, calib, trial, made, forward);
+      } else if (engine === base) {
+        // fp32 as is: a new engine, since the chosen one is handed to the caller.
+        engine = Engine.fromGraph(base.sourceGraph(), base.engineOptions());
         made.add(engine);
       }
       out.push({ trial, engine });

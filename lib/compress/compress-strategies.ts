@@ -1,4 +1,4 @@
-/** What engine.compress can try: one strategy = an optional pruning step then an optional int8 step, and the default list. */
+/** What engine.compress can try: one strategy = optional pruning, optional distillation, then int8 or fp32; and the default list. */
 import { expected } from '../errors';
 import type { PrunePattern } from '../prune/prune-engine';
 import type { CalibrationMethod } from '../quant/calibration-methods';
@@ -10,7 +10,12 @@ export interface CompressStrategy {
   prune?: PrunePattern;
   /** Channel ranking for { channels } pruning (default 'l1'). */
   ranking?: 'l1' | 'thinet';
-  /** Quantize to int8 after pruning (default true). */
+  /**
+   * Fine-tune the pruned model's last layers on the original's outputs (engine.distill with compress's `distillation`
+   * settings; by default the calibration feeds, unlabeled) before int8. Kept only if `evaluate` does not get worse.
+   */
+  distill?: boolean;
+  /** Quantize to int8 after pruning (default true); false keeps fp32 (BN folded, sparq's fp32 kernels). */
   int8?: boolean;
   /** Activation range calibration (default: engine.quantize's, 'percentile'). */
   method?: CalibrationMethod;
@@ -18,13 +23,21 @@ export interface CompressStrategy {
   perChannel?: boolean;
   /** Keep the layers most sensitive to int8 in fp32 until `evaluate` stays within maxDrop (mixed precision). */
   mixedPrecision?: boolean;
+  /**
+   * Keep in fp32 the Conv/Gemm/MatMul layers that run slower in int8 than in fp32 on this CPU (per-layer times of
+   * both models from engine.profile(), e.g. a stem conv with one input channel); the model is then quantized again
+   * without them.
+   */
+  floatWhereFaster?: boolean;
 }
 
 /**
- * The default strategies by short id (the CLI's --strategies): calibrators × weight granularity, mixed precision, 2:4
- * and channel ratios, each followed by int8. The first is plain int8 (what engine.quantize does by default). Channel
- * ratios stop at 0.375: beyond it the Fashion-MNIST fixtures lose more than a point even after reconstruction
- * (README, "Channel and block pruning").
+ * The default strategies by short id (the CLI's --strategies): fp32 (sparq's optimized fp32 can beat its int8, e.g.
+ * on depthwise models), calibrators × weight granularity, mixed precision, int8 with the layers faster in fp32 kept
+ * fp32, 2:4, and channel ratios (L1 and ThiNet, reconstructed) followed by int8, by int8 with fp32 where faster, or
+ * kept fp32. The first is plain int8 (what engine.quantize does by default). Channel ratios stop at 0.375: beyond it
+ * the Fashion-MNIST fixtures lose more than a point even after reconstruction, and distillation on the calibration
+ * data does not win it back (README, "Automated compression"), so distilled strategies are in EXTRA_STRATEGY_IDS.
  */
 export const STRATEGY_IDS: Readonly<Record<string, CompressStrategy>> = Object.freeze({
   int8: { name: 'int8' },
@@ -33,11 +46,29 @@ export const STRATEGY_IDS: Readonly<Record<string, CompressStrategy>> = Object.f
   'int8-entropy': { method: 'entropy' },
   'int8-per-tensor': { perChannel: false },
   'int8-mixed': { mixedPrecision: true },
+  'int8-fast': { floatWhereFaster: true },
+  fp32: { int8: false },
   '2:4': { prune: '2:4' },
   'channels-0.125': { prune: { channels: 0.125 } },
   'channels-0.25': { prune: { channels: 0.25 } },
   'channels-0.25-thinet': { prune: { channels: 0.25 }, ranking: 'thinet' },
   'channels-0.375-thinet': { prune: { channels: 0.375 }, ranking: 'thinet' },
+  'channels-0.25-fast': { prune: { channels: 0.25 }, floatWhereFaster: true },
+  'channels-0.375-fast': { prune: { channels: 0.375 }, floatWhereFaster: true },
+  'channels-0.25-thinet-fast': { prune: { channels: 0.25 }, ranking: 'thinet', floatWhereFaster: true },
+  'channels-0.25-fp32': { prune: { channels: 0.25 }, int8: false },
+  'channels-0.375-fp32': { prune: { channels: 0.375 }, int8: false },
+  'channels-0.125-thinet-fp32': { prune: { channels: 0.125 }, ranking: 'thinet', int8: false },
+  'channels-0.25-thinet-fp32': { prune: { channels: 0.25 }, ranking: 'thinet', int8: false },
+  'channels-0.375-thinet-fp32': { prune: { channels: 0.375 }, ranking: 'thinet', int8: false },
+} as Record<string, CompressStrategy>);
+
+/** Strategies the CLI's --strategies knows besides the defaults: larger channel ratios with distillation. */
+export const EXTRA_STRATEGY_IDS: Readonly<Record<string, CompressStrategy>> = Object.freeze({
+  'channels-0.5-distill-fast': { prune: { channels: 0.5 }, distill: true, floatWhereFaster: true },
+  'channels-0.375-thinet-distill-fp32': { prune: { channels: 0.375 }, ranking: 'thinet', distill: true, int8: false },
+  'blocks-1-fast': { prune: { blocks: 1 }, floatWhereFaster: true },
+  'blocks-2-distill-fast': { prune: { blocks: 2 }, distill: true, floatWhereFaster: true },
 } as Record<string, CompressStrategy>);
 
 export const DEFAULT_STRATEGIES: readonly CompressStrategy[] = Object.freeze(Object.values(STRATEGY_IDS));
@@ -52,14 +83,17 @@ export function strategyName(s: CompressStrategy): string {
   if (s.name) return s.name;
   const parts: string[] = [];
   if (s.prune) parts.push(patternLabel(s.prune) + (s.ranking ? ` (${s.ranking})` : ''));
+  if (s.distill) parts.push('distilled');
   if (s.int8 !== false) {
     const q = ['int8', s.method, s.perChannel === false ? 'per-tensor' : undefined, s.mixedPrecision ? 'mixed precision' : undefined];
-    parts.push(q.filter(Boolean).join(' '));
+    parts.push(q.filter(Boolean).join(' ') + (s.floatWhereFaster ? ' (fp32 where faster)' : ''));
+  } else {
+    parts.push('fp32');
   }
-  return parts.join(' + ') || 'unchanged';
+  return parts.join(' + ');
 }
 
-const KEYS = new Set(['name', 'prune', 'ranking', 'int8', 'method', 'perChannel', 'mixedPrecision']);
+const KEYS = new Set(['name', 'prune', 'ranking', 'distill', 'int8', 'method', 'perChannel', 'mixedPrecision', 'floatWhereFaster']);
 const METHODS = ['minmax', 'percentile', 'entropy', 'mse'];
 
 /**
@@ -80,13 +114,13 @@ export function checkStrategies(value: unknown): CompressStrategy[] {
     if (!patternOk) throw new TypeError(expected("'2:4', { channels: r }, { unstructured: r } or { blocks: n }", `${where}.prune`, p));
     if (o.ranking !== undefined && o.ranking !== 'l1' && o.ranking !== 'thinet') throw new TypeError(expected("'l1' or 'thinet'", `${where}.ranking`, o.ranking));
     if (o.method !== undefined && !METHODS.includes(o.method as string)) throw new TypeError(expected(`one of ${METHODS.join(', ')}`, `${where}.method`, o.method));
-    for (const k of ['int8', 'perChannel', 'mixedPrecision']) {
+    for (const k of ['distill', 'int8', 'perChannel', 'mixedPrecision', 'floatWhereFaster']) {
       if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new TypeError(expected('a boolean', `${where}.${k}`, o[k]));
     }
-    if (o.int8 === false && (o.method !== undefined || o.perChannel !== undefined || o.mixedPrecision)) {
-      throw new TypeError(expected('no int8 settings (method, perChannel, mixedPrecision)', `${where} with int8: false`, JSON.stringify(o)));
+    if (o.int8 === false && (o.method !== undefined || o.perChannel !== undefined || o.mixedPrecision || o.floatWhereFaster)) {
+      throw new TypeError(expected('no int8 settings (method, perChannel, mixedPrecision, floatWhereFaster)', `${where} with int8: false`, JSON.stringify(o)));
     }
-    if (o.int8 === false && !p) throw new TypeError(expected('prune, int8 or both', where, JSON.stringify(o)));
+    if (o.distill && !p) throw new TypeError(expected('a prune step to distill after', `${where} with distill: true`, JSON.stringify(o)));
     return o as CompressStrategy;
   });
 }

@@ -3,17 +3,24 @@ import type { Engine } from '../engine';
 import type { Feeds } from '../calibration/calibration-data';
 import { median } from '../stats/percentiles';
 
-/** Median ms of `runs` runSync calls per engine, cycling through `inputs`; one untimed warm-up run each. */
+/** Untimed runs per engine first (plans compiled, caches and branch predictors warm). */
+const WARMUP = 5;
+
+/**
+ * Median ms of `runs` runSync calls per engine, cycling through `inputs`. Each round runs every engine once, starting
+ * at a different engine each round, so no engine always follows the same one (cache pollution, frequency steps).
+ */
 export function timeEngines(engines: readonly Engine[], inputs: readonly Feeds[], runs: number): number[] {
   const times = engines.map(() => new Float64Array(runs));
-  for (const e of engines) e.runSync(inputs[0]);
+  for (const e of engines) for (let w = 0; w < WARMUP; w++) e.runSync(inputs[w % inputs.length]);
   for (let r = 0; r < runs; r++) {
     const feeds = inputs[r % inputs.length];
-    engines.forEach((e, k) => {
+    for (let j = 0; j < engines.length; j++) {
+      const k = (r + j) % engines.length;
       const t0 = performance.now();
-      e.runSync(feeds);
+      engines[k].runSync(feeds);
       times[k][r] = performance.now() - t0;
-    });
+    }
   }
   return times.map((t) => median(t));
 }

@@ -1,11 +1,14 @@
-/** The fixed part of a .sparq file: 64-byte header (magic, version, flags, lengths, checksums), alignment, CRC32. */
+/** The fixed part of a .sparq file: 64-byte header (magic, version, flags, lengths, checksums), alignment, checksums. */
 import * as zlib from 'zlib';
 
 /** The first bytes of every .sparq file. */
 export const SPARQ_MAGIC = 'SPARQ\0';
 
-/** The format version this build writes; it reads this and every older one. 2: compiled plans stored (sparq-plans.ts). */
-export const SPARQ_FORMAT_VERSION = 2;
+/**
+ * The format version this build writes; it reads this and every older one. 2: compiled plans stored (sparq-plans.ts).
+ * 3: payload checksum XXH64 instead of CRC32 (5x cheaper to check), source graph JSON in a blob (parsed on first use).
+ */
+export const SPARQ_FORMAT_VERSION = 3;
 
 /** Header size; metadata starts right after it. */
 export const HEADER_BYTES = 64;
@@ -29,14 +32,19 @@ export const KNOWN_FLAGS = FLAGS.optimizedGraph | FLAGS.quantized | FLAGS.sparse
  * Header layout (little-endian):
  *   0  magic "SPARQ\0"      6  u16 format version    8  u32 flags
  *  12  u32 metadata bytes  16  u64 payload bytes (everything after the header)
- *  24  u32 CRC32 of the payload   28  u32 CRC32 of header bytes 0..27   32..63 zero
+ *  24  u32 CRC32 of the payload (versions 1-2; 0 from version 3)
+ *  28  u32 CRC32 of header bytes 0..27 (versions 1-2), of bytes 0..27 and 32..63 (version 3)
+ *  32  u64 XXH64 of the payload (version 3; zero before)   40..63 zero
  */
 export interface SparqHeader {
   version: number;
   flags: number;
   metadataBytes: number;
   payloadBytes: number;
+  /** Versions 1-2. */
   payloadCrc: number;
+  /** Version 3. */
+  payloadHash: bigint;
 }
 
 const crcTable: Uint32Array = (() => {
@@ -52,12 +60,18 @@ const crcTable: Uint32Array = (() => {
 type Crc32 = (data: Uint8Array, initial?: number) => number;
 const nativeCrc32 = (zlib as unknown as { crc32?: Crc32 }).crc32;
 
-/** CRC32 (IEEE, as zlib): zlib's native one where node has it (>= 20.15), a table-driven one otherwise. */
-export function crc32(data: Uint8Array): number {
-  if (nativeCrc32) return nativeCrc32(data) >>> 0;
-  let c = 0xffffffff;
+/** CRC32 (IEEE, as zlib), continuing from `initial` (a CRC of the bytes before): zlib's where node has it (>= 20.15). */
+export function crc32(data: Uint8Array, initial = 0): number {
+  if (nativeCrc32) return nativeCrc32(data, initial) >>> 0;
+  let c = (initial ^ 0xffffffff) >>> 0;
   for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/** What the header CRC32 covers: bytes 0..27, and from version 3 also 32..63 (the payload hash and reserved bytes). */
+function headerCrc(bytes: Uint8Array, version: number): number {
+  const first = crc32(bytes.subarray(0, 28));
+  return version >= 3 ? crc32(bytes.subarray(32, HEADER_BYTES), first) : first;
 }
 
 export function alignUp(n: number, alignment = BLOB_ALIGNMENT): number {
@@ -72,8 +86,9 @@ export function encodeHeader(h: SparqHeader): Uint8Array {
   view.setUint32(8, h.flags, true);
   view.setUint32(12, h.metadataBytes, true);
   view.setBigUint64(16, BigInt(h.payloadBytes), true);
-  view.setUint32(24, h.payloadCrc, true);
-  view.setUint32(28, crc32(bytes.subarray(0, 28)), true);
+  if (h.version >= 3) view.setBigUint64(32, h.payloadHash, true);
+  else view.setUint32(24, h.payloadCrc, true);
+  view.setUint32(28, headerCrc(bytes, h.version), true);
   return bytes;
 }
 
@@ -81,12 +96,14 @@ export function encodeHeader(h: SparqHeader): Uint8Array {
 export function decodeHeader(bytes: Uint8Array): SparqHeader & { headerCrcOk: boolean } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
   const payload = view.getBigUint64(16, true);
+  const version = view.getUint16(6, true);
   return {
-    version: view.getUint16(6, true),
+    version,
     flags: view.getUint32(8, true),
     metadataBytes: view.getUint32(12, true),
     payloadBytes: payload > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(payload),
     payloadCrc: view.getUint32(24, true),
-    headerCrcOk: view.getUint32(28, true) === crc32(bytes.subarray(0, 28)),
+    payloadHash: view.getBigUint64(32, true),
+    headerCrcOk: view.getUint32(28, true) === headerCrc(bytes, version),
   };
 }

@@ -1,9 +1,10 @@
-/** Recognizes and loads .sparq files: checks header and CRC32, rebuilds both graphs on views of the weight blobs, skips the optimization passes. */
-import { Engine, EngineOptions, StoredPlans } from '../engine';
+/** Recognizes and loads .sparq files: checks header and checksum, decodes the optimized graph on views of the weight blobs (the source graph when needed), skips the optimization passes. */
+import { Engine, StoredPlans } from '../engine';
 import { ModelFormatError, SparqError } from '../errors';
 import type { DataType, Graph, TensorValue } from '../ir/graph';
 import { ARRAY_OF_DATA_TYPE, decodeGraph, TensorRef } from './sparq-graph-codec';
-import { BLOB_ALIGNMENT, crc32, decodeHeader, HEADER_BYTES, KNOWN_FLAGS, SPARQ_FORMAT_VERSION, SPARQ_MAGIC } from './sparq-layout';
+import { BLOB_ALIGNMENT, decodeHeader, HEADER_BYTES, KNOWN_FLAGS, SPARQ_FORMAT_VERSION, SPARQ_MAGIC } from './sparq-layout';
+import { checkPayload } from './sparq-checksum';
 import { recordProvenance } from './sparq-provenance';
 import { decodeSparse24, sparse24Bytes } from './sparq-sparse24';
 import { decodePlans } from './sparq-plans';
@@ -25,7 +26,8 @@ export interface SparqContents {
   version: number;
   flags: number;
   metadata: SparqMetadata;
-  source: Graph;
+  /** Decoded on first access. @throws ModelFormatError when it does not decode. */
+  readonly source: Graph;
   optimized: Graph;
   /** Compiled plans by input-shape signature (format version 2; empty before, or on big-endian hosts). */
   plans: StoredPlans;
@@ -68,8 +70,18 @@ function checkBlobs(blobs: unknown, fileBytes: number, metadataEnd: number, sour
   });
 }
 
-/** Decodes and checks a .sparq file without building an engine. @throws ModelFormatError for newer, truncated or corrupted files. */
-export function readSparq(bytes: Uint8Array, source = 'the model bytes'): SparqContents {
+/** A checked .sparq file: everything decoded but the source graph, which `decodeSource` decodes (each call anew). */
+interface OpenedSparq {
+  version: number;
+  flags: number;
+  metadata: SparqMetadata;
+  optimized: Graph;
+  plans: StoredPlans;
+  decodeSource: () => Graph;
+}
+
+/** Checks header, checksum and blob table and decodes what an engine needs at once. @throws ModelFormatError. */
+function openSparq(bytes: Uint8Array, source: string): OpenedSparq {
   if (!isSparqFile(bytes)) throw corrupt(source, 'it does not start with the .sparq magic');
   if (bytes.length < HEADER_BYTES) throw corrupt(source, `it is truncated (${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header)`);
   const header = decodeHeader(bytes);
@@ -90,14 +102,10 @@ export function readSparq(bytes: Uint8Array, source = 'the model bytes'): SparqC
     throw corrupt(source, `its length does not match its header (${bytes.length} bytes, the header says ${HEADER_BYTES + header.payloadBytes}): the file is truncated or has trailing data`);
   }
   if (header.metadataBytes > payloadBytes) throw corrupt(source, 'its metadata length exceeds the file');
-  if (crc32(bytes.subarray(HEADER_BYTES)) !== header.payloadCrc) throw corrupt(source, 'its payload checksum (CRC32) does not match (the file is corrupted)');
+  const check = checkPayload(bytes.subarray(HEADER_BYTES), header);
+  if (!check.ok) throw corrupt(source, `its payload checksum (${check.kind}) does not match (the file is corrupted)`);
 
-  let metadata: SparqMetadata;
-  try {
-    metadata = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + HEADER_BYTES, header.metadataBytes).toString('utf8'));
-  } catch (err) {
-    throw corrupt(source, `its metadata is not valid JSON (${(err as Error).message})`);
-  }
+  const metadata = parseJson(bytes.subarray(HEADER_BYTES, HEADER_BYTES + header.metadataBytes), source, 'its metadata') as SparqMetadata;
   if (typeof metadata !== 'object' || metadata === null || metadata.format !== 'sparq') throw corrupt(source, 'its metadata does not describe a sparq model');
   const blobs = checkBlobs(metadata.blobs, bytes.length, HEADER_BYTES + header.metadataBytes, source);
   const cache = new Map<number, TensorValue['data']>();
@@ -136,39 +144,63 @@ export function readSparq(bytes: Uint8Array, source = 'the model bytes'): SparqC
   } catch (err) {
     throw corrupt(source, (err as Error).message);
   }
+  // The source graph (for quantize, prune, exportOnnx, save) is parsed and decoded when first needed; only its place is checked here.
+  let sourceJson: () => unknown = () => metadata.source;
+  if (header.version >= 3) {
+    const blob = Number.isInteger(metadata.sourceBlob) ? blobs[metadata.sourceBlob as number] : undefined;
+    if (!blob || blob.encoding !== 'raw' || blob.elementBytes !== 1) throw corrupt(source, `its source graph blob (${String(metadata.sourceBlob)}) is missing`);
+    sourceJson = () => parseJson(bytes.subarray(blob.offset, blob.offset + blob.byteLength), source, 'its source graph');
+  }
   return {
     version: header.version,
     flags: header.flags,
     metadata,
-    source: decodeGraph(metadata.source, 'source', tensor),
     optimized: decodeGraph(metadata.optimized, 'optimized', tensor),
     plans,
+    decodeSource: () => decodeGraph(sourceJson(), 'source', tensor),
   };
 }
 
-/** Engine.load hands over its already checked options, where an unset ISA is ''; fromGraph wants it absent. */
-function asEngineOptions(options: EngineOptions): EngineOptions {
-  const out: EngineOptions = { ...options };
-  if (!out.isa) delete out.isa;
-  if (out.maxMemoryBytes === undefined) delete out.maxMemoryBytes;
-  return out;
+function parseJson(utf8: Uint8Array, source: string, what: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString('utf8'));
+  } catch (err) {
+    throw corrupt(source, `${what} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Decodes and checks a .sparq file without building an engine (`source` is decoded on first access). @throws ModelFormatError for newer, truncated or corrupted files. */
+export function readSparq(bytes: Uint8Array, source = 'the model bytes'): SparqContents {
+  const opened = openSparq(bytes, source);
+  let sourceGraph: Graph | undefined;
+  return {
+    version: opened.version,
+    flags: opened.flags,
+    metadata: opened.metadata,
+    get source(): Graph {
+      return (sourceGraph ??= opened.decodeSource());
+    },
+    optimized: opened.optimized,
+    plans: opened.plans,
+  };
 }
 
 /**
- * An engine for .sparq bytes: the stored optimized graph is used as is (no passes, no calibration).
+ * An engine for .sparq bytes: the stored optimized graph and plans are used as they are (no passes, no calibration,
+ * no copies); the source graph is decoded when first needed.
  * @throws ModelFormatError for newer, truncated, corrupted or inconsistent files; UnsupportedError as Engine.load.
  */
-export function loadSparq(bytes: Uint8Array, source: string, options: EngineOptions): Engine {
-  const contents = readSparq(bytes, source);
+export function loadSparq(bytes: Uint8Array, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
+  const opened = openSparq(bytes, source);
   let engine: Engine;
   try {
     // A memory cap is checked while compiling, so a capped engine compiles its plans.
-    const plans = options.maxMemoryBytes === undefined ? contents.plans : undefined;
-    engine = Engine.fromGraph(contents.source, asEngineOptions(options), contents.optimized, plans);
+    const plans = options.maxMemoryBytes === undefined ? opened.plans : undefined;
+    engine = Engine.fromStored(opened.decodeSource, opened.optimized, options, plans);
   } catch (err) {
     if (err instanceof SparqError || err instanceof TypeError || err instanceof RangeError) throw err;
     throw corrupt(source, `its graphs could not be built into an engine (${err instanceof Error ? err.message : String(err)})`);
   }
-  recordProvenance(engine, contents.metadata.provenance ?? {});
+  recordProvenance(engine, opened.metadata.provenance ?? {});
   return engine;
 }

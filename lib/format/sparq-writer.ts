@@ -1,4 +1,4 @@
-/** engine.save: writes a .sparq file (header, JSON metadata with both graphs, 64-byte-aligned weight blobs, CRC32). */
+/** engine.save: writes a .sparq file (header, JSON metadata with both graphs, 64-byte-aligned weight blobs, checksum). */
 import { promises as fsp, readFileSync } from 'fs';
 import * as path from 'path';
 import type { Engine } from '../engine';
@@ -6,7 +6,8 @@ import { expected } from '../errors';
 import type { Graph, TensorValue } from '../ir/graph';
 import { encodeModel } from '../onnx/encode';
 import { encodeGraph, GraphJson, TensorRef } from './sparq-graph-codec';
-import { alignUp, crc32, encodeHeader, FLAGS, HEADER_BYTES, SPARQ_FORMAT_VERSION } from './sparq-layout';
+import { alignUp, encodeHeader, FLAGS, HEADER_BYTES, SPARQ_FORMAT_VERSION } from './sparq-layout';
+import { payloadChecksum } from './sparq-checksum';
 import { provenanceOf, sha256Hex, SparqProvenance } from './sparq-provenance';
 import { quantParamsOf, QuantParam } from './sparq-quant-params';
 import { encodeSparse24, isSparse24 } from './sparq-sparse24';
@@ -33,7 +34,10 @@ export interface SparqMetadata {
   createdAt: string;
   provenance: SparqProvenance;
   quantization: QuantParam[];
-  source: GraphJson;
+  /** Format versions 1-2: the source graph inline. */
+  source?: GraphJson;
+  /** Format version 3: the blob holding the source graph's JSON (UTF-8), parsed only when the source is needed. */
+  sourceBlob?: number;
   optimized: GraphJson;
   /** Format version 2: plans the engine had compiled, by input-shape signature. */
   plans?: PlanJson[];
@@ -47,6 +51,8 @@ export interface SaveOptions {
   compress24?: boolean;
   /** Store the plans the engine has compiled (one per input shape it ran), so loading skips compiling them (default true). */
   plans?: boolean;
+  /** The format version to write (default the newest, SPARQ_FORMAT_VERSION): 2 or 1 for older sparq versions to read. */
+  formatVersion?: number;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -145,7 +151,7 @@ function provenanceFor(engine: Engine, source: Graph, extra: SparqProvenance | u
 export function encodeSparq(engine: Engine, options: SaveOptions = {}): Uint8Array {
   const source = engine.sourceGraph();
   const plans = options.plans === false ? [] : engine.compiledPlans();
-  return encodeSparqGraphs(source, engine.optimizedGraph(), provenanceFor(engine, source, options.provenance), options.compress24 !== false, plans);
+  return encodeSparqGraphs(source, engine.optimizedGraph(), provenanceFor(engine, source, options.provenance), options.compress24 !== false, plans, options.formatVersion);
 }
 
 /** The .sparq bytes of a source graph and its optimized form (`optimized` must be what optimizeGraph makes of `source`). */
@@ -155,18 +161,23 @@ export function encodeSparqGraphs(
   provenance: SparqProvenance,
   compress24 = true,
   plans: { signature: string; compiled: CompiledPlan }[] = [],
+  version = SPARQ_FORMAT_VERSION,
 ): Uint8Array {
+  if (!Number.isInteger(version) || version < 1 || version > SPARQ_FORMAT_VERSION) {
+    throw new RangeError(expected(`a .sparq format version from 1 to ${SPARQ_FORMAT_VERSION}`, 'formatVersion', version));
+  }
   const blobs = new BlobTable(compress24);
+  const sourceJson = encodeGraph(source, blobs.add);
   const metadata: SparqMetadata = {
     format: 'sparq',
-    version: SPARQ_FORMAT_VERSION,
+    version,
     writer: `sparq ${sparqVersion()}`,
     createdAt: new Date().toISOString(),
     provenance,
     quantization: quantParamsOf(source),
-    source: encodeGraph(source, blobs.add),
+    ...(version >= 3 ? { sourceBlob: blobs.addBytes(new TextEncoder().encode(JSON.stringify(sourceJson))) } : { source: sourceJson }),
     optimized: encodeGraph(optimized, blobs.add),
-    plans: encodePlans(plans, blobs.addBytes),
+    ...(version >= 2 ? { plans: encodePlans(plans, blobs.addBytes) } : {}),
     blobs: blobs.entries,
   };
   // Blob offsets depend on the metadata length, which depends on the offsets' digits: iterate until stable.
@@ -192,7 +203,7 @@ export function encodeSparqGraphs(
   if (isQuantized(source) || isQuantized(optimized)) flags |= FLAGS.quantized;
   if (blobs.sparse24) flags |= FLAGS.sparse24;
   const payload = file.subarray(HEADER_BYTES);
-  file.set(encodeHeader({ version: SPARQ_FORMAT_VERSION, flags, metadataBytes, payloadBytes: payload.length, payloadCrc: crc32(payload) }), 0);
+  file.set(encodeHeader({ version, flags, metadataBytes, payloadBytes: payload.length, ...payloadChecksum(payload, version) }), 0);
   return file;
 }
 

@@ -11,6 +11,7 @@
 #include "addon/kernel-bench-sparse.h"
 #include "addon/kernel-bench.h"
 #include "addon/plan-object.h"
+#include "addon/xxh64-export.h"
 #include "runtime/cpu.h"
 #include "runtime/op.h"
 
@@ -88,6 +89,8 @@ static Napi::Object InitSparq(Napi::Env env, Napi::Object exports) {
   // Kernel benchmarks (bench/suites/int8.js, winograd.js, sparse.js): timed in C++, outside any plan.
   AddKernelBenchExports(env, out);
   AddSparseBenchExports(env, out);
+  // The .sparq payload checksum (lib/format/sparq-checksum.ts).
+  AddXxh64Export(env, out);
   return out;
 }
 NODE_API_MODULE(sparq, InitSparq)

@@ -2,7 +2,7 @@
 import type { Engine } from '../../engine';
 import type { Dataset } from '../../data/load-dataset';
 import type { CompressStrategy } from '../../compress/compress-strategies';
-import { STRATEGY_IDS } from '../../compress/compress-strategies';
+import { EXTRA_STRATEGY_IDS, STRATEGY_IDS } from '../../compress/compress-strategies';
 import { provenanceOf } from '../../format/sparq-provenance';
 import { saveSparq } from '../../format/sparq-writer';
 import { writeReport } from '../../report/write-report';
@@ -13,12 +13,14 @@ import { accuracy, runSamples } from '../run-samples';
 import { fixed, textTable } from '../text-table';
 import { calibrationFeeds, progressBars, splitHalves } from './compress-inputs';
 
-/** --strategies int8,2:4,channels-0.25 → the catalogue entries (all of them when absent). */
+const CATALOGUE: Readonly<Record<string, CompressStrategy>> = { ...STRATEGY_IDS, ...EXTRA_STRATEGY_IDS };
+
+/** --strategies int8,2:4,channels-0.25 → the catalogue entries (the defaults when absent). */
 export function parseStrategies(text: string | undefined): CompressStrategy[] | undefined {
   if (text === undefined) return undefined;
   return text.split(',').map((id) => {
-    const s = STRATEGY_IDS[id.trim()];
-    if (!s) throw new UsageError(`Expected --strategies as a comma-separated list of ${Object.keys(STRATEGY_IDS).join(', ')} but received "${id}"`);
+    const s = CATALOGUE[id.trim()];
+    if (!s) throw new UsageError(`Expected --strategies as a comma-separated list of ${Object.keys(CATALOGUE).join(', ')} but received "${id}"`);
     return s;
   });
 }

@@ -18,7 +18,7 @@ import { layerTimes } from '../layer-times';
 import { median } from '../../stats/percentiles';
 import { encodeSparq } from '../../format/sparq-writer';
 import { fixed, textTable } from '../text-table';
-import { STRATEGY_IDS } from '../../compress/compress-strategies';
+import { EXTRA_STRATEGY_IDS, STRATEGY_IDS } from '../../compress/compress-strategies';
 import { compressAuto, parseStrategies } from './compress-auto';
 import { calibrationFeeds, progressBars as progress, splitHalves } from './compress-inputs';
 
@@ -56,7 +56,7 @@ export const compress: Command = {
       'per-tensor': { type: 'boolean', describe: 'one weight scale per tensor instead of per output channel' },
       prune: { type: 'string', placeholder: 'PATTERN', describe: '2:4, channels=R, unstructured=R or blocks=N (applied before int8)' },
       auto: { type: 'boolean', describe: 'engine.compress: try every strategy, keep the fastest within --max-drop on both halves of --eval (needs --eval, --max-drop)' },
-      strategies: { type: 'string', placeholder: 'LIST', describe: `--auto: the strategies to try, comma-separated (default all): ${Object.keys(STRATEGY_IDS).join(', ')}` },
+      strategies: { type: 'string', placeholder: 'LIST', describe: `--auto: the strategies to try, comma-separated (default ${Object.keys(STRATEGY_IDS).join(', ')}; also ${Object.keys(EXTRA_STRATEGY_IDS).join(', ')})` },
       objective: { type: 'string', choices: ['latency', 'size'], describe: '--auto: what best means within budget (default latency)' },
       'max-drop': { type: 'number', min: 0, describe: 'largest allowed top-1 drop in points on the held-out half of --eval (needs --eval)' },
       eval: { type: 'string', placeholder: 'DATA', describe: 'labelled data: first half tunes the budget, second half checks it' },
