@@ -32,7 +32,12 @@ function breakdown(engines, feed, runs) {
       e.runSync(feed);
       totals[j].push(Number(process.hrtime.bigint() - t0) / 1e6);
       const sums = {};
-      for (const op of e.profile()) sums[category(op)] = (sums[category(op)] ?? 0) + op.ms * 1000;
+      let depthwise = 0;
+      for (const op of e.profile()) {
+        sums[category(op)] = (sums[category(op)] ?? 0) + op.ms * 1000;
+        // each depthwise conv on its own too, numbered in model order (the same convs in both engines)
+        if (/dwconv/.test(op.kernel)) sums[`depthwise #${++depthwise} (${op.kernel.replace(/ depthwise$/, '')})`] = op.ms * 1000;
+      }
       for (const [k, v] of Object.entries(sums)) (samples[j][k] ??= []).push(v);
     });
   }
@@ -85,8 +90,12 @@ async function run({ quick, log }) {
     const [qOps, fOps] = [q8.ops, f32.ops];
     log(`${caseName}: runSync interleaved, median: int8 ${q8.total.toFixed(4)} ms, fp32 ${f32.total.toFixed(4)} ms (${(f32.total / q8.total).toFixed(2)}x), load average ${os.loadavg()[0].toFixed(1)}`);
     records.push({ case: caseName, metric: 'p50 runSync interleaved int8', value: q8.total, unit: 'ms', vs: 'fp32', ratio: f32.total / q8.total });
-    for (const k of new Set([...Object.keys(fOps), ...Object.keys(qOps)]))
+    const isDepthwise = (k) => k.startsWith('depthwise #');
+    for (const k of new Set([...Object.keys(fOps), ...Object.keys(qOps)].filter((k) => !isDepthwise(k))))
       log(`${name} ops, median of runSync + profile(): ${k}: int8 ${(qOps[k] ?? 0).toFixed(1)} us, fp32 ${(fOps[k] ?? 0).toFixed(1)} us`);
+    const qDw = Object.keys(qOps).filter(isDepthwise);
+    const fDw = Object.keys(fOps).filter(isDepthwise);
+    qDw.forEach((k, i) => log(`${name} ${k}: int8 ${qOps[k].toFixed(2)} us, fp32 ${fDw[i] ? `${fOps[fDw[i]].toFixed(2)} us (${fDw[i].replace(/^depthwise #\d+ /, '')})` : '-'}`));
     await session.release();
     int8.dispose();
     fp32.dispose();
