@@ -1,5 +1,5 @@
 /** The public inference engine: load an ONNX model once, compile a native plan per input-shape signature, run with one native call. */
-import { promises as fsp, readFileSync } from 'fs';
+import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { DisposedError, ModelFormatError, NativeError, SparqError, UnsupportedError, expected } from './errors';
 import type { Graph, ValueInfo } from './ir/graph';
@@ -19,7 +19,8 @@ import { distillEngine } from './distill/distill-engine';
 import type { DistillOptions, DistillResult } from './distill/distill-options';
 import { summarizeEngine, ModelSummary } from './summary/model-summary';
 import { saveSparq } from './format/sparq-writer';
-import { isSparqFile, loadSparq } from './format/sparq-reader';
+import { isSparqFile, loadSparq, SparqFileRest } from './format/sparq-reader';
+import { readModelFile, readModelFileSync } from './format/sparq-file';
 import { CompiledPlan, compilePlan } from './plan/compile';
 import { ExitRequest, ExitResult, ExitRunOptions, computedOutputs, nativeExitRule, validateExitOptions, wantsEarlyExit } from './dynamic/early-exit';
 import { PlanCache } from './plan/plan-cache';
@@ -140,8 +141,8 @@ export class Engine {
   static async load(pathOrBytes: string | Uint8Array | ArrayBuffer, options?: EngineOptions): Promise<Engine> {
     const checked = Engine.checkOptions(options);
     if (typeof pathOrBytes === 'string') {
-      const bytes = await fsp.readFile(pathOrBytes);
-      return Engine.fromBytes(bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked);
+      const file = await readModelFile(pathOrBytes);
+      return Engine.fromBytes(file.bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked, file.rest);
     }
     return Engine.fromBytes(toBytes(pathOrBytes), undefined, 'the model bytes', checked);
   }
@@ -150,8 +151,8 @@ export class Engine {
   static loadSync(pathOrBytes: string | Uint8Array | ArrayBuffer, options?: EngineOptions): Engine {
     const checked = Engine.checkOptions(options);
     if (typeof pathOrBytes === 'string') {
-      const bytes = readFileSync(pathOrBytes);
-      return Engine.fromBytes(bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked);
+      const file = readModelFileSync(pathOrBytes);
+      return Engine.fromBytes(file.bytes, path.dirname(path.resolve(pathOrBytes)), pathOrBytes, checked, file.rest);
     }
     return Engine.fromBytes(toBytes(pathOrBytes), undefined, 'the model bytes', checked);
   }
@@ -167,8 +168,8 @@ export class Engine {
     return validateEngineOptions(options, caps.levels, Math.max(1, caps.threads));
   }
 
-  private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
-    if (isSparqFile(bytes)) return loadSparq(bytes, source, options);
+  private static fromBytes(bytes: Uint8Array, baseDir: string | undefined, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }, rest?: SparqFileRest): Engine {
+    if (isSparqFile(bytes)) return loadSparq(bytes, source, options, rest);
     let graph: Graph;
     try {
       graph = decodeModel(bytes, baseDir ? { baseDir } : {});

@@ -93,7 +93,7 @@ test('300 metadata mutations with a recomputed checksum load or throw an Error, 
       const at = HEADER_BYTES + Math.floor(random() * header.metadataBytes);
       bytes[at] = alphabet.charCodeAt(Math.floor(random() * alphabet.length));
     }
-    bytes.set(encodeHeader({ ...header, ...payloadChecksum(bytes.subarray(HEADER_BYTES), header.version) }), 0);
+    bytes.set(encodeHeader({ ...header, ...payloadChecksum(bytes, header.version, header.sourceOffset) }), 0);
     const result = outcome(bytes);
     if (result !== 'loaded') {
       expect(result).toBeInstanceOf(Error);

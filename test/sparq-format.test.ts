@@ -210,7 +210,7 @@ describe('.sparq stored plans (format version 2) and older versions', () => {
     const out = Uint8Array.from(from);
     out.fill(0x20, HEADER_BYTES, HEADER_BYTES + h.metadataBytes); // JSON allows trailing spaces
     out.set(text, HEADER_BYTES);
-    out.set(encodeHeader({ ...h, ...payloadChecksum(out.subarray(HEADER_BYTES), h.version) }), 0);
+    out.set(encodeHeader({ ...h, ...payloadChecksum(out, h.version, h.sourceOffset) }), 0);
     return out;
   }
 
@@ -267,7 +267,7 @@ describe('.sparq stored plans (format version 2) and older versions', () => {
     // A source graph blob that is not JSON (checksum recomputed): the engine loads and runs, sourceGraph() says why it cannot.
     const broken = Uint8Array.from(bytes);
     broken[blob.offset] = 0x7b + 1;
-    broken.set(encodeHeader({ ...h, ...payloadChecksum(broken.subarray(HEADER_BYTES), 3) }), 0);
+    broken.set(encodeHeader({ ...h, ...payloadChecksum(broken, 3, h.sourceOffset) }), 0);
     const loaded = Engine.loadSync(broken, { threads: 1 });
     expect(Buffer.compare(Buffer.from(bytesOf(Object.values(loaded.runSync(feedsFor(loaded, input)))[0])), Buffer.from(expected))).toBe(0);
     expect(() => loaded.sourceGraph()).toThrow(ModelFormatError);
@@ -278,6 +278,51 @@ describe('.sparq stored plans (format version 2) and older versions', () => {
       json.createdAt = ''; // room for the longer number
     });
     expect(() => Engine.loadSync(missing)).toThrow('Expected a valid .sparq file for the model bytes but its source graph blob (99999) is missing');
+  });
+
+  test('Engine.load(path) reads the source part of a version-3 file only when the source graph is first needed', async () => {
+    const h = decodeHeader(bytes);
+    expect(h.sourceOffset).toBeGreaterThan(HEADER_BYTES + h.metadataBytes);
+    expect(h.sourceOffset).toBeLessThan(bytes.length * 0.6); // the BN-unfused source weights are the other half
+    const file = join(dir, 'lazy-source.sparq');
+    for (const load of [(f: string) => Engine.loadSync(f, { threads: 1 }), (f: string) => Engine.load(f, { threads: 1 })]) {
+      writeFileSync(file, bytes);
+      const intact = await load(file);
+      expect(canonical(intact.sourceGraph())).toEqual(canonical(engine.sourceGraph()));
+      intact.dispose();
+      const loaded = await load(file);
+      // The file changes after loading: the engine runs on what it read; its source graph is refused, saying why.
+      const changed = Uint8Array.from(bytes);
+      changed[bytes.length - 5] ^= 1;
+      writeFileSync(file, changed);
+      expect(Buffer.compare(Buffer.from(bytesOf(Object.values(loaded.runSync(feedsFor(loaded, input)))[0])), Buffer.from(expected))).toBe(0);
+      expect(() => loaded.sourceGraph()).toThrow(
+        `Expected a valid .sparq file for ${file} but its source part does not match its checksum (the file changed after it was loaded, or is corrupted)`,
+      );
+      rmSync(file);
+      expect(() => loaded.sourceGraph()).toThrow(new RegExp(`Expected a valid \\.sparq file for .*lazy-source\\.sparq but its source part could not be read \\(ENOENT`));
+      loaded.dispose();
+    }
+    // Truncated or extended files are refused by path as by bytes, wherever the cut falls.
+    for (const n of [40, HEADER_BYTES + 10, h.sourceOffset - 1, h.sourceOffset, h.sourceOffset + 100, bytes.length - 1, bytes.length + 64]) {
+      const cut = new Uint8Array(n);
+      cut.set(bytes.subarray(0, n));
+      writeFileSync(file, cut);
+      expect(() => Engine.loadSync(file)).toThrow(ModelFormatError);
+      await expect(Engine.load(file)).rejects.toThrow(/it is truncated|the file is truncated or has trailing data/);
+    }
+    // Saving a path-loaded engine over its own file reads the source part before writing.
+    writeFileSync(file, bytes);
+    const own = await Engine.load(file, { threads: 1 });
+    await own.save(file);
+    own.dispose();
+    const again = Engine.loadSync(file, { threads: 1 });
+    expect(canonical(again.sourceGraph())).toEqual(canonical(engine.sourceGraph()));
+    again.dispose();
+    // Loading the bytes themselves checks both parts at once.
+    const flipped = Uint8Array.from(bytes);
+    flipped[bytes.length - 5] ^= 1;
+    expect(() => Engine.loadSync(flipped)).toThrow('Expected a valid .sparq file for the model bytes but its payload checksum (XXH64) does not match (the file is corrupted)');
   });
 
   test('a stored plan naming a missing blob is refused', () => {
@@ -366,7 +411,7 @@ describe('.sparq errors', () => {
     const out = Uint8Array.from(good);
     out.fill(0x20, HEADER_BYTES, HEADER_BYTES + h.metadataBytes); // JSON allows trailing spaces
     out.set(text, HEADER_BYTES);
-    out.set(encodeHeader({ ...h, ...payloadChecksum(out.subarray(HEADER_BYTES), h.version) }), 0);
+    out.set(encodeHeader({ ...h, ...payloadChecksum(out, h.version, h.sourceOffset) }), 0);
     expect(() => Engine.loadSync(out)).toThrow('Expected a valid .sparq file for the model bytes but blob 0 of its blob table is inconsistent with the file');
   });
 

@@ -1,13 +1,13 @@
 // Suite `compress`: engine.compress({ maxDrop: 1 }) on the Fashion-MNIST fixtures (tuning on test images 0-999,
 // budget held out on 1000-1999), then the chosen model against plain int8 (engine.quantize defaults, same
-// calibration) in one interleaved latency comparison, batch 1, one thread. --quick tries 6 strategies, else all.
+// calibration) in one interleaved latency comparison, batch 1, one thread. --quick tries 5 strategies, else all.
 'use strict';
 const path = require('path');
 const { compareLatency } = require('../measure');
 
 const root = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(root, 'test', 'fixtures', 'fashion-mnist');
-const QUICK_STRATEGIES = ['int8', 'fp32', 'int8-fast', 'channels-0.25', 'channels-0.25-fast', 'channels-0.25-thinet-fp32'];
+const QUICK_STRATEGIES = ['int8', 'fp32', 'int8-fast', 'channels-0.25-thinet-fp32', 'blocks-1-fast'];
 
 async function run({ quick, log }) {
   const dist = (p) => require(path.join(root, 'dist', p));
@@ -18,7 +18,7 @@ async function run({ quick, log }) {
   const images = loadNpy(path.join(FIXTURES, 'test-images.npy')).data;
   const labels = loadNpy(path.join(FIXTURES, 'test-labels.npy')).data;
   const feed = (data, i) => ({ input: new Tensor('float32', data.slice(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
-  const calib = Array.from({ length: quick ? 64 : 200 }, (_, i) => feed(calibration, i));
+  const calib = Array.from({ length: quick ? 64 : 500 }, (_, i) => feed(calibration, i));
   const top1 = (from, to) => (engine) => {
     let correct = 0;
     for (let i = from; i < to; i++) {

@@ -1,6 +1,7 @@
 /**
- * engine.compress: tries every strategy (pruning, distillation, then int8 or fp32), measures the metric on tuning and held-out data and
- * batch-1 latency on this CPU for each, and returns the best engine within the accuracy budget with the whole table.
+ * engine.compress: tries every strategy (pruning, distillation, then int8 or fp32), measures the metric on tuning and
+ * held-out data and batch-1 latency on this CPU for each, and returns the best engine within the accuracy budget with
+ * the whole table.
  */
 import { Engine } from '../engine';
 import { SparqError, expected } from '../errors';
@@ -76,7 +77,15 @@ interface Made {
 const PROFILE_RUNS = 40;
 
 /** The int8 step of strategy `s` on `engine` (fp32, possibly pruned). */
-async function quantizeStep(engine: Engine, s: CompressStrategy, o: CheckedCompressOptions, calib: Feeds[], trial: CompressTrial, made: Set<Engine>, forward: (ev: CompressProgressEvent) => void): Promise<Engine> {
+async function quantizeStep(
+  engine: Engine,
+  s: CompressStrategy,
+  o: CheckedCompressOptions,
+  calib: Feeds[],
+  trial: CompressTrial,
+  made: Set<Engine>,
+  forward: (ev: CompressProgressEvent) => void,
+): Promise<Engine> {
   const quantize = async (exclude: string[]) => {
     const q = await engine.quantize({
       calibration: calib,

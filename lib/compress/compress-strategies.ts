@@ -32,12 +32,13 @@ export interface CompressStrategy {
 }
 
 /**
- * The default strategies by short id (the CLI's --strategies): fp32 (sparq's optimized fp32 can beat its int8, e.g.
- * on depthwise models), calibrators × weight granularity, mixed precision, int8 with the layers faster in fp32 kept
- * fp32, 2:4, and channel ratios (L1 and ThiNet, reconstructed) followed by int8, by int8 with fp32 where faster, or
- * kept fp32. The first is plain int8 (what engine.quantize does by default). Channel ratios stop at 0.375: beyond it
- * the Fashion-MNIST fixtures lose more than a point even after reconstruction, and distillation on the calibration
- * data does not win it back (README, "Automated compression"), so distilled strategies are in EXTRA_STRATEGY_IDS.
+ * The default strategies by short id (the CLI's --strategies), plain int8 (engine.quantize's defaults) first:
+ * calibrators × weight granularity, mixed precision, int8 with the layers faster in fp32 kept fp32, fp32 itself
+ * (sparq's optimized fp32 can beat its int8, e.g. on depthwise models), 2:4, channel ratios (L1 and ThiNet,
+ * reconstructed) followed by int8, by int8 with fp32 where faster, or kept fp32, and one residual block removed
+ * (a model without residual blocks gets an error row). Channel ratios stop at 0.375: beyond it the Fashion-MNIST
+ * fixtures lose more than a point even after reconstruction, and distillation did not win it back (README,
+ * "Automated compression"), so distilled strategies are in EXTRA_STRATEGY_IDS.
  */
 export const STRATEGY_IDS: Readonly<Record<string, CompressStrategy>> = Object.freeze({
   int8: { name: 'int8' },
@@ -61,13 +62,14 @@ export const STRATEGY_IDS: Readonly<Record<string, CompressStrategy>> = Object.f
   'channels-0.125-thinet-fp32': { prune: { channels: 0.125 }, ranking: 'thinet', int8: false },
   'channels-0.25-thinet-fp32': { prune: { channels: 0.25 }, ranking: 'thinet', int8: false },
   'channels-0.375-thinet-fp32': { prune: { channels: 0.375 }, ranking: 'thinet', int8: false },
+  'blocks-1': { prune: { blocks: 1 } },
+  'blocks-1-fast': { prune: { blocks: 1 }, floatWhereFaster: true },
 } as Record<string, CompressStrategy>);
 
 /** Strategies the CLI's --strategies knows besides the defaults: larger channel ratios with distillation. */
 export const EXTRA_STRATEGY_IDS: Readonly<Record<string, CompressStrategy>> = Object.freeze({
   'channels-0.5-distill-fast': { prune: { channels: 0.5 }, distill: true, floatWhereFaster: true },
   'channels-0.375-thinet-distill-fp32': { prune: { channels: 0.375 }, ranking: 'thinet', distill: true, int8: false },
-  'blocks-1-fast': { prune: { blocks: 1 }, floatWhereFaster: true },
   'blocks-2-distill-fast': { prune: { blocks: 2 }, distill: true, floatWhereFaster: true },
 } as Record<string, CompressStrategy>);
 

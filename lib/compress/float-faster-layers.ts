@@ -11,6 +11,8 @@ const LAYER_OPS = new Set(['Conv', 'Gemm', 'MatMul']);
 /** An int8 layer stays only if it beats fp32 by this share and this many ms (it also pays a Q/DQ boundary when fp32). */
 const MARGIN_SHARE = 0.1;
 const MARGIN_MS = 0.001;
+const REWARM = 2;
+const BURST = 4;
 
 /**
  * Median ms per layer over profiled runs: each native op's time goes to the first layer name among the ONNX node
@@ -37,11 +39,14 @@ export function floatFasterLayers(float: Engine, int8: Engine, inputs: readonly 
   const layers = new Set(float.sourceGraph().nodes.filter((n) => LAYER_OPS.has(n.opType)).map((n) => n.name));
   const times = [new Map<string, number[]>(), new Map<string, number[]>()];
   const engines = [float, int8];
-  engines.forEach((e) => e.runSync(inputs[0]));
-  for (let r = 0; r < runs; r++) {
+  // Bursts as in timeEngines: each engine warm (its weights in cache) when profiled.
+  for (let r = 0; r < runs; r += BURST) {
     engines.forEach((e, k) => {
-      e.runSync(inputs[r % inputs.length]);
-      addProfile(e, layers, times[k], r);
+      for (let w = 0; w < REWARM; w++) e.runSync(inputs[(r + w) % inputs.length]);
+      for (let b = r; b < Math.min(runs, r + BURST); b++) {
+        e.runSync(inputs[b % inputs.length]);
+        addProfile(e, layers, times[k], b);
+      }
     });
   }
   const slower: string[] = [];

@@ -34,7 +34,9 @@ export const KNOWN_FLAGS = FLAGS.optimizedGraph | FLAGS.quantized | FLAGS.sparse
  *  12  u32 metadata bytes  16  u64 payload bytes (everything after the header)
  *  24  u32 CRC32 of the payload (versions 1-2; 0 from version 3)
  *  28  u32 CRC32 of header bytes 0..27 (versions 1-2), of bytes 0..27 and 32..63 (version 3)
- *  32  u64 XXH64 of the payload (version 3; zero before)   40..63 zero
+ * Version 3 (zero before): the file is [header, metadata, blobs the engine needs][blobs only the source graph needs],
+ * so loading reads and checks the first part only:
+ *  32  u64 XXH64 of bytes 64..sourceOffset-1   40  u64 sourceOffset   48  u64 XXH64 of bytes sourceOffset..end   56..63 zero
  */
 export interface SparqHeader {
   version: number;
@@ -43,8 +45,10 @@ export interface SparqHeader {
   payloadBytes: number;
   /** Versions 1-2. */
   payloadCrc: number;
-  /** Version 3. */
+  /** Version 3: XXH64 of the part the engine needs, where the source-only part starts, XXH64 of that part. */
   payloadHash: bigint;
+  sourceOffset: number;
+  sourceHash: bigint;
 }
 
 const crcTable: Uint32Array = (() => {
@@ -86,8 +90,13 @@ export function encodeHeader(h: SparqHeader): Uint8Array {
   view.setUint32(8, h.flags, true);
   view.setUint32(12, h.metadataBytes, true);
   view.setBigUint64(16, BigInt(h.payloadBytes), true);
-  if (h.version >= 3) view.setBigUint64(32, h.payloadHash, true);
-  else view.setUint32(24, h.payloadCrc, true);
+  if (h.version >= 3) {
+    view.setBigUint64(32, h.payloadHash, true);
+    view.setBigUint64(40, BigInt(h.sourceOffset), true);
+    view.setBigUint64(48, h.sourceHash, true);
+  } else {
+    view.setUint32(24, h.payloadCrc, true);
+  }
   view.setUint32(28, headerCrc(bytes, h.version), true);
   return bytes;
 }
@@ -95,15 +104,17 @@ export function encodeHeader(h: SparqHeader): Uint8Array {
 /** Reads the header fields; the caller checks them (decodeHeader itself only needs 64 bytes). */
 export function decodeHeader(bytes: Uint8Array): SparqHeader & { headerCrcOk: boolean } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
-  const payload = view.getBigUint64(16, true);
+  const safe = (v: bigint): number => (v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v));
   const version = view.getUint16(6, true);
   return {
     version,
     flags: view.getUint32(8, true),
     metadataBytes: view.getUint32(12, true),
-    payloadBytes: payload > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(payload),
+    payloadBytes: safe(view.getBigUint64(16, true)),
     payloadCrc: view.getUint32(24, true),
     payloadHash: view.getBigUint64(32, true),
+    sourceOffset: safe(view.getBigUint64(40, true)),
+    sourceHash: view.getBigUint64(48, true),
     headerCrcOk: view.getUint32(28, true) === headerCrc(bytes, version),
   };
 }

@@ -3,8 +3,8 @@ import { Engine, StoredPlans } from '../engine';
 import { ModelFormatError, SparqError } from '../errors';
 import type { DataType, Graph, TensorValue } from '../ir/graph';
 import { ARRAY_OF_DATA_TYPE, decodeGraph, TensorRef } from './sparq-graph-codec';
-import { BLOB_ALIGNMENT, decodeHeader, HEADER_BYTES, KNOWN_FLAGS, SPARQ_FORMAT_VERSION, SPARQ_MAGIC } from './sparq-layout';
-import { checkPayload } from './sparq-checksum';
+import { BLOB_ALIGNMENT, decodeHeader, HEADER_BYTES, KNOWN_FLAGS, SPARQ_FORMAT_VERSION, SPARQ_MAGIC, SparqHeader } from './sparq-layout';
+import { checkPayload, xxh64 } from './sparq-checksum';
 import { recordProvenance } from './sparq-provenance';
 import { decodeSparse24, sparse24Bytes } from './sparq-sparse24';
 import { decodePlans } from './sparq-plans';
@@ -37,13 +37,11 @@ function corrupt(source: string, what: string): ModelFormatError {
   return new ModelFormatError(`Expected a valid .sparq file for ${source} but ${what}`);
 }
 
-/** The typed array of one blob: a view into `bytes` when alignment and byte order allow, a decoded copy otherwise. */
-function blobData(bytes: Uint8Array, blob: BlobEntry, type: DataType, elements: number): TensorValue['data'] {
+/** The typed array of one blob from its stored bytes: a view when alignment and byte order allow, a decoded copy otherwise. */
+function blobData(stored: Uint8Array, blob: BlobEntry, type: DataType, elements: number): TensorValue['data'] {
   const Array = ARRAY_OF_DATA_TYPE[type as Exclude<DataType, 'string'>];
-  const start = bytes.byteOffset + blob.offset;
-  if (blob.encoding === 'raw' && LITTLE_ENDIAN && start % Array.BYTES_PER_ELEMENT === 0) return new Array(bytes.buffer as ArrayBuffer, start, elements);
+  if (blob.encoding === 'raw' && LITTLE_ENDIAN && stored.byteOffset % Array.BYTES_PER_ELEMENT === 0) return new Array(stored.buffer as ArrayBuffer, stored.byteOffset, elements);
   const raw = new Uint8Array(elements * Array.BYTES_PER_ELEMENT);
-  const stored = bytes.subarray(blob.offset, blob.offset + blob.byteLength);
   if (blob.encoding === 'raw') raw.set(stored);
   else if (!decodeSparse24(stored, raw, Array.BYTES_PER_ELEMENT, blob.groupStride ?? 1)) throw new ModelFormatError('Expected 2:4 index bytes naming two distinct slots 0..3 but received others');
   if (!LITTLE_ENDIAN) {
@@ -51,6 +49,14 @@ function blobData(bytes: Uint8Array, blob: BlobEntry, type: DataType, elements: 
     for (let i = 0; i < raw.length; i += n) raw.subarray(i, i + n).reverse();
   }
   return new Array(raw.buffer as ArrayBuffer, 0, elements);
+}
+
+/** The rest of a .sparq file that Engine.load(path) did not read: from header.sourceOffset to the end (format version 3). */
+export interface SparqFileRest {
+  /** The file's length when its first part was read. */
+  fileBytes: number;
+  /** Reads the bytes from header.sourceOffset to the end. @throws the file system's errors. */
+  read(sourceOffset: number): Uint8Array;
 }
 
 /** Checks the blob table against the file: in bounds, aligned, lengths matching their encoding. */
@@ -81,7 +87,7 @@ interface OpenedSparq {
 }
 
 /** Checks header, checksum and blob table and decodes what an engine needs at once. @throws ModelFormatError. */
-function openSparq(bytes: Uint8Array, source: string): OpenedSparq {
+function openSparq(bytes: Uint8Array, source: string, rest?: SparqFileRest): OpenedSparq {
   if (!isSparqFile(bytes)) throw corrupt(source, 'it does not start with the .sparq magic');
   if (bytes.length < HEADER_BYTES) throw corrupt(source, `it is truncated (${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header)`);
   const header = decodeHeader(bytes);
@@ -97,17 +103,30 @@ function openSparq(bytes: Uint8Array, source: string): OpenedSparq {
       `Expected .sparq header flags this sparq knows (0x${KNOWN_FLAGS.toString(16)}) for ${source} but received 0x${header.flags.toString(16)}: it was written by a newer sparq; upgrade sparq to load it`,
     );
   }
-  const payloadBytes = bytes.length - HEADER_BYTES;
+  const fileBytes = rest ? rest.fileBytes : bytes.length;
+  const payloadBytes = fileBytes - HEADER_BYTES;
   if (header.payloadBytes !== payloadBytes) {
-    throw corrupt(source, `its length does not match its header (${bytes.length} bytes, the header says ${HEADER_BYTES + header.payloadBytes}): the file is truncated or has trailing data`);
+    throw corrupt(source, `its length does not match its header (${fileBytes} bytes, the header says ${HEADER_BYTES + header.payloadBytes}): the file is truncated or has trailing data`);
   }
   if (header.metadataBytes > payloadBytes) throw corrupt(source, 'its metadata length exceeds the file');
-  const check = checkPayload(bytes.subarray(HEADER_BYTES), header);
+  if (header.version >= 3 && (header.sourceOffset < HEADER_BYTES + header.metadataBytes || header.sourceOffset > fileBytes || header.sourceOffset > bytes.length)) {
+    throw corrupt(source, `its source part offset (${header.sourceOffset}) is outside the file`);
+  }
+  const check = checkPayload(bytes, header);
   if (!check.ok) throw corrupt(source, `its payload checksum (${check.kind}) does not match (the file is corrupted)`);
 
   const metadata = parseJson(bytes.subarray(HEADER_BYTES, HEADER_BYTES + header.metadataBytes), source, 'its metadata') as SparqMetadata;
   if (typeof metadata !== 'object' || metadata === null || metadata.format !== 'sparq') throw corrupt(source, 'its metadata does not describe a sparq model');
-  const blobs = checkBlobs(metadata.blobs, bytes.length, HEADER_BYTES + header.metadataBytes, source);
+  const blobs = checkBlobs(metadata.blobs, fileBytes, HEADER_BYTES + header.metadataBytes, source);
+  // The bytes from bytes.length on (the source-only part Engine.load(path) did not read), read and checked when first needed.
+  let tail: Uint8Array | undefined;
+  const stored = (blob: BlobEntry, index: number): Uint8Array => {
+    const end = blob.offset + blob.byteLength;
+    if (end <= bytes.length) return bytes.subarray(blob.offset, end);
+    if (blob.offset < bytes.length || !rest) throw corrupt(source, `blob ${index} crosses the start of its source part`);
+    if (!tail) tail = readRest(rest, header, source);
+    return tail.subarray(blob.offset - bytes.length, end - bytes.length);
+  };
   const cache = new Map<number, TensorValue['data']>();
   const tensor = (ref: unknown, where: string): TensorValue => {
     const r = ref as TensorRef;
@@ -125,7 +144,7 @@ function openSparq(bytes: Uint8Array, source: string): OpenedSparq {
     }
     let data = cache.get(r.blob as number);
     if (!data) {
-      data = blobData(bytes, blob, r.type, elements);
+      data = blobData(stored(blob, r.blob as number), blob, r.type, elements);
       cache.set(r.blob as number, data);
     }
     return { type: r.type, dims: [...dims], data };
@@ -134,7 +153,7 @@ function openSparq(bytes: Uint8Array, source: string): OpenedSparq {
     const blob = blobs[index];
     if (!blob) return undefined;
     const type = ({ 1: 'uint8', 2: 'float16', 4: 'float32', 8: 'int64' } as Record<number, DataType>)[blob.elementBytes];
-    const data = blobData(bytes, blob, type, blob.elements) as ArrayBufferView;
+    const data = blobData(stored(blob, index), blob, type, blob.elements) as ArrayBufferView;
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   };
   let plans: StoredPlans;
@@ -149,7 +168,7 @@ function openSparq(bytes: Uint8Array, source: string): OpenedSparq {
   if (header.version >= 3) {
     const blob = Number.isInteger(metadata.sourceBlob) ? blobs[metadata.sourceBlob as number] : undefined;
     if (!blob || blob.encoding !== 'raw' || blob.elementBytes !== 1) throw corrupt(source, `its source graph blob (${String(metadata.sourceBlob)}) is missing`);
-    sourceJson = () => parseJson(bytes.subarray(blob.offset, blob.offset + blob.byteLength), source, 'its source graph');
+    sourceJson = () => parseJson(stored(blob, metadata.sourceBlob as number), source, 'its source graph');
   }
   return {
     version: header.version,
@@ -159,6 +178,20 @@ function openSparq(bytes: Uint8Array, source: string): OpenedSparq {
     plans,
     decodeSource: () => decodeGraph(sourceJson(), 'source', tensor),
   };
+}
+
+/** The source-only part of a file loaded by path, read now and checked against the header's hash. */
+function readRest(rest: SparqFileRest, header: SparqHeader, source: string): Uint8Array {
+  let tail: Uint8Array;
+  try {
+    tail = rest.read(header.sourceOffset);
+  } catch (err) {
+    throw corrupt(source, `its source part could not be read (${(err as Error).message})`);
+  }
+  if (tail.length !== rest.fileBytes - header.sourceOffset || xxh64(tail) !== header.sourceHash) {
+    throw corrupt(source, 'its source part does not match its checksum (the file changed after it was loaded, or is corrupted)');
+  }
+  return tail;
 }
 
 function parseJson(utf8: Uint8Array, source: string, what: string): unknown {
@@ -190,8 +223,8 @@ export function readSparq(bytes: Uint8Array, source = 'the model bytes'): SparqC
  * no copies); the source graph is decoded when first needed.
  * @throws ModelFormatError for newer, truncated, corrupted or inconsistent files; UnsupportedError as Engine.load.
  */
-export function loadSparq(bytes: Uint8Array, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }): Engine {
-  const opened = openSparq(bytes, source);
+export function loadSparq(bytes: Uint8Array, source: string, options: { threads: number; isa: string; maxMemoryBytes?: number }, rest?: SparqFileRest): Engine {
+  const opened = openSparq(bytes, source, rest);
   let engine: Engine;
   try {
     // A memory cap is checked while compiling, so a capped engine compiles its plans.

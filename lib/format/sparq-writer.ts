@@ -167,6 +167,10 @@ export function encodeSparqGraphs(
     throw new RangeError(expected(`a .sparq format version from 1 to ${SPARQ_FORMAT_VERSION}`, 'formatVersion', version));
   }
   const blobs = new BlobTable(compress24);
+  // What the engine needs first, then what only the source graph needs (version 3 loading reads the first part only).
+  const optimizedJson = encodeGraph(optimized, blobs.add);
+  const plansJson = version >= 2 ? encodePlans(plans, blobs.addBytes) : undefined;
+  const engineBlobs = blobs.entries.length;
   const sourceJson = encodeGraph(source, blobs.add);
   const metadata: SparqMetadata = {
     format: 'sparq',
@@ -176,8 +180,8 @@ export function encodeSparqGraphs(
     provenance,
     quantization: quantParamsOf(source),
     ...(version >= 3 ? { sourceBlob: blobs.addBytes(new TextEncoder().encode(JSON.stringify(sourceJson))) } : { source: sourceJson }),
-    optimized: encodeGraph(optimized, blobs.add),
-    ...(version >= 2 ? { plans: encodePlans(plans, blobs.addBytes) } : {}),
+    optimized: optimizedJson,
+    ...(plansJson ? { plans: plansJson } : {}),
     blobs: blobs.entries,
   };
   // Blob offsets depend on the metadata length, which depends on the offsets' digits: iterate until stable.
@@ -202,8 +206,8 @@ export function encodeSparqGraphs(
   let flags = FLAGS.optimizedGraph;
   if (isQuantized(source) || isQuantized(optimized)) flags |= FLAGS.quantized;
   if (blobs.sparse24) flags |= FLAGS.sparse24;
-  const payload = file.subarray(HEADER_BYTES);
-  file.set(encodeHeader({ version, flags, metadataBytes, payloadBytes: payload.length, ...payloadChecksum(payload, version) }), 0);
+  const sourceOffset = engineBlobs < blobs.entries.length ? blobs.entries[engineBlobs].offset : total;
+  file.set(encodeHeader({ version, flags, metadataBytes, payloadBytes: total - HEADER_BYTES, ...payloadChecksum(file, version, sourceOffset) }), 0);
   return file;
 }
 

@@ -1,6 +1,9 @@
 // Per-layer algorithm choice: the `algorithm` attr and the cost model behind "auto".
 #include "ops/conv-algorithm.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "ops/f32-op-validation.h"
 
 namespace sparq {
@@ -46,5 +49,39 @@ bool sparse24_along_k(const float* b, size_t k, size_t n, size_t k_stride, size_
 // activations through the indices; measured (`npm run bench -- sparse`) they gain on products whose weights
 // outgrow L1 (n * k >= 16K floats) and whose outputs fill at least one 16-channel vector.
 bool sparse24_pays_off(size_t m, size_t n, size_t k) { return m >= 1 && n >= 16 && k >= 64 && n * k >= (16u << 10); }
+
+// Direct conv keeps a whole MR x NR output tile in registers over all taps and channels (nothing goes through
+// memory between kernel rows, no im2col copy) and rebuilds the tile's pixel pointers per call, so a tile may span
+// output rows (7x7 and 4x4 maps fill it). Per step of K a tile issues MR * V FMAs (V = NR / lanes vectors) and
+// MR broadcasts + V weight loads; at 2 of each per cycle, cycles = tiles * K * max(MR * V, MR + V) / 2, plus the
+// epilogue (a load and a store per accumulator) and the pointer setup per tap. Zero-padding lanes count as work,
+// which is what picks 8x48 for 48 channels and 12x32 for 24.
+// The weights stream from L2 once per pixel tile, so above 1 MB of packed weights (one tap of 3x3x512 at 48
+// columns is already 440 KB) the cache-blocked GEMM paths keep them.
+double f32_dconv_cycles(const F32DconvKernelInfo& kernel, const ConvGeometry& g) {
+  const size_t lanes = kernel.nr % 16 == 0 ? 16 : kernel.nr % 8 == 0 ? 8 : 4;
+  const double v = static_cast<double>(kernel.nr / lanes), mr = static_cast<double>(kernel.mr);
+  const double pixels = static_cast<double>(g.batch * g.out_h * g.out_w);
+  const double tiles = std::ceil(pixels / mr) * std::ceil(static_cast<double>(g.out_c) / kernel.nr);
+  const double k = static_cast<double>(g.taps() * g.in_c);
+  return tiles * (k * std::max(mr * v, mr + v) / 2 + 2 * mr * v + static_cast<double>(g.taps()) * mr / 2);
+}
+
+const F32DconvKernelInfo* choose_f32_dconv(const CpuFeatures& features, const ConvGeometry& g) {
+  if (g.group != 1) return nullptr;
+  constexpr size_t kMaxPackedBytes = 1 << 20;
+  const F32DconvKernelInfo* best = nullptr;
+  double best_cycles = 0;
+  for (const F32DconvKernelInfo* kernel : f32_dconv_kernels_for(features)) {
+    const size_t packed = (g.out_c + kernel->nr - 1) / kernel->nr * kernel->nr * g.taps() * g.in_c * sizeof(float);
+    if (packed > kMaxPackedBytes) continue;
+    const double cycles = f32_dconv_cycles(*kernel, g);
+    if (!best || cycles < best_cycles) {
+      best = kernel;
+      best_cycles = cycles;
+    }
+  }
+  return best;
+}
 
 }  // namespace sparq

@@ -1,12 +1,13 @@
 // Conv (NHWC, fp32): 1x1 as a direct GEMM on activation rows, 1x1 strided by row gather, KxK with L2-sized
-// weights as an implicit GEMM on a zero-padded copy of the input (each kernel row of an output row is a
-// strided matrix there, so nothing is unfolded), other KxK by blocked im2col + GEMM, depthwise by direct
-// channel-vectorised kernels; grouped convs run one GEMM per group. 3x3 stride-1 convs may run as Winograd
+// weights by direct-conv kernels on a zero-padded copy of the input (a tile's accumulators stay in registers over
+// every tap, nothing is unfolded), other KxK by blocked im2col + GEMM, depthwise by direct channel-vectorised
+// kernels; grouped convs run one GEMM per group. 3x3 stride-1 convs may run as Winograd
 // F(2,3) and convs with 2:4-sparse weights on the 2:4 kernels (ops/conv-algorithm.h chooses per layer).
 #include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ops/activation.h"
 #include "ops/epilogue.h"
@@ -30,7 +31,7 @@ size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
 class ConvOp : public Op {
  public:
-  enum class Path { kDirect, kGather, kIm2col, kPadded, kDepthwise, kWinograd, kSparse24 };
+  enum class Path { kDirect, kGather, kIm2col, kDconv, kDepthwise, kWinograd, kSparse24 };
 
   ConvOp(const OpDesc& desc, const BuildContext& ctx) {
     check_inputs(desc, 2, 4);
@@ -115,6 +116,10 @@ class ConvOp : public Op {
         return;
       }
     }
+    if (path_ == Path::kIm2col && algorithm != ConvAlgorithm::kSparse24 && (dconv_ = choose_f32_dconv(ctx.features, g_))) {
+      build_dconv(b_matrix, bias);
+      return;
+    }
     gemm_ = &f32_gemm_kernel_for(ctx.features, m / g_.group);
     const size_t nr = gemm_->nr;
     group_packed_ = f32_gemm_packed_size(k, mg, nr);
@@ -125,18 +130,6 @@ class ConvOp : public Op {
       f32_gemm_pack_b(b_matrix.data(), k, mg, mg, 1, nr, 1.f, packed_.data() + grp * group_packed_);
       float* bp = bias_.data() + grp * round_up(mg, nr);
       for (size_t o = 0; o < round_up(mg, nr); ++o) bp[o] = o < mg ? bias[grp * mg + o] : 0.f;
-    }
-    // Implicit GEMM when the packed weights stay in L2 (it walks all of B once per output row) and an output
-    // row fills at least one microkernel tile (its tiles never span rows). Measured against im2col on a
-    // Xeon (AVX-512, 1 thread): 56x56x64 3x3 1.11x, 32x32x16 1.44x, 224x224x3 s2 1.33x, but 8x8x64 0.69x.
-    if (path_ == Path::kIm2col && g_.group == 1 && group_packed_ * sizeof(float) <= kPaddedMaxWeightBytes &&
-        g_.out_w >= gemm_->mr) {
-      path_ = Path::kPadded;
-      padded_h_ = g_.in_h + g_.pad_top + g_.pad_bottom;
-      padded_w_ = g_.in_w + g_.pad_left + g_.pad_right;
-      const size_t floats = g_.batch * padded_h_ * padded_w_ * g_.in_c;
-      padded_.resize(floats);
-      std::fill(padded_.data(), padded_.data() + floats, 0.f);  // the border stays zero; runs copy the interior
     }
   }
 
@@ -156,7 +149,7 @@ class ConvOp : public Op {
           y, g_.out_c, r, g_.out_c, act_);
       return;
     }
-    if (path_ == Path::kPadded) return run_padded(ctx, x, r, y);
+    if (path_ == Path::kDconv) return run_dconv(ctx, x, r, y);
     const size_t rows = g_.batch * g_.out_h * g_.out_w, k = g_.taps() * g_.group_in(), mg = g_.group_out();
     const size_t bias_stride = round_up(mg, gemm_->nr);
     f32_gemm_parallel(ctx.pool, g_.group, rows, mg, k, gemm_->mr, gemm_->nr,
@@ -181,11 +174,11 @@ class ConvOp : public Op {
 
   std::string kernel_name() const override {
     if (path_ == Path::kDepthwise) return dw_->name;
+    if (path_ == Path::kDconv) return dconv_->name;
     if (path_ == Path::kWinograd) return std::string(wino_.name) + " winograd";
     if (path_ == Path::kSparse24) return sparse_->name() + (sparse_direct_ ? " sparse24 direct" : " sparse24 im2col");
     const char* how = path_ == Path::kDirect   ? " direct"
                       : path_ == Path::kGather ? " gather"
-                      : path_ == Path::kPadded ? " implicit"
                                                : " im2col";
     return std::string(gemm_->name) + how + (g_.group > 1 ? " grouped" : "");
   }
@@ -257,7 +250,71 @@ class ConvOp : public Op {
     }
   }
 
-  void run_padded(RunContext& ctx, const float* x, const float* r, float* y) {
+  // B = K x M with k = (ki, kj, c) packed in the tile's panels; tap offsets address the zero-padded input (or the
+  // input itself when the conv has no padding).
+  void build_dconv(const std::vector<float>& b_matrix, const std::vector<float>& bias) {
+    path_ = Path::kDconv;
+    const size_t k = g_.taps() * g_.in_c, m = g_.out_c, nr = dconv_->nr;
+    packed_.resize(f32_gemm_packed_size(k, m, nr));
+    f32_gemm_pack_b(b_matrix.data(), k, m, m, 1, nr, 1.f, packed_.data());
+    bias_.resize(round_up(m, nr));
+    for (size_t o = 0; o < round_up(m, nr); ++o) bias_.data()[o] = o < m ? bias[o] : 0.f;
+    padded_h_ = g_.in_h + g_.pad_top + g_.pad_bottom;
+    padded_w_ = g_.in_w + g_.pad_left + g_.pad_right;
+    if (padded_h_ != g_.in_h || padded_w_ != g_.in_w) {
+      const size_t floats = g_.batch * padded_h_ * padded_w_ * g_.in_c;
+      padded_.resize(floats);
+      std::fill(padded_.data(), padded_.data() + floats, 0.f);  // the border stays zero; runs copy the interior
+    }
+    // With few input channels every (tap, channel) is passed as a one-channel tap: the kernels then keep the pixel
+    // pointers in registers instead of rebuilding them per tap for a 1-4 step channel loop.
+    dconv_channels_ = g_.in_c <= kFewChannels ? 1 : g_.in_c;
+    for (size_t ki = 0; ki < g_.kernel_h; ++ki)
+      for (size_t kj = 0; kj < g_.kernel_w; ++kj)
+        for (size_t ch = 0; ch < g_.in_c; ch += dconv_channels_)
+          tap_offsets_.push_back((ki * g_.dilation_h * padded_w_ + kj * g_.dilation_w) * g_.in_c + ch);
+  }
+
+  void run_dconv(RunContext& ctx, const float* x, const float* r, float* y) {
+    const float* input = padded_.size() ? copy_to_padded(ctx, x) : x;
+    const size_t rows = g_.batch * g_.out_h * g_.out_w;
+    f32_gemm_parallel(ctx.pool, 1, rows, g_.out_c, g_.taps() * g_.in_c, dconv_->mr, dconv_->nr,
+                      [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) { dconv_tiles(input, m0, m1, n0, n1, r, y); });
+  }
+
+  // Output pixels [m0, m1) x channels [n0, n1) in tiles of MR consecutive pixels (a tile may span output rows).
+  void dconv_tiles(const float* input, size_t m0, size_t m1, size_t n0, size_t n1, const float* r, float* y) const {
+    const size_t c = g_.in_c, m = g_.out_c, k = g_.taps() * c, mr = dconv_->mr, nr = dconv_->nr;
+    const F32GemmActivationPlan plan = f32_gemm_activation_plan(&act_);
+    F32GemmEpilogue ep;
+    ep.min = plan.min;
+    ep.max = plan.max;
+    ep.bias = has_bias_ ? bias_.data() + n0 : nullptr;
+    ep.residual_stride = m;
+    const float* packed = packed_.data() + (n0 / nr) * k * nr;
+    const float* pixels[kMaxDconvMr];
+    const size_t per_image = g_.out_h * g_.out_w;
+    size_t b = m0 / per_image, oh = (m0 % per_image) / g_.out_w, ow = m0 % g_.out_w;
+    for (size_t pm = m0; pm < m1; pm += mr) {
+      const size_t count = std::min(mr, m1 - pm);
+      for (size_t i = 0; i < count; ++i) {
+        pixels[i] = input + ((b * padded_h_ + oh * g_.stride_h) * padded_w_ + ow * g_.stride_w) * c;
+        if (++ow == g_.out_w) {
+          ow = 0;
+          if (++oh == g_.out_h) oh = 0, ++b;
+        }
+      }
+      float* cp = y + pm * m + n0;
+      ep.residual = r ? r + pm * m + n0 : nullptr;
+      dconv_->ukernel(count, n1 - n0, dconv_channels_, tap_offsets_.size(), pixels, tap_offsets_.data(), packed,
+                      k * nr, cp, m, ep, plan.clamp_flag);
+      if (plan.post)
+        for (size_t i = 0; i < count; ++i) epilogue_activate(cp + i * m, n1 - n0, act_);
+    }
+  }
+
+  // The interior of the zero-bordered copy of x (the border was zeroed at build).
+  const float* copy_to_padded(RunContext& ctx, const float* x) {
     const size_t c = g_.in_c, row_floats = g_.in_w * c;
     auto copy = [&](size_t begin, size_t end) {
       for (size_t row = begin; row < end; ++row) {
@@ -269,54 +326,7 @@ class ConvOp : public Op {
     const size_t in_rows = g_.batch * g_.in_h;
     if (ctx.pool && ctx.pool->threads() > 1) ctx.pool->parallel_for(in_rows, 16, copy);
     else copy(0, in_rows);
-    const size_t rows = g_.batch * g_.out_h * g_.out_w;
-    f32_gemm_parallel(ctx.pool, 1, rows, g_.out_c, g_.taps() * g_.in_c, gemm_->mr, gemm_->nr,
-                      [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) { padded_gemm(m0, m1, n0, n1, r, y); });
-  }
-
-  // Output pixels [m0, m1) x channels [n0, n1): per output row, one K block per kernel row (per tap when
-  // dilated along W), A read in place from the padded input with a row stride of stride_w * C.
-  void padded_gemm(size_t m0, size_t m1, size_t n0, size_t n1, const float* r, float* y) const {
-    const size_t c = g_.in_c, m = g_.out_c, k = g_.taps() * c, mr = gemm_->mr, nr = gemm_->nr;
-    const size_t panel_stride = k * nr, a_stride = g_.stride_w * c, pixels = g_.out_h * g_.out_w;
-    const size_t taps_per_segment = g_.dilation_w == 1 ? g_.kernel_w : 1;
-    const size_t segment = taps_per_segment * c;
-    const size_t segments = g_.kernel_h * (g_.kernel_w / taps_per_segment);
-    const size_t kc_max = 512;
-    const F32GemmActivationPlan plan = f32_gemm_activation_plan(&act_);
-    F32GemmEpilogue ep;
-    ep.min = plan.min;
-    ep.max = plan.max;
-    ep.bias = has_bias_ ? bias_.data() + n0 : nullptr;
-    ep.residual_stride = m;
-    const float* packed = packed_.data() + (n0 / nr) * panel_stride;
-    size_t pm = m0;
-    while (pm < m1) {
-      const size_t b = pm / pixels, p = pm % pixels, oh = p / g_.out_w, ow = p % g_.out_w;
-      const size_t count = std::min(m1 - pm, g_.out_w - ow);
-      for (size_t s = 0; s < segments; ++s) {
-        const size_t ki = s / (g_.kernel_w / taps_per_segment), kj = (s % (g_.kernel_w / taps_per_segment)) * taps_per_segment;
-        const float* a_row = padded_.data() +
-                             ((b * padded_h_ + oh * g_.stride_h + ki * g_.dilation_h) * padded_w_ + ow * g_.stride_w +
-                              kj * g_.dilation_w) * c;
-        const size_t k_segment = (ki * g_.kernel_w + kj) * c;
-        for (size_t ks = 0; ks < segment; ks += kc_max) {
-          const size_t kc = std::min(kc_max, segment - ks);
-          const bool first = s == 0 && ks == 0, last = s + 1 == segments && ks + kc == segment;
-          const uint32_t flags = (first ? kF32GemmFirstK : 0u) | (last ? (kF32GemmLastK | plan.clamp_flag) : 0u);
-          for (size_t t = 0; t < count; t += mr) {
-            const size_t rows = std::min(mr, count - t);
-            float* cp = y + (pm + t) * m + n0;
-            ep.residual = r ? r + (pm + t) * m + n0 : nullptr;
-            gemm_->ukernel(rows, n1 - n0, kc, a_row + t * a_stride + ks, a_stride, packed + (k_segment + ks) * nr,
-                           panel_stride, cp, m, ep, flags);
-            if (last && plan.post)
-              for (size_t i = 0; i < rows; ++i) epilogue_activate(cp + i * m, n1 - n0, act_);
-          }
-        }
-      }
-      pm += count;
-    }
+    return padded_.data();
   }
 
   void run_depthwise(RunContext& ctx, const float* x, const float* r, float* y) {
@@ -339,13 +349,16 @@ class ConvOp : public Op {
   Path path_ = Path::kIm2col;
   const F32GemmKernelInfo* gemm_ = nullptr;
   const F32DwconvKernelInfo* dw_ = nullptr;
+  const F32DconvKernelInfo* dconv_ = nullptr;
+  static constexpr size_t kMaxDconvMr = 16, kFewChannels = 4;
+  size_t dconv_channels_ = 0;
+  std::vector<size_t> tap_offsets_;
   F32DwconvParams dw_params_;
   WinogradF32Kernel wino_{};
   WinogradF23Problem wino_problem_;
   WinogradF23F32Weights wino_weights_;
   std::unique_ptr<F32Sparse24Layer> sparse_;
   bool sparse_direct_ = false;
-  static constexpr size_t kPaddedMaxWeightBytes = 1 << 20;
   AlignedFloats packed_, bias_, padded_;
   size_t group_packed_ = 0, padded_h_ = 0, padded_w_ = 0;
   bool has_bias_ = false;

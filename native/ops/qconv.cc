@@ -1,6 +1,7 @@
 // QConv (NHWC, u8 activations x s8 weights, fused int8 epilogue): 1x1 stride 1 unpadded as a direct GEMM on the
 // activation rows, other windows by im2col of one block of output pixels at a time into a per-thread buffer, then
-// the same GEMM; depthwise (group == C == M) by direct channel-vectorised kernels; other groups one GEMM per group.
+// the same GEMM; inputs with at most 4 channels (stems) by direct kernels (qconv-few-channels.cc); depthwise
+// (group == C == M) by direct channel-vectorised kernels; other groups one GEMM per group.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include "kernels/qs8-dwconv/qs8-dwconv.h"
 #include "ops/conv-geometry.h"
 #include "ops/op-checks.h"
+#include "ops/qconv-few-channels.h"
 #include "ops/qconv-quantization.h"
 #include "ops/qgemm-op.h"
 #include "ops/qgemm.h"
@@ -24,7 +26,7 @@ size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
 class QConvOp : public Op {
  public:
-  enum class Path { kDirect, kIm2col, kDepthwise };
+  enum class Path { kDirect, kIm2col, kDepthwise, kFewChannels };
 
   QConvOp(const OpDesc& desc, const BuildContext& ctx) {
     expect_arity(desc, 2, 4, 1, 1);
@@ -65,6 +67,8 @@ class QConvOp : public Op {
     epilogue_ = select_qs8_gemm_kernel(ctx.features).epilogue;
 
     if (g_.group == g_.in_c && m == g_.in_c) build_depthwise(ctx, weights, bias);
+    else if ((few_ = Qs8FewChannelConv::create(g_, ctx.features, weights.data(), bias.data(), x_zero_point_)))
+      path_ = Path::kFewChannels;
     else build_gemm(desc, ctx, weights, bias);
   }
 
@@ -73,11 +77,13 @@ class QConvOp : public Op {
     const uint8_t* r = ctx.ptr<uint8_t>(r_id_);
     uint8_t* y = ctx.ptr<uint8_t>(y_id_);
     if (path_ == Path::kDepthwise) run_depthwise(ctx, x, r, y);
+    else if (path_ == Path::kFewChannels) few_->run(ctx.pool, x, requantization_->params(), epilogue_, r, y);
     else run_gemm(ctx, x, r, y);
   }
 
   std::string kernel_name() const override {
     if (path_ == Path::kDepthwise) return std::string(dwconv_->name) + " depthwise";
+    if (path_ == Path::kFewChannels) return std::string(few_->kernel_name()) + " few-channel";
     return std::string(gemms_.front()->kernel().name) + (path_ == Path::kDirect ? " direct" : " im2col") +
            (g_.group > 1 ? " grouped" : "");
   }
@@ -216,6 +222,7 @@ class QConvOp : public Op {
   std::vector<int16_t> dw_weights_;
   std::vector<int32_t> dw_bias_;
   std::vector<uint8_t> zero_row_;
+  std::unique_ptr<Qs8FewChannelConv> few_;  // few-channel (stem) path
   int32_t x_id_ = -1, r_id_ = -1, y_id_ = -1;
 };
 

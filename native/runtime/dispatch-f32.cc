@@ -4,13 +4,14 @@
 namespace sparq {
 namespace {
 
-enum class Isa { kScalar, kAvx2, kAvx512 };
+enum class Isa { kScalar, kAvx2, kAvx512, kNeon };
 
 bool allowed(Isa isa, const CpuFeatures& f) {
   switch (isa) {
     case Isa::kScalar: return true;
     case Isa::kAvx2: return f.avx2;
     case Isa::kAvx512: return f.avx512f;
+    case Isa::kNeon: return f.neon;
   }
   return false;
 }
@@ -27,6 +28,26 @@ const GemmEntry kGemmTable[] = {
     {Isa::kAvx2, {"f32-gemm-6x16-avx2", f32_gemm_ukernel_6x16__avx2, 6, 16}},
 #endif
     {Isa::kScalar, {"f32-gemm-4x8-scalar", f32_gemm_ukernel_4x8__scalar, 4, 8}},
+};
+
+struct DconvEntry {
+  Isa isa;
+  F32DconvKernelInfo info;
+};
+
+// Grouped by ISA, best ISA first; within an ISA the tiles are alternatives chosen per shape.
+const DconvEntry kDconvTable[] = {
+#if defined(__x86_64__)
+    {Isa::kAvx512, {"f32-dconv-8x48-avx512", f32_dconv_ukernel_8x48__avx512, 8, 48}},
+    {Isa::kAvx512, {"f32-dconv-12x32-avx512", f32_dconv_ukernel_12x32__avx512, 12, 32}},
+    {Isa::kAvx512, {"f32-dconv-6x64-avx512", f32_dconv_ukernel_6x64__avx512, 6, 64}},
+    {Isa::kAvx512, {"f32-dconv-14x16-avx512", f32_dconv_ukernel_14x16__avx512, 14, 16}},
+    {Isa::kAvx2, {"f32-dconv-6x16-avx2", f32_dconv_ukernel_6x16__avx2, 6, 16}},
+#endif
+#if defined(__aarch64__)
+    {Isa::kNeon, {"f32-dconv-6x16-neon", f32_dconv_ukernel_6x16__neon, 6, 16}},
+#endif
+    {Isa::kScalar, {"f32-dconv-4x8-scalar", f32_dconv_ukernel_4x8__scalar, 4, 8}},
 };
 
 struct DwconvEntry {
@@ -64,6 +85,24 @@ const F32GemmKernelInfo& f32_gemm_kernel_for(const CpuFeatures& features, size_t
 std::vector<const F32GemmKernelInfo*> f32_gemm_kernels_for(const CpuFeatures& features) {
   std::vector<const F32GemmKernelInfo*> out;
   for (const auto& e : kGemmTable)
+    if (allowed(e.isa, features)) out.push_back(&e.info);
+  return out;
+}
+
+std::vector<const F32DconvKernelInfo*> f32_dconv_kernels_for(const CpuFeatures& features) {
+  std::vector<const F32DconvKernelInfo*> out;
+  const DconvEntry* first = nullptr;
+  for (const auto& e : kDconvTable) {
+    if (!allowed(e.isa, features) || (first && e.isa != first->isa)) continue;
+    if (!first) first = &e;
+    out.push_back(&e.info);
+  }
+  return out;
+}
+
+std::vector<const F32DconvKernelInfo*> f32_dconv_all_kernels_for(const CpuFeatures& features) {
+  std::vector<const F32DconvKernelInfo*> out;
+  for (const auto& e : kDconvTable)
     if (allowed(e.isa, features)) out.push_back(&e.info);
   return out;
 }

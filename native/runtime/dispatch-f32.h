@@ -1,8 +1,9 @@
-// fp32 dispatch tables: the best GEMM and depthwise-conv microkernels for a plan's CPU features.
+// fp32 dispatch tables: the best GEMM, direct-conv and depthwise-conv microkernels for a plan's CPU features.
 #pragma once
 #include <cstddef>
 #include <vector>
 
+#include "kernels/f32-dconv/f32-dconv.h"
 #include "kernels/f32-dwconv/f32-dwconv.h"
 #include "kernels/f32-gemm/f32-gemm.h"
 #include "kernels/f32-gemv/f32-gemv.h"
@@ -16,6 +17,12 @@ struct F32GemmKernelInfo {
   size_t mr, nr;
   // One row over the whole K on the same panels (memory-bound GEMV, weights streamed once), or nullptr.
   F32GemmUkernel gemv = nullptr;
+};
+
+struct F32DconvKernelInfo {
+  const char* name;  // e.g. "f32-dconv-8x48-avx512"
+  F32DconvUkernel ukernel;
+  size_t mr, nr;  // output pixels x output channels per tile; weights packed in panels of nr
 };
 
 struct F32DwconvKernelInfo {
@@ -32,5 +39,9 @@ const F32DwconvKernelInfo& f32_dwconv_kernel_for(const CpuFeatures& features);
 
 // Every entry the features allow, best first (tests sweep them all).
 std::vector<const F32GemmKernelInfo*> f32_gemm_kernels_for(const CpuFeatures& features);
+// The direct-conv tiles of the best ISA the features allow (ops/conv-algorithm.h picks one per shape), and every
+// allowed tile of every ISA (tests sweep them all).
+std::vector<const F32DconvKernelInfo*> f32_dconv_kernels_for(const CpuFeatures& features);
+std::vector<const F32DconvKernelInfo*> f32_dconv_all_kernels_for(const CpuFeatures& features);
 
 }  // namespace sparq

@@ -159,7 +159,8 @@ SPARQ_TEST(conv_sparse24_matches_dense_on_zero_filled_weights) {
     const ConvRun sparse = run_conv(k, w, "sparse24", nullptr);
     const ConvRun dense = run_conv(k, w, "gemm", nullptr);
     CHECK(sparse.kernel.find("sparse24") != std::string::npos);
-    CHECK(dense.kernel.find("f32-gemm") != std::string::npos || dense.kernel.find("dwconv") != std::string::npos);
+    CHECK(dense.kernel.find("f32-gemm") != std::string::npos || dense.kernel.find("f32-dconv") != std::string::npos ||
+          dense.kernel.find("dwconv") != std::string::npos);
     if (sparse.outputs.empty() || dense.outputs.empty()) continue;
     for (const auto& y : sparse.outputs) check_relative(y, dense.outputs[0], 1e-5f, describe(k) + " [" + sparse.kernel + "]");
   }
@@ -279,8 +280,8 @@ SPARQ_TEST(auto_algorithm_follows_the_cost_model) {
     return f.build("Conv", {ix, iw}, f.output({1, out, out, static_cast<int64_t>(m)}), at)->kernel_name();
   };
   CHECK(conv_kernel(64, 64, 3, 1, nullptr).find("winograd") != std::string::npos);
-  CHECK(conv_kernel(3, 32, 3, 1, nullptr).find("f32-gemm") != std::string::npos);
-  CHECK(conv_kernel(64, 64, 3, 2, nullptr).find("f32-gemm") != std::string::npos);
+  CHECK(conv_kernel(3, 32, 3, 1, nullptr).find("f32-dconv") != std::string::npos);
+  CHECK(conv_kernel(64, 64, 3, 2, nullptr).find("f32-dconv") != std::string::npos);
   // A 1x1 conv whose weights are 2:4 along C runs sparse; the same layer with dense weights does not.
   std::vector<float> b = random_floats(256 * 128, 3);
   CHECK(conv_kernel(256, 128, 1, 1, &b).find("f32-gemm") != std::string::npos);

@@ -117,6 +117,13 @@ QConvCase conv(size_t n, size_t h, size_t w, size_t c, size_t m, size_t group, s
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// Convs with 1..4 input channels (not 1x1 pointwise, not grouped, undilated horizontally) run the direct
+// few-channel kernels where the CPU has them (AVX-VNNI, AVX-512 VNNI), im2col + GEMM elsewhere.
+const char* few_channel_path() {
+  const CpuFeatures f = features_for_level(default_level());
+  return f.avx512vnni || f.avxvnni ? " few-channel" : " im2col";
+}
+
 }  // namespace
 
 SPARQ_TEST(qconv_pointwise_is_direct_gemm_and_exact) {
@@ -155,7 +162,7 @@ SPARQ_TEST(qconv_kxk_im2col_strides_pads_dilations) {
   QConvCase many_rows = conv(1, 40, 40, 8, 24, 1, 3, 3, 1, 1);  // more than one im2col row block
   many_rows.threads = 2;
   cases.push_back(many_rows);
-  for (const auto& k : cases) CHECK(contains(run_case(k, seed++), " im2col"));
+  for (const auto& k : cases) CHECK(contains(run_case(k, seed++), k.c <= 4 ? few_channel_path() : " im2col"));
   QConvCase threaded = conv(1, 12, 12, 32, 96, 1, 3, 3, 1, 1);
   for (int t : {2, 3, 4}) {
     threaded.threads = t;
@@ -172,7 +179,7 @@ SPARQ_TEST(qconv_few_channel_stems_padded_im2col) {
       for (size_t s : {1, 2}) {
         QConvCase k = conv(1, 13, 11, c, c == 1 ? 16 : 24, 1, kk, kk, s, kk / 2);
         if (kk == 2) k.pr = 0, k.pb = 0;  // asymmetric
-        CHECK(contains(run_case(k, seed++), " im2col") || kk == 1);
+        CHECK(contains(run_case(k, seed++), few_channel_path()) || kk == 1);
       }
   QConvCase wide = conv(1, 9, 12, 8, 8, 1, 1, 8, 1, 0);  // one kernel row = 64 bytes, the limit
   wide.pl = 3;
@@ -191,6 +198,72 @@ SPARQ_TEST(qconv_few_channel_stems_padded_im2col) {
   mnist.sh = mnist.sw = 2;
   mnist.act = Qs8Activation::kHardSwish;
   run_case(mnist, seed++);
+}
+
+// The direct few-channel kernels against the reference: C 1..4 x kernel 1x3 .. 7x7 x strides 1-3 x paddings
+// (asymmetric too), output channels around the 16- and 64-wide panels, rows around the kernels' 6 and 8 pixel
+// tiles and the 120-pixel chunk, batches, threads, residual, f32 output, vertical dilation, extreme data.
+SPARQ_TEST(qconv_few_channel_direct_kernels_sweep) {
+  uint32_t seed = 2000;
+  const std::string path = few_channel_path();
+  std::cout << "  [" << default_level() << "] few-channel convs:" << path << "\n";
+  for (size_t c : {1, 2, 3, 4})
+    for (size_t kk : {3, 5, 7})
+      for (size_t s : {1, 2})
+        for (size_t m : {1, 16, 17, 33, 64}) {
+          // (one input and one output channel would be depthwise)
+          QConvCase k = conv(1 + seed % 2, 9 + kk, 7 + c + s, c, c == 1 && m == 1 ? 2 : m, 1, kk, kk, s,
+                             (kk / 2 + seed) % (kk / 2 + 2));
+          k.act = static_cast<Qs8Activation>(seed % 5);
+          CHECK(contains(run_case(k, seed++), path));
+        }
+  for (size_t m : {15, 31, 32, 63, 65, 100, 130})
+    CHECK(contains(run_case(conv(1, 10, 13, 3, m, 1, 3, 3, 1, 1), seed++), path));
+  for (size_t w : {5, 6, 7, 8, 9, 13, 119, 120, 121, 241}) {
+    CHECK(contains(run_case(conv(1, 3, w, 1, 16, 1, 3, 3, 1, 1), seed++), path));
+    CHECK(contains(run_case(conv(1, 3, w, 3, 64, 1, 3, 3, 1, 1), seed++), path));
+  }
+  std::vector<QConvCase> odd = {
+      QConvCase{1, 11, 9, 3, 24, 1, 1, 3, 1, 1, 1, 1, 0, 1, 0, 2},   // 1x3, asymmetric padding
+      QConvCase{2, 10, 13, 2, 40, 1, 3, 1, 2, 1, 1, 1, 1, 0, 2, 0},  // 3x1
+      QConvCase{1, 12, 12, 4, 20, 1, 2, 2, 2, 2, 1, 1, 0, 0, 1, 1},  // 2x2 stride 2 (patchify)
+      QConvCase{1, 16, 17, 3, 32, 1, 4, 4, 4, 4, 1, 1, 0, 0, 0, 0},  // 4x4 stride 4
+      QConvCase{1, 13, 15, 3, 48, 1, 3, 3, 3, 3, 1, 1, 1, 2, 0, 1},  // stride 3
+      QConvCase{1, 14, 12, 1, 8, 1, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1},   // vertical dilation
+      QConvCase{1, 9, 9, 3, 16, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0},    // 1x1 stride 2
+      QConvCase{1, 6, 6, 2, 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // 1x1 padded
+  };
+  for (const QConvCase& k : odd) CHECK(contains(run_case(k, seed++), path));
+  CHECK(contains(run_case(conv(1, 12, 12, 3, 16, 1, 3, 3, 1, 1, 2), seed++), " im2col"));  // horizontal dilation
+  CHECK(contains(run_case(conv(1, 6, 6, 3, 16, 1, 1, 1, 1, 0), seed++), " direct"));       // pointwise: GEMM
+  CHECK(contains(run_case(conv(1, 6, 6, 4, 8, 2, 3, 3, 1, 1), seed++), " grouped"));
+  for (bool residual : {false, true})
+    for (bool f32_out : {false, true})
+      for (int threads : {1, 3}) {
+        QConvCase k = conv(2, 23, 21, 3, 64, 1, 7, 7, 2, 3);
+        k.residual = residual;
+        k.f32_out = f32_out;
+        k.threads = threads;
+        k.act = static_cast<Qs8Activation>(seed % 5);
+        k.bias = seed % 2 == 0;
+        k.per_channel = seed % 3 != 0;
+        run_case(k, seed++);
+        QConvCase mnist = conv(3, 28, 28, 1, 16, 1, 3, 3, 1, 1);
+        mnist.residual = residual;
+        mnist.f32_out = f32_out;
+        mnist.threads = threads;
+        run_case(mnist, seed++);
+      }
+  for (int extreme : {1, 2})
+    for (int zp : {0, 255})
+      for (const QConvCase& base : {conv(1, 9, 10, 3, 64, 1, 7, 7, 2, 3), conv(1, 8, 8, 1, 16, 1, 3, 3, 1, 1),
+                                    conv(1, 7, 9, 4, 33, 1, 5, 5, 1, 2)}) {
+        QConvCase k = base;
+        k.extreme = extreme;
+        k.x_zero_point = zp;
+        k.f32_out = zp == 255;
+        run_case(k, seed++);
+      }
 }
 
 SPARQ_TEST(qconv_grouped_per_group_gemm) {
