@@ -95,7 +95,7 @@ async function run({ quick, log }) {
       log(`${name} ops, median of runSync + profile(): ${k}: int8 ${(qOps[k] ?? 0).toFixed(1)} us, fp32 ${(fOps[k] ?? 0).toFixed(1)} us`);
     const qDw = Object.keys(qOps).filter(isDepthwise);
     const fDw = Object.keys(fOps).filter(isDepthwise);
-    qDw.forEach((k, i) => log(`${name} ${k}: int8 ${qOps[k].toFixed(2)} us, fp32 ${fDw[i] ? `${fOps[fDw[i]].toFixed(2)} us (${fDw[i].replace(/^depthwise #\d+ /, '')})` : '-'}`));
+    qDw.forEach((k, i) => log(`${name} ${k}: int8 ${qOps[k].toFixed(2)} us, fp32 ${fDw[i] ? `${fOps[fDw[i]].toFixed(2)} us ${fDw[i].replace(/^depthwise #\d+ /, '')}` : '-'}`));
     await session.release();
     int8.dispose();
     fp32.dispose();
