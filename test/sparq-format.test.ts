@@ -303,6 +303,14 @@ describe('.sparq stored plans (format version 2) and older versions', () => {
       expect(() => loaded.sourceGraph()).toThrow(new RegExp(`Expected a valid \\.sparq file for .*lazy-source\\.sparq but its source part could not be read \\(ENOENT`));
       loaded.dispose();
     }
+    // Truncated or extended files are refused by path as by bytes, wherever the cut falls.
+    for (const n of [40, HEADER_BYTES + 10, h.sourceOffset - 1, h.sourceOffset, h.sourceOffset + 100, bytes.length - 1, bytes.length + 64]) {
+      const cut = new Uint8Array(n);
+      cut.set(bytes.subarray(0, n));
+      writeFileSync(file, cut);
+      expect(() => Engine.loadSync(file)).toThrow(ModelFormatError);
+      await expect(Engine.load(file)).rejects.toThrow(/it is truncated|the file is truncated or has trailing data/);
+    }
     // Saving a path-loaded engine over its own file reads the source part before writing.
     writeFileSync(file, bytes);
     const own = await Engine.load(file, { threads: 1 });

@@ -20,20 +20,32 @@ function category(op) {
   return 'rest (Q/DQ, lookups, pools, moves)';
 }
 
-// Median microseconds per op category over `runs` interleaved runSync calls of each engine (profile() after each).
+// Median microseconds per op category over `runs` interleaved runSync calls of each engine (profile() after each),
+// and each engine's median end-to-end runSync milliseconds (`total`) over the same calls.
 function breakdown(engines, feed, runs) {
   const samples = engines.map(() => ({}));
+  const totals = engines.map(() => []);
   for (const e of engines) for (let i = 0; i < 50; i++) e.runSync(feed);
   for (let i = 0; i < runs; i++) {
     engines.forEach((e, j) => {
+      const t0 = process.hrtime.bigint();
       e.runSync(feed);
+      totals[j].push(Number(process.hrtime.bigint() - t0) / 1e6);
       const sums = {};
-      for (const op of e.profile()) sums[category(op)] = (sums[category(op)] ?? 0) + op.ms * 1000;
+      let depthwise = 0;
+      for (const op of e.profile()) {
+        sums[category(op)] = (sums[category(op)] ?? 0) + op.ms * 1000;
+        // each depthwise conv on its own too, numbered in model order (the same convs in both engines)
+        if (/dwconv/.test(op.kernel)) sums[`depthwise #${++depthwise} (${op.kernel.replace(/ depthwise$/, '')})`] = op.ms * 1000;
+      }
       for (const [k, v] of Object.entries(sums)) (samples[j][k] ??= []).push(v);
     });
   }
   const median = (a) => a.sort((x, y) => x - y)[a.length >> 1];
-  return samples.map((byCategory) => Object.fromEntries(Object.entries(byCategory).map(([k, v]) => [k, median(v)])));
+  return samples.map((byCategory, j) => ({
+    total: median(totals[j]),
+    ops: Object.fromEntries(Object.entries(byCategory).map(([k, v]) => [k, median(v)])),
+  }));
 }
 
 async function run({ quick, log }) {
@@ -74,9 +86,16 @@ async function run({ quick, log }) {
     records.push({ case: caseName, metric: 'min latency int8', value: q.min, unit: 'ms', vs: 'onnxruntime', ratio: o.min / q.min });
     records.push({ case: caseName, metric: 'p50 latency fp32', value: f.p50, unit: 'ms', vs: null, ratio: null });
     records.push({ case: caseName, metric: 'p50 latency onnxruntime QDQ', value: o.p50, unit: 'ms', vs: null, ratio: null });
-    const [qOps, fOps] = breakdown([int8, fp32], ours[0], quick ? 300 : 2000);
-    for (const k of new Set([...Object.keys(fOps), ...Object.keys(qOps)]))
+    const [q8, f32] = breakdown([int8, fp32], ours[0], quick ? 300 : 2000);
+    const [qOps, fOps] = [q8.ops, f32.ops];
+    log(`${caseName}: runSync interleaved, median: int8 ${q8.total.toFixed(4)} ms, fp32 ${f32.total.toFixed(4)} ms (${(f32.total / q8.total).toFixed(2)}x), load average ${os.loadavg()[0].toFixed(1)}`);
+    records.push({ case: caseName, metric: 'p50 runSync interleaved int8', value: q8.total, unit: 'ms', vs: 'fp32', ratio: f32.total / q8.total });
+    const isDepthwise = (k) => k.startsWith('depthwise #');
+    for (const k of new Set([...Object.keys(fOps), ...Object.keys(qOps)].filter((k) => !isDepthwise(k))))
       log(`${name} ops, median of runSync + profile(): ${k}: int8 ${(qOps[k] ?? 0).toFixed(1)} us, fp32 ${(fOps[k] ?? 0).toFixed(1)} us`);
+    const qDw = Object.keys(qOps).filter(isDepthwise);
+    const fDw = Object.keys(fOps).filter(isDepthwise);
+    qDw.forEach((k, i) => log(`${name} ${k}: int8 ${qOps[k].toFixed(2)} us, fp32 ${fDw[i] ? `${fOps[fDw[i]].toFixed(2)} us ${fDw[i].replace(/^depthwise #\d+ /, '')}` : '-'}`));
     await session.release();
     int8.dispose();
     fp32.dispose();

@@ -12,8 +12,8 @@ namespace sparq {
 
 namespace {
 
-// Pixels per kernel call: a multiple of every kernel's MR (6 and 8); the chunk's accumulators stay in L1/L2.
-constexpr size_t kChunkPixels = 120;
+// Pixels per kernel call (a multiple of the 4-, 6- and 14-pixel tiles); the chunk's accumulators stay in L1/L2.
+constexpr size_t kChunkPixels = 84;
 // Bytes after each padded row: the last 4-byte group of a window may read up to 3 bytes past the row's end.
 constexpr size_t kRowSlack = 4;
 
@@ -26,11 +26,17 @@ std::vector<const Qs8FewcKernel*> qs8_fewc_kernels(const CpuFeatures& features) 
 #if defined(__x86_64__) || defined(_M_X64)
   // AMX was tried here too (one 64-byte tile depth block per kernel row, read straight from the padded rows):
   // about 15% faster than the 6x64 kernel on the ResNet stem on a quiet machine, 1.5-2x slower under load, so no.
-  static const Qs8FewcKernel wide{"qs8-conv-fewc-6x64c4-avx512vnni", qs8_conv_fewc_ukernel_6x64c4__avx512vnni, 64, 32};
-  static const Qs8FewcKernel narrow{"qs8-conv-fewc-8x16c4-avx512vnni", qs8_conv_fewc_ukernel_8x16c4__avx512vnni, 16, 0};
-  static const Qs8FewcKernel vnni256{"qs8-conv-fewc-6x16c4-avxvnni", qs8_conv_fewc_ukernel_6x16c4__avxvnni, 16, 0};
+  static const Qs8FewcKernel wide{"qs8-conv-fewc-6x64c4-avx512vnni", qs8_conv_fewc_ukernel_6x64c4__avx512vnni, 64, 32,
+                                  0};
+  static const Qs8FewcKernel narrow{"qs8-conv-fewc-14x16c4-avx512vnni", qs8_conv_fewc_ukernel_14x16c4__avx512vnni,
+                                    16, 0, 0};
+  static const Qs8FewcKernel vnni256{"qs8-conv-fewc-6x16c4-avxvnni", qs8_conv_fewc_ukernel_6x16c4__avxvnni, 16, 0, 0};
   if (features.avx512vnni) out.push_back(&wide), out.push_back(&narrow);
   if (features.avxvnni) out.push_back(&vnni256);
+#endif
+#if defined(__aarch64__)
+  static const Qs8FewcKernel dot{"qs8-conv-fewc-4x16c4-neondot", qs8_conv_fewc_ukernel_4x16c4__neondot, 16, 0, 128};
+  if (features.neondot) out.push_back(&dot);
 #endif
   (void)features;
   return out;
@@ -67,7 +73,7 @@ Qs8FewChannelConv::Qs8FewChannelConv(const ConvGeometry& g, const Qs8FewcKernel&
       for (size_t kj = 0; kj < kw; ++kj)
         for (size_t ch = 0; ch < c; ++ch)
           rows[o * depth + ki * dwords_ * 4 + kj * c + ch] = weights[((o * c + ch) * kh + ki) * kw + kj];
-  const Qs8PackSpec spec{static_cast<uint32_t>(kernel.nr), 4, 4, 1, 0};
+  const Qs8PackSpec spec{static_cast<uint32_t>(kernel.nr), 4, 4, 1, kernel.a_offset};
   panels_ = qs8_panel_count(spec, m);
   panel_bytes_ = qs8_panel_bytes(spec, depth);
   packed_.resize(qs8_packed_weights_bytes(spec, depth, m));
@@ -87,14 +93,11 @@ void Qs8FewChannelConv::run(ThreadPool* pool, const uint8_t* x, const Qs8Epilogu
   static thread_local std::vector<uint8_t> padded;
   if (padded.size() < (in_rows + 1) * row_bytes) padded.resize((in_rows + 1) * row_bytes);
   uint8_t* const base = padded.data();
-  for (size_t i = 0; i < in_rows; ++i) {
-    uint8_t* dst = base + i * row_bytes;
-    std::memset(dst, zero_point_, g.pad_left * c);
-    std::memcpy(dst + g.pad_left * c, x + i * g.in_w * c, g.in_w * c);
-    std::memset(dst + (g.pad_left + g.in_w) * c, zero_point_, row_bytes - (g.pad_left + g.in_w) * c);
-  }
+  // One fill, then one copy per row: small images (28x28 stems) pay per library call.
+  std::memset(base, zero_point_, (in_rows + 1) * row_bytes);
+  for (size_t i = 0; i < in_rows; ++i)
+    std::memcpy(base + i * row_bytes + g.pad_left * c, x + i * g.in_w * c, g.in_w * c);
   const uint8_t* zero_row = base + in_rows * row_bytes;
-  std::memset(base + in_rows * row_bytes, zero_point_, row_bytes);
 
   const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
   const size_t nr = kernel_->nr, acc_stride = panels_ * nr, step = g.stride_w * c;

@@ -20,6 +20,7 @@ struct Qs8FewcKernel {
   Qs8FewcRowFn ukernel;
   size_t nr;         // output channels per packed panel
   size_t min_out_c;  // chosen only for convs with more output channels than this (narrower ones waste it)
+  int32_t a_offset;  // the kernel multiplies (x - a_offset) (Qs8PackSpec::a_offset, folded into the bias)
 };
 
 // Kernels usable with these features, best first (empty when the CPU has none: im2col + GEMM then).

@@ -174,8 +174,8 @@ class QConvOp : public Op {
     path_ = Path::kDepthwise;
     dwconv_ = &select_qs8_dwconv_kernel(ctx.features);
     const size_t c = g_.in_c, taps = g_.taps(), cp = round_up(c, kQs8DwconvChannelAlign);
-    dw_weights_.resize(qs8_dwconv_packed_size(dwconv_->layout, taps, cp));
-    qs8_dwconv_pack_weights(dwconv_->layout, c, taps, cp, weights.data(), dw_weights_.data());
+    dw_weights_.resize(qs8_dwconv_packed_size(dwconv_->layout, g_.kernel_h, g_.kernel_w, cp));
+    qs8_dwconv_pack_weights(dwconv_->layout, c, g_.kernel_h, g_.kernel_w, cp, weights.data(), dw_weights_.data());
     dw_bias_.assign(cp, 0);
     zero_row_.assign(cp, static_cast<uint8_t>(x_zero_point_));
     for (size_t ch = 0; ch < c; ++ch) {

@@ -1,6 +1,6 @@
 // QConv with a residual added after requantization (add_y_scale / add_y_zero_point / add_activation, the plan
 // compiler's QConv + QAdd fusion) against QConv followed by QAdd, byte for byte on every ISA level: direct, im2col,
-// grouped and depthwise paths, every activation, both operand orders, several threads; and the reference recipe.
+// few-channel, grouped and depthwise paths, every activation, both operand orders, several threads; and the reference recipe.
 #include <random>
 #include <sstream>
 #include <string>
@@ -144,6 +144,7 @@ SPARQ_TEST(qconv_residual_add_equals_qconv_then_qadd) {
       {7, 7, 16, 16, 1, 1, 1, 0},    {5, 9, 24, 40, 1, 1, 1, 0},  {9, 9, 16, 32, 1, 3, 1, 1},
       {14, 14, 32, 32, 1, 3, 1, 1},  {9, 8, 8, 33, 1, 3, 2, 1},   {6, 6, 12, 18, 3, 3, 1, 1},
       {7, 7, 16, 16, 16, 3, 1, 1},   {7, 7, 72, 72, 72, 3, 1, 1}, {9, 9, 40, 40, 40, 5, 2, 2},
+      {12, 12, 1, 16, 1, 3, 1, 1},   {11, 9, 3, 24, 1, 3, 2, 1},  // few-channel (stem) inputs
   };
   for (const FusedCase& shape : shapes)
     for (Qs8Activation act : kActivations)

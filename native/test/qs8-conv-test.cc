@@ -118,10 +118,10 @@ QConvCase conv(size_t n, size_t h, size_t w, size_t c, size_t m, size_t group, s
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // Convs with 1..4 input channels (not 1x1 pointwise, not grouped, undilated horizontally) run the direct
-// few-channel kernels where the CPU has them (AVX-VNNI, AVX-512 VNNI), im2col + GEMM elsewhere.
+// few-channel kernels where the CPU has them (AVX-VNNI, AVX-512 VNNI, NEON dot product), im2col + GEMM elsewhere.
 const char* few_channel_path() {
   const CpuFeatures f = features_for_level(default_level());
-  return f.avx512vnni || f.avxvnni ? " few-channel" : " im2col";
+  return f.avx512vnni || f.avxvnni || f.neondot ? " few-channel" : " im2col";
 }
 
 }  // namespace
@@ -201,8 +201,8 @@ SPARQ_TEST(qconv_few_channel_stems_padded_im2col) {
 }
 
 // The direct few-channel kernels against the reference: C 1..4 x kernel 1x3 .. 7x7 x strides 1-3 x paddings
-// (asymmetric too), output channels around the 16- and 64-wide panels, rows around the kernels' 6 and 8 pixel
-// tiles and the 120-pixel chunk, batches, threads, residual, f32 output, vertical dilation, extreme data.
+// (asymmetric too), output channels around the 16- and 64-wide panels, rows around the kernels' 4-, 6- and
+// 14-pixel tiles and the 84-pixel chunk, batches, threads, residual, f32 output, vertical dilation, extreme data.
 SPARQ_TEST(qconv_few_channel_direct_kernels_sweep) {
   uint32_t seed = 2000;
   const std::string path = few_channel_path();
@@ -219,7 +219,7 @@ SPARQ_TEST(qconv_few_channel_direct_kernels_sweep) {
         }
   for (size_t m : {15, 31, 32, 63, 65, 100, 130})
     CHECK(contains(run_case(conv(1, 10, 13, 3, m, 1, 3, 3, 1, 1), seed++), path));
-  for (size_t w : {5, 6, 7, 8, 9, 13, 119, 120, 121, 241}) {
+  for (size_t w : {5, 6, 7, 8, 9, 13, 14, 15, 28, 29, 83, 84, 85, 241}) {
     CHECK(contains(run_case(conv(1, 3, w, 1, 16, 1, 3, 3, 1, 1), seed++), path));
     CHECK(contains(run_case(conv(1, 3, w, 3, 64, 1, 3, 3, 1, 1), seed++), path));
   }

@@ -9,7 +9,8 @@ namespace sparq {
 void f32_dconv_ukernel_12x32__avx512(size_t mr, size_t nc, size_t channels, size_t taps, const float* const* a,
                                      const size_t* tap_offsets, const float* w, size_t w_panel_stride, float* c,
                                      size_t c_stride, const F32GemmEpilogue& ep, uint32_t flags) {
-  f32_dconv_avx512::rows<12, 2>(mr, nc, channels, taps, a, tap_offsets, w, w_panel_stride, c, c_stride, ep, flags);
+  f32_dconv_rows<f32_dconv_avx512::Vectors<2>::Tile, 12>(mr, nc, channels, taps, a, tap_offsets, w, w_panel_stride, c,
+                                                         c_stride, ep, flags);
 }
 
 }  // namespace sparq

@@ -9,8 +9,9 @@ namespace sparq {
 // Depth of a kernel row: kernel_w x C input bytes, contiguous in a padded NHWC row, read as `dwords` groups of 4
 // (the last group may run up to 3 bytes past the window; the packed weights are zero there).
 // Output pixel p (0 <= p < pixels) of kernel row ki reads rows[ki] + p * pixel_step + 4 * d, d < dwords.
-// packed: one panel of NR output channels as qs8_pack_gemm_weights writes it with {nr = NR, kr = 4, k_align = 4}
-// over K' = kernel_h x dwords x 4 (int32 bias[NR] with the zero point folded in, then c4 weights).
+// packed: one panel of NR output channels as qs8_pack_gemm_weights writes it with {nr = NR, kr = 4, k_align = 4,
+// the kernel's a_offset} over K' = kernel_h x dwords x 4 (int32 bias[NR] with the zero point folded in, then c4
+// weights).
 // acc[p * acc_stride + j] = bias[j] + sum over (ki, d, t) of rows[ki][p * pixel_step + 4d + t] * w, j < NR.
 struct Qs8FewcRowArgs {
   const uint8_t* const* rows;  // kernel_h pointers
@@ -26,11 +27,16 @@ struct Qs8FewcRowArgs {
 using Qs8FewcRowFn = void (*)(const Qs8FewcRowArgs& args);
 
 #if defined(__x86_64__) || defined(_M_X64)
-// AVX-512 VNNI: 8 pixels x 16 channels and 6 pixels x 64 channels per register tile (vpdpbusd zmm).
-void qs8_conv_fewc_ukernel_8x16c4__avx512vnni(const Qs8FewcRowArgs& args);
+// AVX-512 VNNI: 14 pixels x 16 channels and 6 pixels x 64 channels per register tile (vpdpbusd zmm).
+void qs8_conv_fewc_ukernel_14x16c4__avx512vnni(const Qs8FewcRowArgs& args);
 void qs8_conv_fewc_ukernel_6x64c4__avx512vnni(const Qs8FewcRowArgs& args);
 // AVX-VNNI: 6 pixels x 16 channels (vpdpbusd ymm).
 void qs8_conv_fewc_ukernel_6x16c4__avxvnni(const Qs8FewcRowArgs& args);
+#endif
+
+#if defined(__aarch64__)
+// NEON dot product: 4 pixels x 16 channels (sdot by lane on x - 128; packed with a_offset = 128).
+void qs8_conv_fewc_ukernel_4x16c4__neondot(const Qs8FewcRowArgs& args);
 #endif
 
 }  // namespace sparq

@@ -5,9 +5,18 @@
 
 namespace sparq {
 
-void qs8_dwconv_pack_weights(Qs8DwconvLayout layout, size_t channels, size_t taps, size_t padded_channels,
-                             const int8_t* w, int16_t* packed) {
-  std::memset(packed, 0, qs8_dwconv_packed_size(layout, taps, padded_channels) * sizeof(int16_t));
+void qs8_dwconv_pack_weights(Qs8DwconvLayout layout, size_t channels, size_t kernel_h, size_t kernel_w,
+                             size_t padded_channels, const int8_t* w, int16_t* packed) {
+  const size_t taps = kernel_h * kernel_w;
+  std::memset(packed, 0, qs8_dwconv_packed_size(layout, kernel_h, kernel_w, padded_channels) * sizeof(int16_t));
+  if (layout == Qs8DwconvLayout::kRowQuads) {
+    int8_t* bytes = reinterpret_cast<int8_t*>(packed);
+    for (size_t c = 0; c < channels; ++c)
+      for (size_t ki = 0; ki < kernel_h; ++ki)
+        for (size_t kj = 0; kj < kernel_w; ++kj)
+          bytes[(((ki / 4) * kernel_w + kj) * padded_channels + c) * 4 + ki % 4] = w[c * taps + ki * kernel_w + kj];
+    return;
+  }
   for (size_t c = 0; c < channels; ++c)
     for (size_t t = 0; t < taps; ++t) {
       const size_t at = layout == Qs8DwconvLayout::kTapPairs

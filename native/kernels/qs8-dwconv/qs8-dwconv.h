@@ -23,13 +23,23 @@ constexpr size_t kQs8DwconvChannelAlign = 64;
 //  kEvenOdd:  per tap and 32-channel block b, two 32-value vectors: the even channels' weights at even positions
 //             (odd positions 0), then the odd channels' at odd positions, so vpmaddwd with 32 widened activations
 //             yields each channel's product alone: dst[((t * blocks + b) * 2 + (i & 1)) * 32 + i] = W(32b + i, t)
-// src = C x kh x kw s8 (ONNX [C, 1, kh, kw]).
-enum class Qs8DwconvLayout : int32_t { kTapPairs, kEvenOdd };
-inline size_t qs8_dwconv_packed_size(Qs8DwconvLayout layout, size_t taps, size_t padded_channels) {
-  return (layout == Qs8DwconvLayout::kTapPairs ? (taps + 1) / 2 * 2 : taps * 2) * padded_channels;
+//  kRowQuads: s8 bytes (two per int16_t slot), window rows in groups of four, one dword per channel and kernel column
+//             so that one vpdpbusd adds four rows of a column: bytes[((g * kw + kj) * padded_channels + c) * 4 + i] =
+//             W(c, 4g + i, kj), 0 for rows past kh
+// src = C x kh x kw s8 (ONNX [C, 1, kh, kw]). Sizes count int16_t elements.
+enum class Qs8DwconvLayout : int32_t { kTapPairs, kEvenOdd, kRowQuads };
+inline size_t qs8_dwconv_packed_size(Qs8DwconvLayout layout, size_t kernel_h, size_t kernel_w,
+                                     size_t padded_channels) {
+  const size_t taps = kernel_h * kernel_w;
+  switch (layout) {
+    case Qs8DwconvLayout::kTapPairs: return (taps + 1) / 2 * 2 * padded_channels;
+    case Qs8DwconvLayout::kEvenOdd: return taps * 2 * padded_channels;
+    case Qs8DwconvLayout::kRowQuads: return (kernel_h + 3) / 4 * kernel_w * 2 * padded_channels;
+  }
+  return 0;
 }
-void qs8_dwconv_pack_weights(Qs8DwconvLayout layout, size_t channels, size_t taps, size_t padded_channels,
-                             const int8_t* w, int16_t* packed);
+void qs8_dwconv_pack_weights(Qs8DwconvLayout layout, size_t channels, size_t kernel_h, size_t kernel_w,
+                             size_t padded_channels, const int8_t* w, int16_t* packed);
 
 // One output row oh of one image: for every ow < out_w and c < channels
 //   acc[ow * channels + c] = bias[c] + sum_{ki, kj} X(oh * sh - pt + ki * dh, ow * sw - pl + kj * dw, c) * W(c, ki, kj)
@@ -45,6 +55,8 @@ void qs8_dwconv_ukernel_c32__avx2(const Qs8DwconvParams&, size_t, const uint8_t*
                               int32_t*);
 void qs8_dwconv_ukernel_c32__avx512(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*, const int32_t*,
                                 int32_t*);
+void qs8_dwconv_ukernel_c64__avx512vnni(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*,
+                                        const int32_t*, int32_t*);
 #endif
 #if defined(__aarch64__)
 void qs8_dwconv_ukernel_c32__neon(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*, const int32_t*,

@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
-#include "kernels/qu8-elementwise/qu8-elementwise.h"
 
 namespace sparq {
 namespace {
@@ -30,6 +29,25 @@ inline __m512 activate16(__m512 x, const Qs8EpilogueParams& p) {
     }
   }
   return x;
+}
+
+// float(q - zero_point) * scale as its own rounding: the empty asm keeps the product out of an fma (-mfma).
+inline __m512 real16(__m512i q, __m512i zero_point, __m512 scale) {
+  __m512 r = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(q, zero_point)), scale);
+  __asm__("" : "+v"(r));
+  return r;
+}
+
+// QAdd of the requantized output q (s32 lanes, 0..255) and residual bytes r: the steps of qu8-add-avx512.cc.
+inline __m512i add_residual16(__m512i q, __m128i r8, const QAddParams& a) {
+  const __m512 ra = real16(q, _mm512_set1_epi32(a.a_zero_point), _mm512_set1_ps(a.a_scale));
+  const __m512 rb = real16(_mm512_cvtepu8_epi32(r8), _mm512_set1_epi32(a.b_zero_point), _mm512_set1_ps(a.b_scale));
+  __m512 sum = _mm512_add_ps(ra, rb);
+  if (a.relu) sum = _mm512_max_ps(sum, _mm512_setzero_ps());
+  __m512 v = _mm512_div_ps(sum, _mm512_set1_ps(a.y_scale));
+  v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+  v = _mm512_min_ps(_mm512_set1_ps(a.hi), _mm512_max_ps(_mm512_set1_ps(a.lo), v));
+  return _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(a.y_zero_point));
 }
 
 }  // namespace
@@ -66,12 +84,10 @@ void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, s
         }
         x = _mm512_mul_ps(x, inv_y_scale);
       }
-      const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamp16(x, lo, hi)), zero_point);
+      __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamp16(x, lo, hi)), zero_point);
+      if (p.residual_after_requantization)
+        q = add_residual16(q, _mm_maskz_loadu_epi8(mask, residual + i * residual_stride + j), p.add);
       _mm_mask_storeu_epi8(static_cast<uint8_t*>(out) + i * out_stride + j, mask, _mm512_cvtepi32_epi8(q));
-    }
-    if (p.residual_after_requantization) {
-      uint8_t* row = static_cast<uint8_t*>(out) + i * out_stride;
-      qu8_add_ukernel__avx512(nc, row, residual + i * residual_stride, 1, p.add, row);
     }
   }
 }
