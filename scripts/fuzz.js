@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Builds the libFuzzer harnesses in native/fuzz/ with clang (-fsanitize=fuzzer,address,undefined) from the library
 // sources of scripts/list-sources.js, runs each for N seconds on its seed corpus, and exits non-zero on a crash.
-// Usage: node scripts/fuzz.js [--seconds 30] [--jobs 2] [--only plan-fuzz] [--isa scalar] [--sanitize-isa] [--keep-corpus]
+// Usage: node scripts/fuzz.js [--seconds 30] [--runs N] [--seed S] [--jobs 2] [--only plan-fuzz] [--isa scalar]
+//                             [--sanitize-isa] [--keep-corpus]
 //   --seconds   time per harness (default 30); run long with e.g. --seconds 3600
+//   --runs, --seed  a bounded, repeatable sweep (libFuzzer -runs/-seed): CI uses these so that the same commit always
+//               fuzzes the same inputs; exploratory runs leave them out and get a fresh random seed each time.
 //   --isa       SPARQ_ISA for the run (default scalar: only sanitized code runs). Pass --isa "" for the CPU's best.
 //   --sanitize-isa  also build the ISA-specific kernel files with ASan/UBSan (slow: minutes per AVX-512 file);
 //               without it they are built -O2 uninstrumented, which is enough as long as the run uses --isa scalar.
@@ -30,6 +33,8 @@ const isaArg = arg('isa', 'scalar');
 const isa = isaArg === true ? '' : isaArg;
 const sanitizeIsa = arg('sanitize-isa', false) === true;
 const keepCorpus = arg('keep-corpus', false) === true;
+const runs = arg('runs', '');
+const seed = arg('seed', '');
 
 // Same per-file ISA flags as CMakeLists.txt.
 const ISA_FLAGS =
@@ -131,10 +136,13 @@ function run(harness, bin) {
   const artifacts = path.join(outDir, 'artifacts') + path.sep;
   fs.mkdirSync(artifacts, { recursive: true });
   const args = [`-max_total_time=${seconds}`, '-rss_limit_mb=2048', '-timeout=20', '-max_len=4096', '-print_final_stats=1', `-artifact_prefix=${artifacts}`, scratch];
+  if (runs !== '') args.unshift(`-runs=${Number(runs)}`);
+  if (seed !== '') args.unshift(`-seed=${Number(seed)}`);
   if (!keepCorpus) args.push(seedDir);
   const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' };
   if (isa) env.SPARQ_ISA = isa;
-  console.log(`fuzz: ${harness} for ${seconds} s${isa ? ` (SPARQ_ISA=${isa})` : ''}`);
+  const bounds = `${seconds} s${runs !== '' ? ` or ${runs} runs` : ''}${seed !== '' ? `, seed ${seed}` : ''}`;
+  console.log(`fuzz: ${harness} for ${bounds}${isa ? ` (SPARQ_ISA=${isa})` : ''}`);
   const r = spawnSync(bin, args, { stdio: 'inherit', env });
   if (!keepCorpus) fs.rmSync(scratch, { recursive: true, force: true });
   return r.status === 0;

@@ -113,14 +113,18 @@ std::unique_ptr<Op> make_slice(const OpDesc& desc, const BuildContext& ctx) {
     if (step == 0) plan_fail(desc, "expected non-zero steps but received " + shape_string(steps));
     if (count < 0) plan_fail(desc, "negative output dim in " + shape_string(y.shape));
     if (count > 0) {
-      const int64_t last = start + (count - 1) * step;
-      if (start < 0 || start >= dim || last < 0 || last >= dim)
+      // Checked: a hostile model can give steps and counts whose product leaves int64.
+      int64_t span = 0, last = 0;
+      const bool overflow =
+          __builtin_mul_overflow(count - 1, step, &span) || __builtin_add_overflow(start, span, &last);
+      if (overflow || start < 0 || start >= dim || last < 0 || last >= dim)
         plan_fail(desc, "axis " + std::to_string(d) + ": start " + std::to_string(start) + ", step " +
                             std::to_string(step) + " and count " + std::to_string(count) +
                             " leave the input dim " + std::to_string(dim));
       offset += start * in_strides[d];
     }
-    strides[d] = step * in_strides[d];
+    // With two or more outputs on the axis |step| < dim, so the product fits; otherwise the stride is never used.
+    strides[d] = count > 1 ? step * in_strides[d] : 0;
   }
   StridedCopyPlan plan = make_strided_copy(y.shape, strides, offset, dtype_size(x.dtype));
   std::string name = walk_name("slice", plan);
