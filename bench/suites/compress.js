@@ -66,7 +66,7 @@ async function run({ quick, log }) {
       const out = path.join(dir, `${model}.sparq`);
       const args = [onnx, '--calib', calibrationFile, '--calib-samples', String(calibSamples), '--auto', '--max-drop', String(MAX_DROP), '--eval', evalImages, '--labels', evalLabels, '--threads', '1', '-o', out];
       if (quick) args.push('--strategies', QUICK_STRATEGIES.join(','));
-      log(`${model}: sparq compress ${args.map((a) => path.relative(root, a) || a).join(' ')}`);
+      log(`${model}: sparq compress ${args.map((a) => (a.startsWith(root) ? path.relative(root, a) : a)).join(' ')}`);
       const t0 = Date.now();
       const result = compressCli(args);
       const seconds = (Date.now() - t0) / 1000;
