@@ -226,7 +226,7 @@ Aligned64Vector<float> random_floats(size_t count, std::mt19937& rng) {
 }
 
 // { h, w, c, m, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: the Conv op (3x3 pad 1, batch 1,
-// bias + ReLU) with algorithm "winograd" vs algorithm "gemm" (our best non-Winograd conv: implicit GEMM or im2col).
+// bias + ReLU) with algorithm "winograd" vs algorithm "gemm" (our best non-Winograd conv: direct conv or im2col).
 Napi::Value BenchWinogradF32(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Napi::Object o = info[0].As<Napi::Object>();

@@ -25,7 +25,7 @@ bool winograd_applies(const ConvGeometry& g) {
 // A cost model rather than timing both at build: plans are compiled once per shape signature and must be
 // deterministic (the same model gives the same plan on a loaded machine). Measured with
 // `npm run bench -- winograd` (paired runs, 1 thread, Xeon AVX-512, see README): Winograd F(2,3) beats our best
-// dense conv (implicit GEMM or im2col) by 1.6-1.8x at 64/128 channels and 1.1-1.3x at 256/512; with few
+// dense conv (direct conv or im2col) by 1.56-1.65x at 64-256 channels and 1.14-1.16x at 512 (7x7); with few
 // channels the 16-position transforms (16 loads + 16 stores per channel per 2x2 tile) cost more than the
 // 2.25x fewer multiplies save, and below a handful of tiles the per-block setup dominates.
 bool winograd_pays_off(const ConvGeometry& g) {

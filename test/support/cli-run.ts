@@ -35,11 +35,17 @@ export function runCli(args: string[], options: { cwd?: string; timeoutMs?: numb
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 110000);
+    const timeoutMs = options.timeoutMs ?? 110000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      if (timedOut) reject(new Error(`sparq ${args.join(' ')} was killed after ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));
+      else resolve({ code, stdout, stderr });
     });
   });
 }
