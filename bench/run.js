@@ -14,9 +14,9 @@ const suitesDir = path.join(__dirname, 'suites');
 
 function usage(message) {
   if (message) console.error(message);
-  console.error('Usage: npm run bench [-- [suite ...] [--quick] [--json FILE] [--save-baseline]]');
+  console.error('Usage: npm run bench [-- [suite ...] [--quick] [--json FILE] [--save-baseline] [--baselines DIR]]');
   console.error('Records are compared with bench/baselines/<cpu>.json (flagging cases > 10% slower) and stored there');
-  console.error('when this CPU has no baseline yet or with --save-baseline.');
+  console.error('when this CPU has no baseline yet or with --save-baseline. --baselines DIR keeps them in DIR instead.');
   console.error(`Suites: ${listSuites().join(', ')}`);
   process.exit(message ? 2 : 0);
 }
@@ -30,7 +30,7 @@ function listSuites() {
 }
 
 function parseArgs(argv) {
-  const args = { suites: [], quick: false, json: null, saveBaseline: false };
+  const args = { suites: [], quick: false, json: null, saveBaseline: false, baselines: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
@@ -39,6 +39,10 @@ function parseArgs(argv) {
       if (!argv[i + 1]) usage('Expected a file name after --json');
       args.json = argv[++i];
     } else if (a.startsWith('--json=')) args.json = a.slice(7);
+    else if (a === '--baselines') {
+      if (!argv[i + 1]) usage('Expected a directory after --baselines');
+      args.baselines = argv[++i];
+    }
     else if (a === '--help' || a === '-h') usage();
     else if (a.startsWith('-')) usage(`Expected a suite name or --quick/--json but received ${a}`);
     else args.suites.push(a);
@@ -115,7 +119,7 @@ async function main() {
   }
   if (records.length) {
     const caps = capabilities();
-    baselines.checkAndStore(records, { cpu: caps.cpu, isa: caps.selected, save: args.saveBaseline && !failed });
+    baselines.checkAndStore(records, { cpu: caps.cpu, isa: caps.selected, save: args.saveBaseline && !failed, ...(args.baselines ? { dir: path.resolve(args.baselines) } : {}) });
   }
   if (failed) process.exitCode = 1;
 }

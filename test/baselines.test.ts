@@ -1,11 +1,14 @@
 /**
  * Benchmark baselines (bench/baselines.js): records stored per CPU, and a later run with a deliberately slowed case
  * is flagged (ratio metrics by their ratio, absolute times and rates by their value), while faster, equal and
- * within-10% cases and non-speed metrics are not.
+ * within-10% cases and non-speed metrics are not. End to end: `bench/run.js` stores a real suite's records as the
+ * baseline, and after one stored case is made 4x faster than measured (the run then looks 4x slower), flags it.
  */
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { ensureDist, ROOT } from './support/cli-run';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const baselines = require('../bench/baselines');
@@ -86,4 +89,29 @@ test('--save-baseline replaces the measured suites and keeps the others; another
   expect(saved).toEqual([...stored.filter((r) => r.suite !== 'load'), ...newer]);
   expect(baselines.checkAndStore(stored, { cpu: CPU, isa: 'avx2', dir, log: () => undefined })).toEqual([]);
   expect(existsSync(join(dir, 'intel-xeon-processor-avx2.json'))).toBe(true);
+});
+
+test('bench/run.js end to end: a first run stores its records, a later run flags the case slowed against the baseline', () => {
+  ensureDist();
+  const store = join(dir, 'run-js');
+  const bench = (json: string) =>
+    execFileSync(process.execPath, [join(ROOT, 'bench', 'run.js'), 'int8-elementwise', '--quick', '--baselines', store, '--json', json], { cwd: ROOT, encoding: 'utf8' });
+  const first = bench(join(dir, 'first.json'));
+  expect(first).toContain('stored a first baseline for this CPU');
+  const caps = require('../lib').Engine.capabilities();
+  const file = join(store, `${baselines.cpuSlug(caps.cpu, caps.selected)}.json`);
+  const firstRecords: BenchRecord[] = JSON.parse(readFileSync(join(dir, 'first.json'), 'utf8'));
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  expect(saved.records).toEqual(firstRecords);
+  // Slow one case on purpose: its stored ratio vs the fp32 Add becomes 4x what was measured.
+  const slowed = saved.records.find((r: BenchRecord) => typeof r.ratio === 'number');
+  slowed.ratio *= 4;
+  writeFileSync(file, JSON.stringify(saved));
+  const second = bench(join(dir, 'second.json'));
+  const now = (JSON.parse(readFileSync(join(dir, 'second.json'), 'utf8')) as BenchRecord[]).find((r) => r.case === slowed.case && r.metric === slowed.metric)!;
+  const key = [slowed.suite, slowed.case, slowed.metric, slowed.vs].join(' | ');
+  expect(second).toMatch(/SLOWER than the baseline for .* \(> 10%\): \d+ case\(s\)/);
+  expect(second).toContain(`SLOWER ${((slowed.ratio / now.ratio! - 1) * 100).toFixed(1)}%  ${key}  (ratio ${slowed.ratio.toFixed(2)}x -> ${now.ratio!.toFixed(2)}x)`);
+  // Without --save-baseline the stored file is left as it was.
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(saved);
 });

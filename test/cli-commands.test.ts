@@ -13,6 +13,7 @@ import { readSparq } from '../lib/format/sparq-reader';
 import { sha256Hex } from '../lib/format/sparq-provenance';
 import { ortSession, ortRun } from './support/ort';
 import { ensureDist, runCli } from './support/cli-run';
+import { EXTRA_STRATEGY_IDS, STRATEGY_IDS } from '../lib/compress/compress-strategies';
 
 const F = join('test', 'fixtures', 'fashion-mnist');
 const RESNET = join(F, 'resnet-fmnist.onnx');
@@ -42,6 +43,9 @@ async function ortPredictions(model: string): Promise<number[]> {
 
 const labels = () => Array.from(loadNpy(join(__dirname, '..', LABELS)).data as BigInt64Array, Number).slice(0, N);
 
+/** Every command of lib/cli/main.ts; resolutions and exits have their end-to-end tests in cli-resolutions / cli-exits. */
+const COMMANDS = ['info', 'bench', 'eval', 'ab', 'compress', 'resolutions', 'exits'];
+
 describe('sparq help and usage errors', () => {
   test('sparq --help lists the commands and the exit codes; no command is a usage error', async () => {
     const help = await runCli(['--help']);
@@ -53,7 +57,19 @@ describe('sparq help and usage errors', () => {
     expect(none.stderr).toContain('Usage: sparq <command>');
   });
 
-  test.each(['info', 'bench', 'eval', 'ab', 'compress'])('sparq %s --help', async (c) => {
+  test('the commands tested here are exactly those sparq --help lists', async () => {
+    const help = (await runCli(['--help'])).stdout;
+    const listed = help.slice(help.indexOf('Commands:'), help.indexOf('Every command takes')).split('\n').slice(1).filter((l) => l.trim()).map((l) => l.trim().split(/\s+/)[0]);
+    expect(listed.sort()).toEqual([...COMMANDS].sort());
+  });
+
+  test('--version prints the package version', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version);
+  });
+
+  test.each(COMMANDS)('sparq %s --help', async (c) => {
     const r = await runCli([c, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: sparq ${c} `);
@@ -70,10 +86,19 @@ describe('sparq help and usage errors', () => {
     [['bench', RESNET, '--vs', 'tflite'], 'Expected one of onnxruntime for --vs but received "tflite"'],
     [['bench', RESNET, '--frob'], 'Unknown option --frob'],
     [['eval', RESNET], 'Expected --data'],
+    [['eval', RESNET, '--data', IMAGES], 'Expected labels (--labels FILE, or labels in DATA) or --reference MODEL to evaluate against'],
+    [['eval', RESNET, '--data', IMAGES, '--labels', LABELS, '--resize', '28'], 'Expected --resize HxW (e.g. 224x224) but received "28"'],
+    [['eval', RESNET, '--data', IMAGES, '--labels', LABELS, '--limit', '-3'], 'Expected an integer >= 1 for --limit but received "-3"'],
+    [['info', RESNET, '--json=yes'], 'Expected no value for --json but received "yes"'],
+    [['ab', RESNET, MOBILENET, '--data', IMAGES, '--channels', 'cmyk'], 'Expected one of gray, rgb, bgr for --channels but received "cmyk"'],
+    [['ab', RESNET, MOBILENET], 'Expected --data'],
     [['ab', RESNET, '--data', IMAGES], 'Expected A B but received'],
     [['compress', RESNET, '--calib', IMAGES], 'Expected --output'],
     [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--prune', '3:4'], 'Expected --prune 2:4, channels=R or unstructured=R (0 < R < 1), or blocks=N but received "3:4"'],
     [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--max-drop', '1'], 'Expected --eval DATA (with labels) for --max-drop'],
+    [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--max-drop', '1', '--eval', IMAGES], 'Expected labels for --eval'],
+    [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--method', 'kl'], 'Expected one of minmax, percentile, entropy, mse for --method but received "kl"'],
+    [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--auto', '--max-drop', '1', '--eval', IMAGES, '--labels', LABELS, '--objective', 'speed'], 'Expected one of latency, size for --objective but received "speed"'],
     [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--auto'], 'Expected --max-drop and --eval, and no --prune, for --auto'],
   ])('%j -> usage on stderr, exit 2', async (args, message) => {
     const r = await runCli(args as string[]);
@@ -255,6 +280,12 @@ describe('sparq compress', () => {
     expect(r.code).toBe(c.withinBudget ? 0 : 1);
     expect(existsSync(out)).toBe(c.withinBudget);
     expect(readFileSync(report, 'utf8').match(/<circle /g)).toHaveLength(4);
+  });
+
+  test('compress --help lists every strategy id of lib/compress/compress-strategies.ts, the defaults first', async () => {
+    const help = (await runCli(['compress', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(`(default ${Object.keys(STRATEGY_IDS).join(', ')}; also ${Object.keys(EXTRA_STRATEGY_IDS).join(', ')})`);
+    expect(Object.keys(STRATEGY_IDS)[0]).toBe('int8');
   });
 
   test('--strategies names only catalogue entries and needs --auto', async () => {

@@ -73,6 +73,8 @@ describe('sparq exits', () => {
       const r = await runCli(args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.stderr).toContain(message);
+      expect(r.stderr).toContain('Usage: sparq exits MODEL --data DATA');
+      expect(r.stdout).toBe('');
     }
   });
 

@@ -51,7 +51,7 @@ export interface CompressResult {
 }
 
 /** Latencies within this share of the fastest count as a tie, broken by the metric (timings of near-equal models are noise). */
-const LATENCY_TIE = 0.03;
+export const LATENCY_TIE = 0.03;
 
 async function measure(metric: Metric, engine: Engine, name: string): Promise<number> {
   const value = await metric(engine);
