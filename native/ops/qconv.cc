@@ -26,7 +26,7 @@ size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
 class QConvOp : public Op {
  public:
-  enum class Path { kDirect, kIm2col, kDepthwise, kFewChannels };
+  enum class Path { kDirect, kIm2col, kImplicit, kDepthwise, kFewChannels };
 
   QConvOp(const OpDesc& desc, const BuildContext& ctx) {
     expect_arity(desc, 2, 4, 1, 1);
@@ -78,13 +78,15 @@ class QConvOp : public Op {
     uint8_t* y = ctx.ptr<uint8_t>(y_id_);
     if (path_ == Path::kDepthwise) run_depthwise(ctx, x, r, y);
     else if (path_ == Path::kFewChannels) few_->run(ctx.pool, x, requantization_->params(), epilogue_, r, y);
+    else if (path_ == Path::kImplicit) run_implicit(ctx, x, r, y);
     else run_gemm(ctx, x, r, y);
   }
 
   std::string kernel_name() const override {
     if (path_ == Path::kDepthwise) return std::string(dwconv_->name) + " depthwise";
     if (path_ == Path::kFewChannels) return std::string(few_->kernel_name()) + " few-channel";
-    return std::string(gemms_.front()->kernel().name) + (path_ == Path::kDirect ? " direct" : " im2col") +
+    const char* how = path_ == Path::kDirect ? " direct" : path_ == Path::kImplicit ? " implicit" : " im2col";
+    return std::string(gemms_.front()->kernel().name) + how +
            (g_.group > 1 ? " grouped" : "");
   }
 
@@ -107,7 +109,7 @@ class QConvOp : public Op {
 
   void build_gemm(const OpDesc& desc, const BuildContext& ctx, const std::vector<int8_t>& weights,
                   const std::vector<int32_t>& bias) {
-    const Qs8GemmKernel& kernel = select_qs8_gemm_kernel(ctx.features);
+    const Qs8GemmKernel& kernel = select_qs8_gemm_kernel(ctx.features, g_.group_out());
     const bool pointwise = g_.kernel_h == 1 && g_.kernel_w == 1 && g_.stride_h == 1 && g_.stride_w == 1 &&
                            g_.pad_top == 0 && g_.pad_left == 0 && g_.pad_bottom == 0 && g_.pad_right == 0;
     path_ = pointwise ? Path::kDirect : Path::kIm2col;
@@ -129,6 +131,61 @@ class QConvOp : public Op {
     }
     const size_t mr = kernel.mr;
     block_rows_ = std::max(mr, kBlockBytes / std::max<size_t>(k_, 1) / mr * mr);
+    // Implicit im2col where the kernel has a segmented variant: each output pixel's window is read straight from a
+    // zero-point-padded copy of the input (or the input itself when there is no padding), one run of
+    // kernel_w * C contiguous bytes per kernel row, so no unfolded copy is written and read back.
+    if (path_ == Path::kIm2col && kernel.ukernel_seg && g_.group == 1 && g_.dilation_w == 1 &&
+        (g_.kernel_w * cg) % 4 == 0)
+      path_ = Path::kImplicit;
+  }
+
+  void run_implicit(RunContext& ctx, const uint8_t* x, const uint8_t* r, uint8_t* y) {
+    const size_t rows = g_.batch * g_.out_h * g_.out_w;
+    if (rows == 0) return;
+    const size_t c = g_.in_c, m = g_.out_c, pixels = g_.out_h * g_.out_w;
+    const size_t row_bytes = (g_.pad_left + g_.in_w + g_.pad_right) * c;
+    const size_t image_bytes = (g_.pad_top + g_.in_h + g_.pad_bottom) * row_bytes;
+    const uint8_t* images = x;
+    if (g_.pad_top + g_.pad_bottom + g_.pad_left + g_.pad_right != 0) {
+      // Built on the calling thread; the tasks only read it.
+      static thread_local std::vector<uint8_t> padded;
+      if (padded.size() < g_.batch * image_bytes) padded.resize(g_.batch * image_bytes);
+      qs8_pad_images(g_, x, static_cast<uint8_t>(x_zero_point_), padded.data());
+      images = padded.data();
+    }
+    const Qs8PackedGemm& gemm = *gemms_.front();
+    const size_t blocks = (rows + block_rows_ - 1) / block_rows_, panels = gemm.panels();
+    const size_t threads = ctx.pool ? static_cast<size_t>(ctx.pool->threads()) : 1;
+    size_t chunks = 1;
+    if (threads > 1 && blocks < 4 * threads) chunks = std::min(panels, (4 * threads + blocks - 1) / blocks);
+    const size_t per_chunk = (panels + chunks - 1) / chunks;
+    chunks = (panels + per_chunk - 1) / per_chunk;
+    const size_t seg_len = g_.kernel_w * c, seg_stride = g_.dilation_h * row_bytes;
+    const size_t step_h = g_.stride_h * row_bytes, step_w = g_.stride_w * c;
+    auto body = [&](size_t begin, size_t end) {
+      static thread_local std::vector<const uint8_t*> windows;
+      if (windows.size() < block_rows_) windows.resize(block_rows_);
+      const uint8_t** const w = windows.data();
+      for (size_t t = begin; t < end; ++t) {
+        const size_t block = t / chunks, chunk = t % chunks;
+        const size_t m0 = block * block_rows_, mc = std::min(block_rows_, rows - m0);
+        // Where each output pixel's window starts: its top-left tap in the padded image.
+        size_t b = m0 / pixels, p = m0 % pixels, oh = p / g_.out_w, ow = p % g_.out_w;
+        for (size_t i = 0; i < mc; ++i) {
+          w[i] = images + b * image_bytes + oh * step_h + ow * step_w;
+          if (++ow == g_.out_w) {
+            ow = 0;
+            if (++oh == g_.out_h) oh = 0, ++b;
+          }
+        }
+        gemm.compute_segmented(mc, w, g_.kernel_h, seg_len, seg_stride, chunk * per_chunk,
+                               std::min(panels, (chunk + 1) * per_chunk), group_params_.front(),
+                               r ? r + m0 * m : nullptr, m, y + m0 * m * out_bytes_, m);
+      }
+    };
+    const size_t tasks = blocks * chunks;
+    if (ctx.pool && threads > 1) ctx.pool->parallel_for(tasks, 1, body);
+    else body(0, tasks);
   }
 
   void run_gemm(RunContext& ctx, const uint8_t* x, const uint8_t* r, uint8_t* y) {

@@ -40,7 +40,7 @@ class QGemmOp : public Op {
     const Qs8OpQuantization quant = read_qs8_op_quantization(desc, "a", n_, y.dtype, r_id_ >= 0);
     requantization_ = std::make_unique<Qs8Requantization>(quant.output, n_);
     try {
-      gemm_ = std::make_unique<Qs8PackedGemm>(select_qs8_gemm_kernel(ctx.features), k_, n_, weights.data(), n_, 1,
+      gemm_ = std::make_unique<Qs8PackedGemm>(select_qs8_gemm_kernel(ctx.features, n_), k_, n_, weights.data(), n_, 1,
                                               bias.data(), quant.input_zero_point);
     } catch (const PlanError& e) {
       plan_fail(desc, e.what());

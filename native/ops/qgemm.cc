@@ -117,6 +117,25 @@ void Qs8PackedGemm::compute_panels(size_t m, const uint8_t* a, size_t a_stride, 
             residual_stride, out, out_stride);
 }
 
+void Qs8PackedGemm::compute_segmented(size_t m, const uint8_t* const* rows, size_t segs, size_t seg_len,
+                                      size_t seg_stride, size_t panel_begin, size_t panel_end,
+                                      const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride,
+                                      void* out, size_t out_stride) const {
+  const Qs8GemmKernel& kn = *kernel_;
+  const size_t mr = kn.mr, nr = kn.pack.nr;
+  const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
+  alignas(64) int32_t acc[32 * 64];
+  for (size_t panel_index = panel_begin; panel_index < panel_end; ++panel_index) {
+    const size_t n0 = panel_index * nr, cols = std::min(nr, n_ - n0);
+    for (size_t m0 = 0; m0 < m; m0 += mr) {
+      const size_t tile_rows = std::min(mr, m - m0);
+      kn.ukernel_seg(tile_rows, segs, seg_len, seg_stride, rows + m0, panel(panel_index), acc);
+      kn.epilogue(tile_rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
+                  residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
+    }
+  }
+}
+
 void Qs8PackedGemm::run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_stride, size_t panel_begin,
                               size_t begin, size_t end, const Qs8EpilogueParams& p, const uint8_t* residual,
                               size_t residual_stride, void* out, size_t out_stride) const {

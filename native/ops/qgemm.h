@@ -38,6 +38,13 @@ class Qs8PackedGemm {
                       size_t out_stride) const;
   size_t panels() const { return qs8_panel_count(kernel_->pack, n_); }
 
+  // The same from segmented rows (an implicit im2col, see Qs8GemmSegUkernelFn): row r of A is segs runs of seg_len
+  // bytes starting at rows[r] + s * seg_stride, with segs * seg_len == k() and seg_len % 4 == 0. Only for kernels
+  // with a segmented variant (kernel().ukernel_seg); the caller checks both.
+  void compute_segmented(size_t m, const uint8_t* const* rows, size_t segs, size_t seg_len, size_t seg_stride,
+                         size_t panel_begin, size_t panel_end, const Qs8EpilogueParams& p, const uint8_t* residual,
+                         size_t residual_stride, void* out, size_t out_stride) const;
+
  private:
   // The rows the kernel reads: `a` itself, or a per-thread copy widened to u16 (*stride updated to its row bytes).
   const uint8_t* kernel_rows(size_t m, const uint8_t* a, size_t* stride, ThreadPool* pool) const;

@@ -12,7 +12,7 @@ namespace sparq {
 namespace {
 
 // Kernel rows up to this many bytes are copied as whole 16-byte chunks from the padded rows.
-constexpr size_t kChunk = 16, kMaxPaddedRowBytes = 64;
+constexpr size_t kChunk = 16, kMaxPaddedRowBytes = 256;
 
 // Generic path: per tap bounds checks, libc copies.
 void im2col_checked(const ConvGeometry& g, const uint8_t* x, size_t channel_offset, uint8_t zero_point, size_t m0,
@@ -138,6 +138,22 @@ void qs8_im2col_rows(const ConvGeometry& g, const uint8_t* x, size_t channel_off
     im2col_padded(g, x, channel_offset, zero_point, m0, rows, out, out_stride);
   else
     im2col_checked(g, x, channel_offset, zero_point, m0, rows, out, out_stride);
+}
+
+void qs8_pad_images(const ConvGeometry& g, const uint8_t* x, uint8_t zero_point, uint8_t* out) {
+  const size_t c = g.in_c, row_bytes = (g.pad_left + g.in_w + g.pad_right) * c, in_row = g.in_w * c;
+  for (size_t b = 0; b < g.batch; ++b) {
+    const uint8_t* src = x + b * g.in_h * in_row;
+    std::memset(out, zero_point, g.pad_top * row_bytes);
+    out += g.pad_top * row_bytes;
+    for (size_t h = 0; h < g.in_h; ++h, src += in_row, out += row_bytes) {
+      std::memset(out, zero_point, g.pad_left * c);
+      std::memcpy(out + g.pad_left * c, src, in_row);
+      std::memset(out + g.pad_left * c + in_row, zero_point, g.pad_right * c);
+    }
+    std::memset(out, zero_point, g.pad_bottom * row_bytes);
+    out += g.pad_bottom * row_bytes;
+  }
 }
 
 }  // namespace sparq

@@ -13,4 +13,9 @@ namespace sparq {
 void qs8_im2col_rows(const ConvGeometry& g, const uint8_t* x, size_t channel_offset, uint8_t zero_point, size_t m0,
                      size_t rows, uint8_t* out, size_t out_stride);
 
+// Every image of x (NHWC, all g.in_c channels) with pad_top / pad_bottom rows and pad_left / pad_right pixels of
+// `zero_point` around it: batch x (pad_top + in_h + pad_bottom) x (pad_left + in_w + pad_right) x in_c bytes at
+// `out`. The implicit-im2col convs read their windows from it.
+void qs8_pad_images(const ConvGeometry& g, const uint8_t* x, uint8_t zero_point, uint8_t* out);
+
 }  // namespace sparq

@@ -58,7 +58,12 @@ std::vector<Qs8GemmKernel> build_table() {
                qs8_gemm_amx_begin, qs8_gemm_amx_end});
   t.push_back({"qs8-gemm-8x32c4-avx512vnni", "avx512vnni", qs8_gemm_ukernel_8x32c4__avx512vnni,
                qs8_gemm_ukernel_1x32c4__avx512vnni, 8, {32, 4, 4, 1, 0}, false, qs8_epilogue__avx512,
-               qs8_peak_probe__avx512vnni, "vpdpbusd zmm", nullptr, nullptr});
+               qs8_peak_probe__avx512vnni, "vpdpbusd zmm", nullptr, nullptr,
+               qs8_gemm_seg_ukernel_8x32c4__avx512vnni});
+  t.push_back({"qs8-gemm-14x16c4-avx512vnni", "avx512vnni", qs8_gemm_ukernel_14x16c4__avx512vnni,
+               qs8_gemm_ukernel_1x16c4__avx512vnni, 14, {16, 4, 4, 1, 0}, false, qs8_epilogue__avx512,
+               qs8_peak_probe__avx512vnni, "vpdpbusd zmm", nullptr, nullptr,
+               qs8_gemm_seg_ukernel_14x16c4__avx512vnni, true});
   t.push_back({"qs8-gemm-6x16c4-avxvnni", "avxvnni", qs8_gemm_ukernel_6x16c4__avxvnni,
                qs8_gemm_ukernel_1x16c4__avxvnni, 6, {16, 4, 4, 1, 0}, false, qs8_epilogue__avx2,
                qs8_peak_probe__avxvnni, "vpdpbusd ymm", nullptr, nullptr});
@@ -133,6 +138,18 @@ std::vector<const Qs8GemmKernel*> qs8_gemm_kernels(const CpuFeatures& features) 
 
 const Qs8GemmKernel& select_qs8_gemm_kernel(const CpuFeatures& features) {
   return *qs8_gemm_kernels(features).front();
+}
+
+const Qs8GemmKernel& select_qs8_gemm_kernel(const CpuFeatures& features, size_t n) {
+  const std::vector<const Qs8GemmKernel*> usable = qs8_gemm_kernels(features);
+  if (n <= 16) {
+    // Walk past the wide kernels (best first) to a narrow one; a plain 16-column kernel means there is none.
+    for (const Qs8GemmKernel* k : usable) {
+      if (k->narrow) return *k;
+      if (k->pack.nr <= 16) break;
+    }
+  }
+  return *usable.front();
 }
 
 }  // namespace sparq

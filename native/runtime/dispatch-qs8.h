@@ -26,6 +26,8 @@ struct Qs8GemmKernel {
   const char* peak_instruction; // what the probe times, e.g. "vpdpbusd zmm"
   void (*begin)();              // called on a thread before its first tile (AMX tile configuration), or null
   void (*end)();                // called on that thread after its last tile, or null
+  Qs8GemmSegUkernelFn ukernel_seg = nullptr;  // segmented-row variant (implicit im2col convs), or null
+  bool narrow = false;          // a 16-column variant, chosen only for N <= 16 by select_qs8_gemm_kernel(f, n)
 };
 
 // Whether AMX-INT8 is usable: CPUID AMX-TILE + AMX-INT8, the OS saves tile state (XCR0 bits 17-18) and, on
@@ -39,6 +41,11 @@ std::vector<const Qs8GemmKernel*> qs8_gemm_kernels(const CpuFeatures& features);
 
 // The best kernel for these features (the first of qs8_gemm_kernels).
 const Qs8GemmKernel& select_qs8_gemm_kernel(const CpuFeatures& features);
+
+// The kernel for a GEMM with n output columns: the best kernel, or, when n <= 16 and the best kernel's panels are
+// wider, a narrow variant of the same CPU family (AVX-512 VNNI 14x16 instead of 8x32 or the AMX 32x32) so that
+// no arithmetic is spent on padding columns. Same packing rules, same results: every kernel is bit-exact.
+const Qs8GemmKernel& select_qs8_gemm_kernel(const CpuFeatures& features, size_t n);
 
 // Every kernel built into this binary, whatever the CPU has (for listing; check usability before running).
 const std::vector<Qs8GemmKernel>& all_qs8_gemm_kernels();

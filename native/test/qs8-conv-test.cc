@@ -124,6 +124,15 @@ const char* few_channel_path() {
   return f.avx512vnni || f.avxvnni || f.neondot ? " few-channel" : " im2col";
 }
 
+// Other windows: implicit im2col (windows read in place from the padded input) where the chosen GEMM kernel has a
+// segmented variant and each kernel row is a whole number of 4-byte groups; an unfolded im2col copy otherwise.
+const char* kxk_path(const QConvCase& k) {
+  if (k.c <= 4 && k.group == 1 && k.dw == 1) return few_channel_path();
+  const Qs8GemmKernel& kernel = select_qs8_gemm_kernel(features_for_level(default_level()), k.m / k.group);
+  const bool implicit = kernel.ukernel_seg && k.group == 1 && k.dw == 1 && (k.kw * k.c) % 4 == 0;
+  return implicit ? " implicit" : " im2col";
+}
+
 }  // namespace
 
 SPARQ_TEST(qconv_pointwise_is_direct_gemm_and_exact) {
@@ -162,7 +171,21 @@ SPARQ_TEST(qconv_kxk_im2col_strides_pads_dilations) {
   QConvCase many_rows = conv(1, 40, 40, 8, 24, 1, 3, 3, 1, 1);  // more than one im2col row block
   many_rows.threads = 2;
   cases.push_back(many_rows);
-  for (const auto& k : cases) CHECK(contains(run_case(k, seed++), k.c <= 4 ? few_channel_path() : " im2col"));
+  for (const auto& k : cases) CHECK(contains(run_case(k, seed++), kxk_path(k)));
+  // Kernel rows of 96, 192 and 256 bytes (the padded-row limit) and 320 (past it), strided too.
+  for (const auto& k : {conv(1, 14, 14, 32, 32, 1, 3, 3, 1, 1), conv(1, 9, 11, 64, 24, 1, 3, 3, 2, 1),
+                        conv(1, 9, 9, 64, 24, 1, 4, 4, 1, 1), conv(1, 9, 9, 80, 20, 1, 4, 4, 2, 2)})
+    CHECK(contains(run_case(k, seed++), kxk_path(k)));
+  // At most 16 output channels: the narrow 14x16 kernel on AVX-512 VNNI, reading the windows in place.
+  const std::string narrow = run_case(conv(1, 28, 28, 16, 16, 1, 3, 3, 1, 1), seed++);
+  if (features_for_level(default_level()).avx512vnni) CHECK(contains(narrow, "qs8-gemm-14x16c4-avx512vnni implicit"));
+  // Implicit im2col across images and row blocks, strided and vertically dilated, unpadded (read from the input
+  // itself), and one kernel row narrower than a 4-byte group multiple (unfolded instead).
+  QConvCase batched = conv(3, 20, 19, 64, 40, 1, 3, 3, 1, 1);  // 224-row blocks, 380 rows per image
+  batched.threads = 2;
+  QConvCase dilated{1, 13, 12, 12, 24, 1, 3, 3, 2, 1, 2, 1, 2, 1, 0, 1};
+  for (const auto& k : {batched, dilated, conv(2, 9, 9, 16, 20, 1, 3, 3, 2, 0), conv(1, 9, 9, 6, 20, 1, 3, 3, 1, 1)})
+    CHECK(contains(run_case(k, seed++), kxk_path(k)));
   QConvCase threaded = conv(1, 12, 12, 32, 96, 1, 3, 3, 1, 1);
   for (int t : {2, 3, 4}) {
     threaded.threads = t;

@@ -161,6 +161,12 @@ SPARQ_TEST(qs8_gemm_selected_kernel_matches_level) {
   if (level == "neon") CHECK(name == "qs8-gemm-4x16-neon");
   if (level == "neondot") CHECK(name == "qs8-gemm-4x16c4-neondot");
   if (level == "i8mm") CHECK(name == "qs8-gemm-4x16c4-neoni8mm");
+  // At most 16 columns: the narrow AVX-512 VNNI variant where there is one; elsewhere the best kernel.
+  for (size_t n : {1, 15, 16, 17, 64}) {
+    const std::string for_n = select_qs8_gemm_kernel(level_features(), n).name;
+    if (level == "avx512vnni" && n <= 16) CHECK_EQ(for_n, std::string("qs8-gemm-14x16c4-avx512vnni"));
+    else CHECK_EQ(for_n, name);
+  }
 }
 
 // Every row count 1..MR (both the MR and the 1-row kernel) and ragged depths, on one full and one partial panel.
@@ -200,6 +206,46 @@ SPARQ_TEST(qs8_gemm_microkernel_tiles_are_exact) {
         }
       }
     }
+  }
+}
+
+// The segmented-row kernels (implicit im2col): each row gathered from `segs` runs scattered through a buffer equals
+// the reference on the concatenated rows, for every row count, run count and run length, extreme data included.
+SPARQ_TEST(qs8_gemm_segmented_microkernels_are_exact) {
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    if (!kernel.ukernel_seg) continue;
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> u8(0, 255);
+    const size_t nr = kernel.pack.nr, mr = kernel.mr;
+    for (size_t segs : {1, 2, 3, 7})
+      for (size_t seg_len : {4, 12, 48, 64, 196})
+        for (int extreme = 0; extreme < 2; ++extreme) {
+          const size_t k = segs * seg_len, n = nr - 5;
+          Problem p = random_problem(rng, mr, n, k, extreme ? 0 : u8(rng));
+          if (extreme) {
+            for (auto& v : p.a) v = 255;
+            for (auto& v : p.w) v = -128;
+          }
+          // Row i, run s lives at scattered + i * row_gap + s * seg_stride (runs of different rows interleave).
+          const size_t row_gap = seg_len + 3, seg_stride = mr * row_gap + 9;
+          std::vector<uint8_t> scattered(segs * seg_stride + mr * row_gap + 64, 0x77);
+          std::vector<const uint8_t*> rows(mr);
+          for (size_t i = 0; i < mr; ++i) {
+            rows[i] = scattered.data() + i * row_gap;
+            for (size_t sg = 0; sg < segs; ++sg)
+              std::memcpy(scattered.data() + i * row_gap + sg * seg_stride, p.a.data() + i * p.a_stride + sg * seg_len,
+                          seg_len);
+          }
+          Qs8PackedGemm g(kernel, k, n, p.w.data(), n, 1, p.bias.data(), p.a_zero_point);
+          const std::vector<int32_t> want = reference_acc(p);
+          for (size_t count = 1; count <= mr; ++count) {
+            std::vector<int32_t> acc(mr * nr, 0x33333333);
+            kernel.ukernel_seg(count, segs, seg_len, seg_stride, rows.data(), g.panel(0), acc.data());
+            for (size_t i = 0; i < count; ++i)
+              for (size_t j = 0; j < n; ++j) CHECK_EQ(acc[i * nr + j], want[i * n + j]);
+          }
+        }
   }
 }
 

@@ -9,4 +9,9 @@ void qs8_gemm_ukernel_8x32c4__avx512vnni(size_t mr, size_t k, const void* a, siz
   qs8_gemm_c4_avx512vnni<8, 2>(mr, k, a, a_stride, packed_w, acc);
 }
 
+void qs8_gemm_seg_ukernel_8x32c4__avx512vnni(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
+                                             const uint8_t* const* rows, const void* packed_w, int32_t* acc) {
+  qs8_gemm_c4seg_avx512vnni<8, 2>(mr, segs, seg_len, seg_stride, rows, packed_w, acc);
+}
+
 }  // namespace sparq

@@ -16,6 +16,14 @@ namespace sparq {
 using Qs8GemmUkernelFn = void (*)(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
                                   int32_t* acc);
 
+// The same tile from segmented rows (an implicit im2col): row i of A is `segs` runs of `seg_len` bytes (a multiple
+// of 4), run s starting at rows[i] + s * seg_stride; K = segs * seg_len. A convolution passes, per output pixel,
+// the start of its window in a zero-point-padded copy of the input (one run per kernel row), so no im2col copy is
+// made. rows[i] for i >= mr is not read (row mr - 1 is repeated). Results equal the plain kernel's on the
+// concatenated rows.
+using Qs8GemmSegUkernelFn = void (*)(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
+                                     const uint8_t* const* rows, const void* packed_w, int32_t* acc);
+
 // Portable (scalar) fallback.
 void qs8_gemm_ukernel_4x8c4__scalar(size_t, size_t, const void*, size_t, const void*, int32_t*);
 void qs8_gemm_ukernel_1x8c4__scalar(size_t, size_t, const void*, size_t, const void*, int32_t*);
@@ -30,6 +38,14 @@ void qs8_gemm_ukernel_1x16c4__avxvnni(size_t, size_t, const void*, size_t, const
 // AVX-512 VNNI: vpdpbusd zmm.
 void qs8_gemm_ukernel_8x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
 void qs8_gemm_ukernel_1x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
+// AVX-512 VNNI narrow variant for N <= 16 (select_qs8_gemm_kernel(features, n)).
+void qs8_gemm_ukernel_14x16c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_ukernel_1x16c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
+// Segmented-row variants of the two AVX-512 VNNI kernels (same packing).
+void qs8_gemm_seg_ukernel_8x32c4__avx512vnni(size_t, size_t, size_t, size_t, const uint8_t* const*, const void*,
+                                             int32_t*);
+void qs8_gemm_seg_ukernel_14x16c4__avx512vnni(size_t, size_t, size_t, size_t, const uint8_t* const*, const void*,
+                                              int32_t*);
 // AMX: tdpbusd on 16x64-byte tiles, same panels as the AVX-512 VNNI x32c4 kernels (depth padded to 64). Rows
 // below 16 go to the AVX-512 VNNI kernels. Call qs8_gemm_amx_begin() on a thread before its first tile (loads the
 // tile configuration) and qs8_gemm_amx_end() after its last.
