@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "kernels/store-u8-avx512.h"
 
 namespace sparq {
 namespace {
@@ -50,6 +51,50 @@ inline __m512i add_residual16(__m512i q, __m128i r8, const QAddParams& a) {
   return _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(a.y_zero_point));
 }
 
+// The u8 fast form (the common case: convs whose activation folds into the clamp bounds), for blocks of at most
+// NV * 16 columns: the column scales and masks are loaded once per block instead of once per row, and nothing is
+// decided per row but the optional fused QAdd. Same operations, in the same order, as the general loop below.
+template <size_t NV, bool kAdd>
+void epilogue_u8_fast(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_t acc_stride,
+                      const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, uint8_t* out,
+                      size_t out_stride) {
+  const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi);
+  const __m512i zero_point = _mm512_set1_epi32(p.zero_point);
+  __mmask16 mask[NV];
+  __m512 scale[NV];
+#pragma GCC unroll 4
+  for (size_t v = 0; v < NV; ++v) {
+    const size_t left = nc - 16 * v;
+    mask[v] = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+    scale[v] = _mm512_maskz_loadu_ps(mask[v], p.scale + n0 + 16 * v);
+  }
+  for (size_t i = 0; i < mr; ++i) {
+    const int32_t* acc_row = acc + i * acc_stride;
+    uint8_t* out_row = out + i * out_stride;
+#pragma GCC unroll 4
+    for (size_t v = 0; v < NV; ++v) {
+      const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(mask[v], acc_row + 16 * v)), scale[v]);
+      __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamp16(x, lo, hi)), zero_point);
+      if (kAdd) q = add_residual16(q, _mm_maskz_loadu_epi8(mask[v], residual + i * residual_stride + 16 * v), p.add);
+      store_u8x16(out_row + 16 * v, mask[v], q);
+    }
+  }
+}
+
+template <bool kAdd>
+bool epilogue_u8_fast_narrow(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_t acc_stride,
+                             const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, void* out,
+                             size_t out_stride) {
+  uint8_t* y = static_cast<uint8_t*>(out);
+  switch ((nc + 15) / 16) {
+    case 1: epilogue_u8_fast<1, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride); return true;
+    case 2: epilogue_u8_fast<2, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride); return true;
+    case 3: epilogue_u8_fast<3, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride); return true;
+    case 4: epilogue_u8_fast<4, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride); return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_t acc_stride,
@@ -59,6 +104,14 @@ void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, s
     for (size_t i = 0; i < mr; ++i)
       std::memcpy(static_cast<int32_t*>(out) + i * out_stride, acc + i * acc_stride, nc * sizeof(int32_t));
     return;
+  }
+  if (p.output == Qs8Output::kUint8 && p.fast && nc != 0) {
+    const bool done = p.residual_after_requantization
+                          ? epilogue_u8_fast_narrow<true>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride,
+                                                          out, out_stride)
+                          : epilogue_u8_fast_narrow<false>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride,
+                                                           out, out_stride);
+    if (done) return;
   }
   const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi);
   const __m512i zero_point = _mm512_set1_epi32(p.zero_point);
@@ -87,7 +140,7 @@ void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, s
       __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamp16(x, lo, hi)), zero_point);
       if (p.residual_after_requantization)
         q = add_residual16(q, _mm_maskz_loadu_epi8(mask, residual + i * residual_stride + j), p.add);
-      _mm_mask_storeu_epi8(static_cast<uint8_t*>(out) + i * out_stride + j, mask, _mm512_cvtepi32_epi8(q));
+      store_u8x16(static_cast<uint8_t*>(out) + i * out_stride + j, mask, q);
     }
   }
 }

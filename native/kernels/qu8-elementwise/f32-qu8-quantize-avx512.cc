@@ -4,6 +4,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include "kernels/qu8-elementwise/qu8-elementwise.h"
+#include "kernels/store-u8-avx512.h"
 
 namespace sparq {
 
@@ -17,7 +18,7 @@ void f32_qu8_quantize_ukernel__avx512(size_t n, const float* x, const QuantizePa
     v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);  // NaN -> 0
     v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
     const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), zero_point);
-    _mm512_mask_cvtepi32_storeu_epi8(y + i, mask, q);  // truncating: the low byte, u8 or two's-complement i8
+    store_u8x16(y + i, mask, q);  // truncating: the low byte, u8 or two's-complement i8
   }
 }
 

@@ -4,6 +4,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include "kernels/qu8-elementwise/qu8-elementwise.h"
+#include "kernels/store-u8-avx512.h"
 
 namespace sparq {
 namespace {
@@ -31,7 +32,7 @@ void add(size_t n, const uint8_t* a, const uint8_t* b, const QAddParams& p, uint
     __m512 v = _mm512_div_ps(sum, y_scale);
     v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
     v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-    _mm512_mask_cvtepi32_storeu_epi8(y + i, mask, _mm512_add_epi32(_mm512_cvtps_epi32(v), y_zp));
+    store_u8x16(y + i, mask, _mm512_add_epi32(_mm512_cvtps_epi32(v), y_zp));
   }
 }
 

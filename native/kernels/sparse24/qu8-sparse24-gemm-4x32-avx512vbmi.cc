@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/sparse24/sparse24-gemm.h"
+#include "kernels/store-u8-avx512.h"
 
 // GCC 12 flags the undefined pass-through vectors inside its own intrinsics.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -20,7 +21,7 @@ inline void requantize_store(__m512i acc, const float* scale, __mmask16 mask, co
   q = _mm512_add_epi32(q, _mm512_set1_epi32(rq.output_zero_point));
   q = _mm512_max_epi32(q, _mm512_set1_epi32(rq.qmin));
   q = _mm512_min_epi32(q, _mm512_set1_epi32(rq.qmax));
-  _mm_mask_storeu_epi8(y, mask, _mm512_cvtepi32_epi8(q));
+  store_u8x16(y, mask, q);
 }
 
 template <size_t R>
