@@ -1,5 +1,6 @@
 // The pool covers every index exactly once for many sizes, grains and thread counts, and survives nesting.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -52,13 +53,15 @@ SPARQ_TEST(pool_many_tiny_jobs_back_to_back) {
 SPARQ_TEST(pool_uses_several_threads) {
   sparq::ThreadPool pool(3);
   std::atomic<int> running{0}, max_running{0};
-  // Each chunk waits a little so that workers overlap with the caller when the machine gives them a core.
-  for (int attempt = 0; attempt < 50 && max_running.load() < 2; ++attempt)
+  // Each chunk waits (up to 200 ms) for another chunk to run beside it, so a loaded machine that is slow to give
+  // the workers a core still sees them overlap with the caller.
+  for (int attempt = 0; attempt < 10 && max_running.load() < 2; ++attempt)
     pool.parallel_for(3, 1, [&](size_t, size_t) {
       const int now = running.fetch_add(1) + 1;
       int seen = max_running.load();
       while (now > seen && !max_running.compare_exchange_weak(seen, now)) {}
-      for (volatile int spin = 0; spin < 200000; spin = spin + 1) {}
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+      while (max_running.load() < 2 && std::chrono::steady_clock::now() < until) {}
       running.fetch_sub(1);
     });
   CHECK(max_running.load() >= 2);
