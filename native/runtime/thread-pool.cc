@@ -22,6 +22,9 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <emmintrin.h>
 #endif
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 namespace sparq {
 namespace {
@@ -44,6 +47,46 @@ constexpr int kCallerSpins = 4000;
 // Set while a thread runs a chunk, so that a nested parallel_for runs inline instead of deadlocking.
 thread_local bool in_pool_chunk = false;
 
+// The CPU this thread runs on, or -1 where that is unknown.
+inline int current_cpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
+
+// Moves the calling thread off `cpu` when the process may run on other CPUs: narrow the affinity to the others
+// (the kernel migrates the thread at once), then restore it (the thread stays where it now is).
+//
+// Why: a worker woken from its sleep is often placed on the waker's CPU. In KVM guests especially, an idle
+// (halted) vCPU looks preempted to the scheduler, so the other CPU is not taken as idle; the worker and the caller
+// then share one CPU, spinning against each other, for milliseconds until load balancing separates them. Measured
+// on a 2-vCPU KVM guest: 2-thread int8 GEMMs ran at 1-thread speed after every idle gap of 20 ms.
+void leave_cpu(int cpu) {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  if (cpu < 0 || sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
+  if (!CPU_ISSET(cpu, &allowed) || CPU_COUNT(&allowed) < 2) return;
+  cpu_set_t others = allowed;
+  CPU_CLR(cpu, &others);
+  if (sched_setaffinity(0, sizeof(others), &others) == 0) sched_setaffinity(0, sizeof(allowed), &allowed);
+#else
+  (void)cpu;
+#endif
+}
+
+// Whether the process may run on at least `threads` CPUs (then each pool thread can have one of its own).
+bool cpus_for(int threads) {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  return sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_COUNT(&allowed) >= threads;
+#else
+  (void)threads;
+  return false;
+#endif
+}
+
 }  // namespace
 
 struct ThreadPool::Impl {
@@ -54,12 +97,14 @@ struct ThreadPool::Impl {
   std::atomic<int> active{0};           // workers that may be reading the job fields
   std::atomic<bool> stop{false};
   std::atomic<bool> busy{false};        // a caller is inside parallel_for
+  bool spread = false;                  // workers leave the caller's CPU (see leave_cpu)
 
   // The current job (written only while no worker is active).
   const std::function<void(size_t, size_t)>* fn = nullptr;
   size_t n = 0;
   size_t chunk = 0;
   size_t num_chunks = 0;
+  int caller_cpu = -1;
   std::atomic<size_t> next_chunk{0};
   std::atomic<size_t> done_chunks{0};
 
@@ -106,7 +151,10 @@ struct ThreadPool::Impl {
         continue;
       }
       active.fetch_add(1);
-      if (generation.load() == g) run_chunks();
+      if (generation.load() == g) {
+        if (spread && current_cpu() == caller_cpu) leave_cpu(caller_cpu);
+        run_chunks();
+      }
       active.fetch_sub(1);
       seen = g;
     }
@@ -115,6 +163,7 @@ struct ThreadPool::Impl {
 
 ThreadPool::ThreadPool(int threads) : impl_(new Impl) {
   impl_->threads = std::max(1, threads);
+  impl_->spread = impl_->threads > 1 && cpus_for(impl_->threads);
   for (int i = 1; i < impl_->threads; ++i) impl_->workers.emplace_back([impl = impl_.get()] { impl->worker_loop(); });
 }
 
@@ -149,6 +198,7 @@ void ThreadPool::parallel_for(size_t n, size_t grain, const std::function<void(s
   p.n = n;
   p.chunk = chunk;
   p.num_chunks = (n + chunk - 1) / chunk;
+  p.caller_cpu = p.spread ? current_cpu() : -1;
   p.next_chunk.store(0);
   p.done_chunks.store(0);
   p.generation.store(g + 2);  // even: published
