@@ -257,10 +257,10 @@ describe('sparq eval and ab', () => {
 });
 
 describe('sparq compress', () => {
-  test('--auto runs engine.compress: the fastest strategy within budget on both halves is written, the table lists all', async () => {
+  test('--max-drop without a recipe runs engine.compress (as --auto does): the fastest strategy within budget on both halves is written, the table lists all', async () => {
     const out = join(dir, 'auto.sparq');
     const report = join(dir, 'auto.html');
-    const r = await runCli(['compress', RESNET, '--calib', join(F, 'calibration.npy'), '--calib-samples', '32', '--auto', '--strategies', 'int8,2:4,channels-0.25', '--max-drop', '1', '--eval', IMAGES, '--labels', LABELS, '--limit', '200', '-o', out, '--json', '--report', report]);
+    const r = await runCli(['compress', RESNET, '--calib', join(F, 'calibration.npy'), '--calib-samples', '32', '--strategies', 'int8,2:4,channels-0.25', '--max-drop', '1', '--eval', IMAGES, '--labels', LABELS, '--limit', '200', '-o', out, '--json', '--report', report]);
     const c = JSON.parse(r.stdout);
     expect(c.steps.map((s: { name: string }) => s.name)).toEqual(['original', 'int8', '2:4 + int8', 'channels 0.25 + int8']);
     const [base, ...trials] = c.steps;
@@ -295,7 +295,10 @@ describe('sparq compress', () => {
     expect(bad.stderr).toContain('but received "int4"');
     const noAuto = await runCli(['compress', RESNET, '--calib', IMAGES, '-o', join(dir, 'x.sparq'), '--strategies', 'int8']);
     expect(noAuto.code).toBe(2);
-    expect(noAuto.stderr).toContain('Expected --auto for --strategies and --objective');
+    expect(noAuto.stderr).toContain('Expected --auto (or --max-drop without a recipe) for --strategies and --objective');
+    const withRecipe = await runCli(['compress', RESNET, '--calib', IMAGES, '-o', join(dir, 'x.sparq'), '--int8', '--max-drop', '1', '--eval', IMAGES, '--labels', LABELS, '--objective', 'size']);
+    expect(withRecipe.code).toBe(2);
+    expect(withRecipe.stderr).toContain('Expected --auto (or --max-drop without a recipe) for --strategies and --objective');
   });
 
   test('--prune 2:4 with a held-out check writes a smaller .sparq whose layers info reports as 2:4', async () => {

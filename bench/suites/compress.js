@@ -1,5 +1,5 @@
 // Suite `compress`: issue 7's Done-when through the command line. On both Fashion-MNIST fixtures it runs
-// `sparq compress MODEL --calib calibration.npy --auto --max-drop 1 --eval <test images 0-1399> --threads 1 -o best.sparq`
+// `sparq compress MODEL --calib calibration.npy --max-drop 1 --eval <test images 0-1399> --threads 1 -o best.sparq`
 // (the CLI tunes on the first half of --eval, images 0-699, and checks the budget on the second, 700-1399), then
 // measures the written model on test images 1400-1999, which neither tuning nor the choice saw, and times it against
 // plain int8 (engine.quantize's defaults, same calibration samples) in one interleaved comparison, batch 1, one thread.
@@ -68,7 +68,7 @@ async function run({ quick, log }) {
     for (const model of ['resnet-fmnist', 'mobilenet-fmnist']) {
       const onnx = path.join(FIXTURES, `${model}.onnx`);
       const out = path.join(dir, `${model}.sparq`);
-      const args = [onnx, '--calib', calibrationFile, '--calib-samples', String(calibSamples), '--auto', '--max-drop', String(MAX_DROP), '--eval', evalImages, '--labels', evalLabels, '--threads', '1', '-o', out];
+      const args = [onnx, '--calib', calibrationFile, '--calib-samples', String(calibSamples), '--max-drop', String(MAX_DROP), '--eval', evalImages, '--labels', evalLabels, '--threads', '1', '-o', out];
       if (quick) args.push('--strategies', QUICK_STRATEGIES.join(','));
       log(`${model}: sparq compress ${args.map((a) => (a.startsWith(root) ? path.relative(root, a) : a)).join(' ')}`);
       const t0 = Date.now();
@@ -115,6 +115,6 @@ async function run({ quick, log }) {
 
 module.exports = {
   name: 'compress',
-  description: `sparq compress --auto --max-drop ${MAX_DROP} on the Fashion-MNIST fixtures: drop on unseen images, chosen model vs plain int8, batch 1, 1 thread`,
+  description: `sparq compress --max-drop ${MAX_DROP} on the Fashion-MNIST fixtures: drop on unseen images, chosen model vs plain int8, batch 1, 1 thread`,
   run,
 };

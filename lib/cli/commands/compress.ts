@@ -55,7 +55,7 @@ export const compress: Command = {
       method: { type: 'string', choices: ['minmax', 'percentile', 'entropy', 'mse'], describe: 'activation range calibration (default: engine.quantize\'s)' },
       'per-tensor': { type: 'boolean', describe: 'one weight scale per tensor instead of per output channel' },
       prune: { type: 'string', placeholder: 'PATTERN', describe: '2:4, channels=R, unstructured=R or blocks=N (applied before int8)' },
-      auto: { type: 'boolean', describe: 'engine.compress: try every strategy, keep the fastest within --max-drop on both halves of --eval (needs --eval, --max-drop)' },
+      auto: { type: 'boolean', describe: 'engine.compress: try every strategy, keep the fastest within --max-drop on both halves of --eval (needs --eval, --max-drop; implied by --max-drop without --int8, --prune, --method or --per-tensor)' },
       strategies: { type: 'string', placeholder: 'LIST', describe: `--auto: the strategies to try, comma-separated (default ${Object.keys(STRATEGY_IDS).join(', ')}; also ${Object.keys(EXTRA_STRATEGY_IDS).join(', ')})` },
       objective: { type: 'string', choices: ['latency', 'size'], describe: '--auto: what best means within budget (default latency)' },
       'max-drop': { type: 'number', min: 0, describe: 'largest allowed top-1 drop in points on the held-out half of --eval (needs --eval)' },
@@ -66,18 +66,22 @@ export const compress: Command = {
     },
     notes: [
       'The result is written only when it stays within --max-drop on the held-out half; otherwise compress exits with 1 and says by how much it missed.',
+      '--max-drop without a recipe (--int8, --prune, --method, --per-tensor) searches like --auto; with one, it checks that recipe.',
       DATA_NOTE,
     ],
     examples: [
       'sparq compress model.onnx --calib calibration.npy --int8 --method entropy -o model-int8.sparq',
-      'sparq compress model.onnx --calib calibration.npy --auto --max-drop 1 --eval test.npy --labels test-labels.npy -o best.sparq',
+      'sparq compress model.onnx --calib calibration.npy --max-drop 1 --eval test.npy --labels test-labels.npy -o best.sparq',
       'sparq compress model.onnx --calib calib/ --prune 2:4 --int8 --max-drop 1 --eval test.npy --labels test-labels.npy -o small.sparq --report compress.html',
     ],
   },
   async run({ positionals, options }) {
     if (options['max-drop'] !== undefined && !options.eval) throw new UsageError('Expected --eval DATA (with labels) for --max-drop');
     if (options.auto && (options['max-drop'] === undefined || options.prune)) throw new UsageError('Expected --max-drop and --eval, and no --prune, for --auto');
-    if (!options.auto && (options.strategies !== undefined || options.objective !== undefined)) throw new UsageError('Expected --auto for --strategies and --objective');
+    // A budget without a recipe asks for the best model within it: the same search as --auto.
+    const recipe = Boolean(options.int8 || options.prune || options.method || options['per-tensor']);
+    const auto = Boolean(options.auto) || (options['max-drop'] !== undefined && !recipe);
+    if (!auto && (options.strategies !== undefined || options.objective !== undefined)) throw new UsageError('Expected --auto (or --max-drop without a recipe) for --strategies and --objective');
     const strategies = parseStrategies(options.strategies as string | undefined);
     const pattern = options.prune ? parsePrune(options.prune as string) : undefined;
     const int8 = Boolean(options.int8) || !pattern;
@@ -87,7 +91,7 @@ export const compress: Command = {
       const calib = await loadData(options.calib as string, { ...options, labels: undefined, limit: (options['calib-samples'] as number | undefined) ?? 200 }, model.engine);
       const evalData = options.eval ? await loadData(options.eval as string, options, model.engine) : undefined;
       if (evalData && !evalData.labels) throw new UsageError(`Expected labels for --eval ${evalData.source} (--labels FILE or labels in DATA)`);
-      if (options.auto) {
+      if (auto) {
         return await compressAuto({
           model, calib, evalData: evalData!, maxDrop: options['max-drop'] as number, output: options.output as string,
           objective: (options.objective as 'latency' | 'size' | undefined) ?? 'latency', strategies, report: options.report as string | undefined,
