@@ -19,9 +19,48 @@ function addon() {
   return native;
 }
 
+/** Median GOPS (2 ops per MAC) of `probe(iterations)` over `samples` calls of about 20 ms each (thread CPU time). */
+function probeGops(probe, samples) {
+  const first = probe(100000);
+  const iterations = Math.max(1000, Math.round((100000 * 0.02) / Math.max(first.cpuSeconds, 1e-6)));
+  const rates = [];
+  for (let s = 0; s < samples; s++) {
+    const r = probe(iterations);
+    rates.push((2 * r.macs) / r.cpuSeconds / 1e9);
+  }
+  return rates.sort((a, b) => a - b)[samples >> 1];
+}
+
+/**
+ * The ceiling on 2:4 int8 vs dense int8 on this core, measured in-run: one vpermb + vpdpbusd pair of the 2:4
+ * kernel does the work of two dense vpdpbusd, so the bound is 2 x pair rate / vpdpbusd rate (both from tight
+ * loops of independent instructions, interleaved). Null where the CPU lacks AVX-512 VBMI + VNNI.
+ */
+function sparseInt8Bound(native, samples, log) {
+  if (typeof native.sparse24PairProbe !== 'function' || native.sparse24PairProbe(1000) === null) return null;
+  const dense = (it) => {
+    const r = native.qs8PeakProbe('qs8-gemm-8x32c4-avx512vnni', it);
+    return { macs: r.macs, cpuSeconds: r.cpuSeconds };
+  };
+  const pairs = [];
+  const singles = [];
+  for (let s = 0; s < samples; s++) {
+    singles.push(probeGops(dense, 1));
+    pairs.push(probeGops((it) => native.sparse24PairProbe(it), 1));
+  }
+  const median = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+  const dpbusd = median(singles);
+  const pair = median(pairs);
+  const bound = (2 * pair) / dpbusd;
+  log(`2:4 int8 ceiling: vpermb+vpdpbusd pairs ${pair.toFixed(0)} GOPS (of their own MACs) vs vpdpbusd alone ${dpbusd.toFixed(0)} GOPS; a pair covers 8 dense K, so 2:4 int8 can be at most ${bound.toFixed(2)}x dense int8 here`);
+  return { case: 'int8 2:4 ceiling', metric: 'bound', value: bound, unit: 'x dense', vs: null, ratio: null, pairGops: pair, dpbusdGops: dpbusd };
+}
+
 async function run({ quick, log }) {
   const native = addon();
   const records = [];
+  const ceiling = sparseInt8Bound(native, quick ? 3 : 7, log);
+  if (ceiling) records.push(ceiling);
   for (const [m, n, k] of SHAPES) {
     const shape = `${m}x${n}x${k}`;
     const reps = quick ? 7 : m === 1 ? 61 : 31;

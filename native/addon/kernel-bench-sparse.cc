@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/qs8-peak/qs8-peak-probe.h"
 #include "kernels/sparse24/sparse24-gemm.h"
 #include "kernels/winograd/winograd-f23.h"
 #include "ops/aligned-buffer.h"
@@ -405,9 +406,35 @@ Napi::Value BenchSparse24Qu8(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// (iterations) -> { macs, cpuSeconds (this thread), instruction } of the vpermb + vpdpbusd pair probe (the 2:4 int8
+// kernel's step), or null where the CPU lacks AVX-512 VBMI + VNNI. See qs8-peak-probe-avx512vbmi.cc.
+Napi::Value Sparse24PairProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+#if defined(__x86_64__) || defined(_M_X64)
+  const CpuFeatures features = features_for_level(default_level());
+  if (!features.avx512vbmi || !features.avx512vnni) return env.Null();
+  const double iterations = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+  if (!(iterations >= 1 && iterations <= 1e10))
+    throw Napi::TypeError::New(env, "Expected an iteration count of at least 1 for sparse24PairProbe");
+  const double t0 = thread_ms();
+  const Qs8PeakProbeResult r = qs8_peak_probe__vpermb_dpbusd_avx512vbmi(static_cast<size_t>(iterations), 1);
+  const double t1 = thread_ms();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("instruction", "vpermb+vpdpbusd zmm");
+  out.Set("macs", static_cast<double>(r.macs));
+  out.Set("cpuSeconds", (t1 - t0) / 1e3);
+  out.Set("sink", static_cast<double>(r.sink & 1));
+  return out;
+#else
+  (void)info;
+  return env.Null();
+#endif
+}
+
 }  // namespace
 
 void AddSparseBenchExports(Napi::Env env, Napi::Object exports) {
+  exports.Set("sparse24PairProbe", Napi::Function::New(env, Sparse24PairProbe));
   exports.Set("benchWinogradF32", Napi::Function::New(env, BenchWinogradF32));
   exports.Set("benchSparse24F32", Napi::Function::New(env, BenchSparse24F32));
   exports.Set("benchWinogradQu8", Napi::Function::New(env, BenchWinogradQu8));

@@ -21,6 +21,9 @@ Qs8PeakProbeResult qs8_peak_probe__avx2(size_t iterations, int32_t seed);
 Qs8PeakProbeResult qs8_peak_probe__avxvnni(size_t iterations, int32_t seed);
 // vpdpbusd zmm: 64 MACs per instruction.
 Qs8PeakProbeResult qs8_peak_probe__avx512vnni(size_t iterations, int32_t seed);
+// vpermb zmm + vpdpbusd zmm pairs, the 2:4 int8 kernel's step (AVX-512 VBMI + VNNI): 64 MACs per pair counted
+// (the vpdpbusd's), each pair standing in for two dense vpdpbusd.
+Qs8PeakProbeResult qs8_peak_probe__vpermb_dpbusd_avx512vbmi(size_t iterations, int32_t seed);
 // tdpbusd (AMX-INT8): 16384 MACs per instruction; only where qs8_amx_available().
 Qs8PeakProbeResult qs8_peak_probe__amx(size_t iterations, int32_t seed);
 #endif
