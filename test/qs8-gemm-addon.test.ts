@@ -136,3 +136,26 @@ describe('int8 GEMM through the addon', () => {
     expect(b.qs8GemmRun({ m: 0, n: 2, k: 3, a: new Uint8Array(0), w: new Int8Array(6) }).length).toBe(0);
   });
 });
+
+describe('rate probes of the int8 bench', () => {
+  interface Probe {
+    macs: number;
+    cpuSeconds: number;
+    instruction: string;
+  }
+  const probes = native() as unknown as { sparse24PairProbe(iterations: unknown): Probe | null };
+
+  test('the 2:4 pair probe counts 12 vpdpbusd of 64 MACs per round where the CPU has AVX-512 VBMI + VNNI, else is null', () => {
+    const caps = native().capabilities() as { detected: string[]; selected: string };
+    const r = probes.sparse24PairProbe(1000);
+    if (!(caps.detected.includes('avx512vbmi') && caps.detected.includes('avx512vnni') && caps.selected === 'avx512vnni')) {
+      expect(r).toBeNull();
+      return;
+    }
+    expect(r).not.toBeNull();
+    expect(r!.instruction).toBe('vpermb+vpdpbusd zmm');
+    expect(r!.macs).toBe(1000 * 12 * 64);
+    expect(r!.cpuSeconds).toBeGreaterThan(0);
+    expect(() => probes.sparse24PairProbe(0)).toThrow('Expected an iteration count of at least 1 for sparse24PairProbe');
+  });
+});
