@@ -45,6 +45,7 @@ std::vector<int32_t> capture_ids(const Napi::Value& value, const std::string& na
   const char* what = "an array of tensor ids";
   if (!value.IsArray()) throw expected_type(value.Env(), what, name, value);
   Napi::Array a = value.As<Napi::Array>();
+  ids.reserve(a.Length());
   for (uint32_t i = 0; i < a.Length(); ++i) {
     Napi::Value v = a.Get(i);
     const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.5;
