@@ -24,8 +24,8 @@ import { readModelFile, readModelFileSync } from './format/sparq-file';
 import { CompiledPlan, compilePlan } from './plan/compile';
 import { ExitRequest, ExitResult, ExitRunOptions, computedOutputs, nativeExitRule, validateExitOptions, wantsEarlyExit } from './dynamic/early-exit';
 import { PlanCache } from './plan/plan-cache';
-import { Tensor, TensorData, TensorType, isTensorType } from './tensor';
-import { EngineOptions, RunOptions, ValueDescription, shapeSignature, validateEngineOptions, validateFeeds, validateRunOptions } from './validate';
+import { Tensor, TensorData, TensorType, engineTensor, isTensorType } from './tensor';
+import { EngineOptions, FeedValidator, RunOptions, ValueDescription, shapeSignature, validateEngineOptions, validateRunOptions } from './validate';
 
 export type { EngineOptions, RunOptions, ValueDescription, ExitRunOptions, ExitResult };
 
@@ -53,6 +53,16 @@ interface PlanEntry {
   signature: string;
   compiled: CompiledPlan;
   plan: NativePlan;
+  /** What collect needs per plan output, computed once. */
+  outputs: OutputTemplate[];
+}
+
+/** One plan output as returned to the user: the typed array class of its type and its dims (frozen, shared by every run's tensor). */
+interface OutputTemplate {
+  name: string;
+  type: TensorType;
+  array: new (buffer: ArrayBuffer) => TensorData;
+  dims: readonly number[];
 }
 
 /** Plans compiled earlier (stored in a .sparq file) by input-shape signature; only threads and isa are replaced. */
@@ -109,6 +119,7 @@ export class Engine {
   readonly outputs: readonly ValueDescription[];
 
   private readonly plans: PlanCache<PlanEntry>;
+  private readonly feedValidator: FeedValidator;
   private lastPlan: PlanEntry | undefined;
   private disposed = false;
   private storedPlans: StoredPlans | undefined;
@@ -126,6 +137,7 @@ export class Engine {
     else this.sourceValue = source;
     this.inputs = Object.freeze(graph.inputs.map((v) => Object.freeze(describe(v, 'input'))));
     this.outputs = Object.freeze(graph.outputs.map((v) => Object.freeze(describe(v, 'output'))));
+    this.feedValidator = new FeedValidator(this.inputs);
     this.plans = new PlanCache<PlanEntry>(PLAN_CACHE_SIZE, (entry) => {
       if (entry === this.lastPlan) this.lastPlan = undefined;
       entry.plan.dispose();
@@ -388,27 +400,35 @@ export class Engine {
   private prepare(feeds: unknown, options: unknown): { entry: PlanEntry; data: TensorData[]; wanted: Set<string> | undefined } {
     this.checkAlive();
     const runOptions = validateRunOptions(options, this.outputs);
-    const checked = validateFeeds(feeds, this.inputs);
-    const entry = this.planFor(checked.signature, checked.shapes);
+    const checked = this.feedValidator.check(feeds);
+    // The last plan used is the most recent in the cache already: no need to look it up (and re-insert it).
+    const last = this.lastPlan;
+    const entry = last !== undefined && last.signature === checked.signature ? last : this.planFor(checked.signature, checked.dims);
     this.lastPlan = entry;
     return { entry, data: checked.data, wanted: runOptions.outputs ? new Set(runOptions.outputs) : undefined };
   }
 
-  /** The cached plan of a shape signature, compiled (and built natively) on first use. */
-  private planFor(signature: string, shapes: Map<string, number[]>): PlanEntry {
+  /** The cached plan of a shape signature (`dims` per input, in input order), compiled (and built natively) on first use. */
+  private planFor(signature: string, dims: readonly (readonly number[])[]): PlanEntry {
     let entry = this.plans.get(signature);
     if (!entry) {
       const stored = this.storedPlans?.get(signature);
       const compiled = stored
         ? { desc: { ...stored.desc, threads: this.options.threads, isa: this.options.isa }, outputs: stored.outputs }
-        : compilePlan(this.graph, shapes, this.options);
+        : compilePlan(this.graph, new Map(this.inputs.map((input, k) => [input.name, dims[k].slice()])), this.options);
       let plan: NativePlan;
       try {
         plan = new (native().Plan)(compiled.desc);
       } catch (err) {
         throw wrapNativeError(err);
       }
-      entry = { signature, compiled, plan };
+      const outputs = compiled.outputs.map((out) => ({
+        name: out.name,
+        type: out.dtype as TensorType,
+        array: ARRAY_OF[out.dtype as TensorType],
+        dims: Object.freeze(out.shape.slice()),
+      }));
+      entry = { signature, compiled, plan, outputs };
       this.plans.set(signature, entry);
     }
     return entry;
@@ -421,7 +441,7 @@ export class Engine {
   private compileStaticPlan(): void {
     if (!this.inputs.every((i) => !i.rankUnknown && i.shape.every((d) => typeof d === 'number'))) return;
     const shapes = this.inputs.map((i) => i.shape as number[]);
-    this.planFor(shapeSignature(shapes), new Map(this.inputs.map((i, k) => [i.name, shapes[k]])));
+    this.planFor(shapeSignature(shapes), shapes);
   }
 
   private exitRequest(options: unknown): ExitRequest | undefined {
@@ -437,11 +457,12 @@ export class Engine {
 
   private collect(entry: PlanEntry, buffers: ArrayBuffer[], wanted: Set<string> | undefined): Record<string, Tensor> {
     const result: Record<string, Tensor> = {};
-    entry.compiled.outputs.forEach((out, i) => {
-      if (wanted && !wanted.has(out.name)) return;
-      const type = out.dtype as TensorType;
-      result[out.name] = new Tensor(type, new ARRAY_OF[type](buffers[i]), out.shape);
-    });
+    const outputs = entry.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      const out = outputs[i];
+      if (wanted && !wanted.has(out.name)) continue;
+      result[out.name] = engineTensor(out.type, new out.array(buffers[i]), out.dims);
+    }
     return result;
   }
 }

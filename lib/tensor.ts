@@ -96,6 +96,22 @@ export function product(dims: readonly number[]): number {
   return n;
 }
 
+/** Set by engineTensor for the one constructor call it makes. */
+let unchecked = false;
+
+/**
+ * A tensor the engine builds over data it just produced, skipping the constructor's checks: `data` must be the
+ * typed array of `type` and `dims` a frozen array whose product is its length. Used once per output per run.
+ */
+export function engineTensor(type: TensorType, data: TensorData, dims: readonly number[]): Tensor {
+  unchecked = true;
+  try {
+    return new Tensor(type, data, dims);
+  } finally {
+    unchecked = false;
+  }
+}
+
 /**
  * A dense tensor in row-major order.
  *
@@ -111,6 +127,13 @@ export class Tensor {
   constructor(type: TensorType, data: TensorData | readonly unknown[], dims?: readonly number[]);
   constructor(data: TensorData, dims?: readonly number[]);
   constructor(a: unknown, b?: unknown, c?: unknown) {
+    if (unchecked) {
+      unchecked = false;
+      this.type = a as TensorType;
+      this.data = b as TensorData;
+      this.dims = c as readonly number[];
+      return;
+    }
     let type: TensorType;
     let data: unknown;
     let dims: unknown;

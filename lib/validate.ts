@@ -94,7 +94,8 @@ export function validateRunOptions(options: unknown, outputs: readonly ValueDesc
 /** A feed as the engine needs it: a typed array view and its dims, in model input order. */
 export interface CheckedFeeds {
   data: TensorData[];
-  shapes: Map<string, number[]>;
+  /** The dims of each feed, in model input order (the caller's arrays: copy before keeping them). */
+  dims: readonly (readonly number[])[];
   /** Input-shape signature, the plan cache key. */
   signature: string;
 }
@@ -121,6 +122,104 @@ const ARRAY_NAME: Record<TensorType, string> = {
  * @throws TypeError / RangeError in the house style.
  */
 export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[]): CheckedFeeds {
+  return new FeedValidator(inputs).check(feeds);
+}
+
+/** What checking one input needs, computed once per model. */
+interface InputCheck {
+  name: string;
+  type: TensorType;
+  /** The typed array's toStringTag, e.g. 'Float32Array'. */
+  arrayName: string;
+  /** -1 when the model does not give the rank. */
+  rank: number;
+  /** Per dim: the static size, or -1 for a symbolic dim. */
+  dims: number[];
+}
+
+/**
+ * `validateFeeds` for one model's inputs, with everything the checks need (names, array tags, static dims, the
+ * signature of all-static inputs) computed once: `check` runs on every inference, so its accepting path builds no
+ * strings, closures or maps. Any feed it cannot accept goes through `checkFeeds`, which throws the error.
+ */
+export class FeedValidator {
+  private readonly checks: InputCheck[];
+  /** The signature when every input is fully static, so any accepted feeds have it. */
+  private readonly staticSignature: string | undefined;
+  /** The dims (copied) and signature of the last accepted feeds, so runs at one shape build no signature string. */
+  private lastDims: number[][] = [];
+  private lastSignature = '';
+
+  constructor(private readonly inputs: readonly ValueDescription[]) {
+    this.checks = inputs.map((i) => ({
+      name: i.name,
+      type: i.type,
+      arrayName: ARRAY_NAME[i.type],
+      rank: i.rankUnknown ? -1 : i.shape.length,
+      dims: i.shape.map((d) => (typeof d === 'number' ? d : -1)),
+    }));
+    const allStatic = inputs.every((i) => !i.rankUnknown && i.shape.every((d) => typeof d === 'number'));
+    this.staticSignature = allStatic ? shapeSignature(inputs.map((i) => i.shape as number[])) : undefined;
+  }
+
+  /** @throws TypeError / RangeError in the house style, as `validateFeeds`. */
+  check(feeds: unknown): CheckedFeeds {
+    return this.accept(feeds) ?? checkFeeds(feeds, this.inputs);
+  }
+
+  /** The checked feeds when they are valid, else undefined (without saying why). */
+  private accept(feeds: unknown): CheckedFeeds | undefined {
+    if (!isPlainObject(feeds) || feeds instanceof Tensor) return undefined;
+    const checks = this.checks;
+    const keys = Object.keys(feeds);
+    for (let k = 0; k < keys.length; k++) {
+      let known = false;
+      for (let i = 0; i < checks.length && !known; i++) known = keys[k] === checks[i].name;
+      if (!known) return undefined;
+    }
+    const data: TensorData[] = [];
+    const allDims: number[][] = [];
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i];
+      const t = tensorLike(feeds[c.name]);
+      if (!t || t.type !== c.type) return undefined;
+      const dims = t.dims;
+      // Any rank with fewer dims than the model's shape names is left to checkFeeds (only unknown ranks get here).
+      if (!Array.isArray(dims) || (c.rank >= 0 ? dims.length !== c.rank : dims.length < c.dims.length)) return undefined;
+      let count = 1;
+      for (let d = 0; d < dims.length; d++) {
+        const n = dims[d];
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return undefined;
+        if (d < c.dims.length && c.dims[d] >= 0 && n !== c.dims[d]) return undefined;
+        count *= n;
+      }
+      const arr = t.data;
+      // Same test as checkFeeds' Object.prototype.toString tag, without building the string.
+      if (!ArrayBuffer.isView(arr) || (arr as unknown as Record<symbol, unknown>)[Symbol.toStringTag] !== c.arrayName) return undefined;
+      if ((arr as TensorData).length !== count) return undefined;
+      data.push(arr as TensorData);
+      allDims.push(dims as number[]);
+    }
+    return { data, dims: allDims, signature: this.staticSignature ?? this.signatureOf(allDims) };
+  }
+
+  private signatureOf(dims: number[][]): string {
+    const last = this.lastDims;
+    let same = last.length === dims.length;
+    for (let i = 0; same && i < dims.length; i++) {
+      same = dims[i].length === last[i].length;
+      for (let d = 0; same && d < dims[i].length; d++) same = dims[i][d] === last[i][d];
+    }
+    if (!same) {
+      this.lastDims = dims.map((d) => d.slice());
+      this.lastSignature = shapeSignature(dims);
+    }
+    return this.lastSignature;
+  }
+}
+
+/** Checks `feeds` one by one and throws the first problem; the reference for FeedValidator. */
+function checkFeeds(feeds: unknown, inputs: readonly ValueDescription[]): CheckedFeeds {
   if (!isPlainObject(feeds) || feeds instanceof Tensor) {
     throw new TypeError(expected('an object mapping input names to tensors', 'feeds', feeds));
   }
@@ -131,7 +230,6 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
     }
   }
   const data: TensorData[] = [];
-  const shapes = new Map<string, number[]>();
   const signature: number[][] = [];
   for (const input of inputs) {
     const where = `input "${input.name}"`;
@@ -164,10 +262,9 @@ export function validateFeeds(feeds: unknown, inputs: readonly ValueDescription[
       throw new RangeError(literal(`${count} elements (the product of dims [${dims.join(', ')}])`, `${where} data`, `${arr.length} elements`));
     }
     data.push(arr);
-    shapes.set(input.name, (dims as number[]).slice());
     signature.push(dims as number[]);
   }
-  return { data, shapes, signature: shapeSignature(signature) };
+  return { data, dims: signature, signature: shapeSignature(signature) };
 }
 
 /** The plan cache key of one set of input shapes (in model input order). */

@@ -47,24 +47,40 @@ export function wantsEarlyExit(options: unknown): boolean {
  *   confidence outside [0, 1] or a repeated exit.
  */
 export function validateExitOptions(options: Record<string, unknown>, outputs: readonly ValueDescription[]): ExitRequest {
-  const { exits, confidence, ...rest } = options;
-  const names = outputs.map((o) => o.name);
+  // The other options are split off (reading each once) only when there are any: runs pass just these two.
+  const keys = Object.keys(options);
+  let onlyExitKeys = true;
+  for (let k = 0; k < keys.length; k++) if (keys[k] !== 'exits' && keys[k] !== 'confidence') onlyExitKeys = false;
+  let exits: unknown;
+  let confidence: unknown;
+  let rest: Record<string, unknown> | undefined;
+  if (onlyExitKeys) {
+    exits = options.exits;
+    confidence = options.confidence;
+  } else {
+    ({ exits, confidence, ...rest } = options);
+  }
   if (!Array.isArray(exits) || exits.length === 0) {
     throw new TypeError(expected('a non-empty array of output names', 'run options.exits', exits));
   }
-  for (const name of exits) {
-    const out = outputs.find((o) => o.name === name);
+  for (let i = 0; i < exits.length; i++) {
+    const name: unknown = exits[i];
+    let out: ValueDescription | undefined;
+    for (let k = 0; k < outputs.length && !out; k++) if (outputs[k].name === name) out = outputs[k];
     if (typeof name !== 'string' || !out) {
+      const names = outputs.map((o) => o.name);
       throw new TypeError(expected(`one of the output names ${names.map((n) => JSON.stringify(n)).join(', ')}`, 'run options.exits', name));
     }
     if (out.type !== 'float32') throw new TypeError(expected('a float32 output (class scores)', `run options.exits "${name}"`, out.type));
   }
-  if (new Set(exits).size !== exits.length) throw new RangeError(expected('distinct exit names', 'run options.exits', exits));
+  for (let i = 1; i < exits.length; i++) {
+    for (let j = 0; j < i; j++) if (exits[j] === exits[i]) throw new RangeError(expected('distinct exit names', 'run options.exits', exits));
+  }
   if (typeof confidence !== 'number' || Number.isNaN(confidence)) {
     throw new TypeError(expected('a number in [0, 1]', 'run options.confidence', confidence));
   }
   if (confidence < 0 || confidence > 1) throw new RangeError(expected('a number in [0, 1]', 'run options.confidence', confidence));
-  return { exits: exits.slice() as string[], confidence, rest: Object.keys(rest).length ? (rest as RunOptions) : undefined };
+  return { exits: exits.slice() as string[], confidence, rest: rest && Object.keys(rest).length ? (rest as RunOptions) : undefined };
 }
 
 /**
@@ -72,6 +88,40 @@ export function validateExitOptions(options: Record<string, unknown>, outputs: r
  * @throws RangeError when the exits are not listed in the order the plan computes them.
  */
 export function nativeExitRule(compiled: CompiledPlan, request: ExitRequest): NativeExitRule {
+  // Every run asks: look the exits up in a table made once per plan, and work out the error only when there is one.
+  const steps = exitSteps(compiled);
+  const ids: number[] = [];
+  let previous = -1;
+  for (let i = 0; i < request.exits.length; i++) {
+    const step = steps.get(request.exits[i]);
+    if (step === undefined || step.op < 0 || step.op < previous) return describeExitOrder(compiled, request);
+    previous = step.op;
+    ids.push(step.id);
+  }
+  return { exits: ids, confidence: request.confidence };
+}
+
+/** Per compiled plan and output name (its first occurrence): its tensor id and the last op writing it, -1 for none. */
+const exitStepsOf = new WeakMap<CompiledPlan, Map<string, { id: number; op: number }>>();
+
+function exitSteps(compiled: CompiledPlan): Map<string, { id: number; op: number }> {
+  let steps = exitStepsOf.get(compiled);
+  if (!steps) {
+    const producer = new Map<number, number>();
+    compiled.desc.ops.forEach((op, k) => op.outputs.forEach((id) => producer.set(id, k)));
+    steps = new Map();
+    for (let i = 0; i < compiled.outputs.length; i++) {
+      const name = compiled.outputs[i].name;
+      const id = compiled.desc.outputs[i];
+      if (!steps.has(name)) steps.set(name, { id, op: producer.get(id) ?? -1 });
+    }
+    exitStepsOf.set(compiled, steps);
+  }
+  return steps;
+}
+
+/** nativeExitRule the long way: throws the RangeError naming the order the model computes the exits in. */
+function describeExitOrder(compiled: CompiledPlan, request: ExitRequest): NativeExitRule {
   const ids = request.exits.map((name) => compiled.desc.outputs[compiled.outputs.findIndex((o) => o.name === name)]);
   const producer = new Map<number, number>();
   compiled.desc.ops.forEach((op, k) => op.outputs.forEach((id) => producer.set(id, k)));

@@ -45,6 +45,7 @@ std::vector<int32_t> capture_ids(const Napi::Value& value, const std::string& na
   const char* what = "an array of tensor ids";
   if (!value.IsArray()) throw expected_type(value.Env(), what, name, value);
   Napi::Array a = value.As<Napi::Array>();
+  ids.reserve(a.Length());
   for (uint32_t i = 0; i < a.Length(); ++i) {
     Napi::Value v = a.Get(i);
     const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.5;
@@ -56,15 +57,16 @@ std::vector<int32_t> capture_ids(const Napi::Value& value, const std::string& na
 }
 
 // The optional early-exit argument { confidence: number, exits?: number[] }; false when absent.
-bool exit_rule(const Napi::Value& value, sparq::ExitRule& rule) {
+bool exit_rule(const Napi::Value& value, const RunKeys& keys, sparq::ExitRule& rule) {
   if (value.IsUndefined() || value.IsNull()) return false;
   Napi::Env env = value.Env();
   if (!value.IsObject() || value.IsArray()) throw expected_type(env, "an object { confidence, exits? }", "exit", value);
   Napi::Object o = value.As<Napi::Object>();
-  Napi::Value confidence = o.Get("confidence");
+  const Napi::Array names = keys.names();
+  Napi::Value confidence = o.Get(names.Get(RunKeys::kConfidence));
   if (!confidence.IsNumber()) throw expected_type(env, "a number in [0, 1]", "exit.confidence", confidence);
   rule.confidence = confidence.As<Napi::Number>().DoubleValue();
-  Napi::Value exits = o.Get("exits");
+  Napi::Value exits = o.Get(names.Get(RunKeys::kExits));
   if (!exits.IsUndefined() && !exits.IsNull()) rule.exits = capture_ids(exits, "exit.exits");
   return true;
 }
@@ -79,13 +81,47 @@ Napi::Array to_array_buffers(Napi::Env env, const std::vector<std::vector<uint8_
   return out;
 }
 
+// A synchronous run's results, copied by the executor straight into new ArrayBuffers (the run is on the JS thread,
+// so N-API is usable), without the intermediate vectors of Plan::run.
+class ArrayBufferSink final : public sparq::ResultSink {
+ public:
+  ArrayBufferSink(Napi::Env env, size_t slots) : env_(env), slots_(slots), out_(Napi::Array::New(env, slots)) {}
+
+  void write(size_t slot, const uint8_t* data, size_t bytes) override {
+    void* dst = nullptr;
+    napi_value buffer;
+    NAPI_THROW_IF_FAILED_VOID(env_, napi_create_arraybuffer(env_, bytes, &dst, &buffer));
+    if (bytes) std::memcpy(dst, data, bytes);
+    out_.Set(static_cast<uint32_t>(slot), Napi::Value(env_, buffer));
+    ++written_;
+  }
+
+  // The results; slots never written (outputs of ops after an early exit) share one empty ArrayBuffer, which the
+  // facade never hands out (it tells them from computed outputs by their empty bytes).
+  Napi::Array finish() {
+    if (written_ < slots_) {
+      Napi::ArrayBuffer empty = Napi::ArrayBuffer::New(env_, 0);
+      for (uint32_t i = 0; i < slots_; ++i)
+        if (!out_.Has(i)) out_.Set(i, empty);
+    }
+    return out_;
+  }
+
+ private:
+  Napi::Env env_;
+  size_t slots_;
+  Napi::Array out_;
+  size_t written_ = 0;
+};
+
 // An early-exit run's result: { outputs, exit, confident, opsRun }; outputs never computed are empty ArrayBuffers.
-Napi::Object to_exit_result(Napi::Env env, const sparq::RunResult& result) {
+Napi::Object to_exit_result(Napi::Env env, const RunKeys& keys, Napi::Array outputs, const sparq::RunOutcome& result) {
+  const Napi::Array names = keys.names();
   Napi::Object out = Napi::Object::New(env);
-  out.Set("outputs", to_array_buffers(env, result.buffers));
-  out.Set("exit", Napi::Number::New(env, result.exit));
-  out.Set("confident", Napi::Boolean::New(env, result.confident));
-  out.Set("opsRun", Napi::Number::New(env, static_cast<double>(result.ops_run)));
+  out.Set(names.Get(RunKeys::kOutputs), outputs);
+  out.Set(names.Get(RunKeys::kExit), Napi::Number::New(env, result.exit));
+  out.Set(names.Get(RunKeys::kConfident), Napi::Boolean::New(env, result.confident));
+  out.Set(names.Get(RunKeys::kOpsRun), Napi::Number::New(env, static_cast<double>(result.ops_run)));
   return out;
 }
 
@@ -102,9 +138,12 @@ Napi::Error run_error(Napi::Env env, const std::string& message, const std::stri
 // Runs a plan on a libuv worker. Everything it needs is plain C++ owned here; N-API is touched only in OnOK/OnError.
 class RunWorker : public Napi::AsyncWorker {
  public:
+  // `keys` belong to the receiver, which the worker keeps alive until its callback has run.
   RunWorker(Napi::Object receiver, Napi::Function callback, std::shared_ptr<sparq::Plan> plan,
-            std::vector<std::vector<uint8_t>> inputs, std::vector<int32_t> capture, bool has_rule, sparq::ExitRule rule)
+            std::vector<std::vector<uint8_t>> inputs, std::vector<int32_t> capture, bool has_rule, sparq::ExitRule rule,
+            const RunKeys& keys)
       : Napi::AsyncWorker(receiver, callback, "sparq.Plan.run"),
+        keys_(keys),
         plan_(std::move(plan)),
         inputs_(std::move(inputs)),
         capture_(std::move(capture)),
@@ -132,7 +171,8 @@ class RunWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::Value outputs = has_rule_ ? Napi::Value(to_exit_result(env, results_)) : to_array_buffers(env, results_.buffers);
+    Napi::Value outputs = has_rule_ ? Napi::Value(to_exit_result(env, keys_, to_array_buffers(env, results_.buffers), results_))
+                                    : to_array_buffers(env, results_.buffers);
     results_ = sparq::RunResult();
     Callback().Call(Receiver().Value(), {env.Null(), outputs});
   }
@@ -143,6 +183,7 @@ class RunWorker : public Napi::AsyncWorker {
   }
 
  private:
+  const RunKeys& keys_;
   std::shared_ptr<sparq::Plan> plan_;
   std::vector<std::vector<uint8_t>> inputs_;
   std::vector<int32_t> capture_;
@@ -153,6 +194,13 @@ class RunWorker : public Napi::AsyncWorker {
 };
 
 }  // namespace
+
+RunKeys::RunKeys(Napi::Env env) {
+  Napi::Array names = Napi::Array::New(env, 6);
+  const char* const spelled[] = {"confidence", "exits", "outputs", "exit", "confident", "opsRun"};
+  for (uint32_t i = 0; i < 6; ++i) names.Set(i, Napi::String::New(env, spelled[i]));
+  names_ = Napi::Persistent(names);
+}
 
 Napi::Function PlanObject::define_class(Napi::Env env) {
   return DefineClass(env, "Plan",
@@ -165,7 +213,8 @@ Napi::Function PlanObject::define_class(Napi::Env env) {
                      });
 }
 
-PlanObject::PlanObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlanObject>(info) {
+PlanObject::PlanObject(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<PlanObject>(info), keys_(info.Env()) {
   Napi::Env env = info.Env();
   sparq::PlanDesc desc = decode_plan(info[0]);
   try {
@@ -191,11 +240,13 @@ Napi::Value PlanObject::run_sync(const Napi::CallbackInfo& info) {
   const std::vector<sparq::InputView> inputs = input_views(info[0]);
   const std::vector<int32_t> capture = capture_ids(info[1]);
   sparq::ExitRule rule;
-  const bool has_rule = exit_rule(info[2], rule);
-  sparq::RunResult results;
+  const bool has_rule = exit_rule(info[2], keys_, rule);
+  ArrayBufferSink sink(env, plan->desc().outputs.size() + capture.size());
+  sparq::RunOutcome outcome;
   try {
-    if (has_rule) results = plan->run(inputs, capture, rule);
-    else results.buffers = plan->run(inputs, capture);
+    outcome = plan->run(inputs, capture, has_rule ? &rule : nullptr, sink);
+  } catch (const Napi::Error&) {
+    throw;  // from the sink: the JS exception is already pending
   } catch (const sparq::InputError& e) {
     throw Napi::RangeError::New(env, e.what());
   } catch (const sparq::RunError& e) {
@@ -203,8 +254,8 @@ Napi::Value PlanObject::run_sync(const Napi::CallbackInfo& info) {
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
   }
-  if (has_rule) return to_exit_result(env, results);
-  return to_array_buffers(env, results.buffers);
+  if (has_rule) return to_exit_result(env, keys_, sink.finish(), outcome);
+  return sink.finish();
 }
 
 Napi::Value PlanObject::run(const Napi::CallbackInfo& info) {
@@ -215,7 +266,7 @@ Napi::Value PlanObject::run(const Napi::CallbackInfo& info) {
   const std::vector<sparq::InputView> views = input_views(info[0]);
   std::vector<int32_t> capture = capture_ids(info[2]);
   sparq::ExitRule rule;
-  const bool has_rule = exit_rule(info[3], rule);
+  const bool has_rule = exit_rule(info[3], keys_, rule);
   std::vector<size_t> sizes;
   for (const auto& v : views) sizes.push_back(v.bytes);
   try {
@@ -232,7 +283,7 @@ Napi::Value PlanObject::run(const Napi::CallbackInfo& info) {
     inputs.emplace_back(p, p + v.bytes);
   }
   auto* worker = new RunWorker(info.This().As<Napi::Object>(), info[1].As<Napi::Function>(), std::move(plan),
-                               std::move(inputs), std::move(capture), has_rule, std::move(rule));
+                               std::move(inputs), std::move(capture), has_rule, std::move(rule), keys_);
   worker->Queue();
   return env.Undefined();
 }

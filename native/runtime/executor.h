@@ -33,12 +33,27 @@ struct InputView {
   size_t bytes;
 };
 
-// What an early-exit run produced. Outputs written by ops after the stop are empty (never computed).
-struct RunResult {
-  std::vector<std::vector<uint8_t>> buffers;  // as Plan::run: outputs, then captures
+// Where an early-exit run stopped.
+struct RunOutcome {
   int32_t exit = -1;       // index into the run's exit list of the exit that answered
   bool confident = false;  // false when only the last exit answered, unconfident
   size_t ops_run = 0;
+};
+
+// What an early-exit run produced. Outputs written by ops after the stop are empty (never computed).
+struct RunResult : RunOutcome {
+  std::vector<std::vector<uint8_t>> buffers;  // as Plan::run: outputs, then captures
+};
+
+// Where a run puts its results: slot i < outputs is plan output i, then one slot per capture. The executor calls
+// write once per slot it fills, while it holds the plan; `data` is plan memory that later ops (or runs) reuse, so the
+// sink copies it before returning. Slots never written are outputs of ops after an early exit.
+class ResultSink {
+ public:
+  virtual void write(size_t slot, const uint8_t* data, size_t bytes) = 0;
+
+ protected:
+  ~ResultSink() = default;
 };
 
 class Plan {
@@ -52,6 +67,7 @@ class Plan {
   // Throws InputError unless `input_bytes` has one entry per plan input with exactly its byte size,
   // and `capture` names valid tensor ids.
   void check_inputs(const std::vector<size_t>& input_bytes, const std::vector<int32_t>& capture) const;
+  void check_inputs(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture) const;
 
   // Runs the plan once: returns the bytes of each plan output, then of each captured tensor (in the order
   // given; each copied right after the op that produces it, so later ops may reuse its memory).
@@ -62,6 +78,11 @@ class Plan {
   // empty) the executor checks the rule and stops at the first confident exit, or at the last exit. Throws
   // InputError for a bad rule (see check_exit_rule) as well as for bad inputs.
   RunResult run(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture, const ExitRule& rule);
+
+  // Either of the above (with early exit when `rule` is not null), writing the results to `sink` instead of vectors:
+  // the addon copies them straight into JS ArrayBuffers. Throws as above, and whatever sink.write throws.
+  RunOutcome run(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture, const ExitRule* rule,
+                 ResultSink& sink);
 
   // Throws InputError unless the rule's confidence is in [0, 1] and its exits (or the plan's) are float32 tensors
   // written by ops, with a non-empty last axis, listed in the order the plan computes them.
@@ -88,12 +109,17 @@ class Plan {
   uint8_t* arena_ = nullptr;           // arena_storage_ aligned up to 64 bytes
   RunContext ctx_;
 
-  RunResult run_ops(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture, const ExitRule* rule);
-  std::vector<int32_t> exits_of(const ExitRule& rule) const;
+  RunOutcome run_ops(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture, const ExitRule* rule,
+                     ResultSink& sink);
+  const std::vector<int32_t>& exits_of(const ExitRule& rule) const;
+  void check_input_count(size_t count) const;
+  void check_input_bytes(size_t i, size_t bytes) const;
+  void check_capture(const std::vector<int32_t>& capture) const;
   // "" when `exits` are usable exit tensors, else what is wrong with them (named `what`).
   std::string exits_problem(const std::vector<int32_t>& exits, const std::string& what) const;
 
   std::mutex run_mutex_;
+  std::vector<double> run_timings_;  // the running run's timings (guarded by run_mutex_), swapped into timings_ms_
   mutable std::mutex timings_mutex_;
   std::vector<double> timings_ms_;
 };
