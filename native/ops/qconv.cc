@@ -24,6 +24,19 @@ namespace {
 
 size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
+// How the column panels of the GEMM paths are cut into chunks: one chunk unless there are too few units of rows
+// (row blocks x groups) to keep every thread busy, then enough chunks for about 4 tasks per thread.
+struct PanelChunks {
+  size_t count, per_chunk;
+};
+
+PanelChunks panel_chunks(size_t units, size_t panels, size_t threads) {
+  size_t chunks = 1;
+  if (threads > 1 && units < 4 * threads) chunks = std::min(panels, (4 * threads + units - 1) / units);
+  const size_t per_chunk = (panels + chunks - 1) / chunks;
+  return {(panels + per_chunk - 1) / per_chunk, per_chunk};
+}
+
 class QConvOp : public Op {
  public:
   enum class Path { kDirect, kIm2col, kImplicit, kDepthwise, kFewChannels };
@@ -156,10 +169,8 @@ class QConvOp : public Op {
     const Qs8PackedGemm& gemm = *gemms_.front();
     const size_t blocks = (rows + block_rows_ - 1) / block_rows_, panels = gemm.panels();
     const size_t threads = ctx.pool ? static_cast<size_t>(ctx.pool->threads()) : 1;
-    size_t chunks = 1;
-    if (threads > 1 && blocks < 4 * threads) chunks = std::min(panels, (4 * threads + blocks - 1) / blocks);
-    const size_t per_chunk = (panels + chunks - 1) / chunks;
-    chunks = (panels + per_chunk - 1) / per_chunk;
+    const PanelChunks split = panel_chunks(blocks, panels, threads);
+    const size_t chunks = split.count, per_chunk = split.per_chunk;
     const size_t seg_len = g_.kernel_w * c, seg_stride = g_.dilation_h * row_bytes;
     const size_t step_h = g_.stride_h * row_bytes, step_w = g_.stride_w * c;
     auto body = [&](size_t begin, size_t end) {
@@ -195,12 +206,9 @@ class QConvOp : public Op {
     const size_t blocks = (rows + block_rows_ - 1) / block_rows_;
     const size_t panels = gemms_.front()->panels();
     const size_t threads = ctx.pool ? static_cast<size_t>(ctx.pool->threads()) : 1;
-    // Split the columns too when there are too few row blocks to keep every thread busy.
-    size_t chunks = 1;
     const size_t units = blocks * g_.group;
-    if (threads > 1 && units < 4 * threads) chunks = std::min(panels, (4 * threads + units - 1) / units);
-    const size_t per_chunk = (panels + chunks - 1) / chunks;
-    chunks = (panels + per_chunk - 1) / per_chunk;
+    const PanelChunks split = panel_chunks(units, panels, threads);
+    const size_t chunks = split.count, per_chunk = split.per_chunk;
     auto body = [&](size_t begin, size_t end) {
       static thread_local std::vector<uint8_t> unfolded;
       size_t unfolded_task = SIZE_MAX;  // the (group, block) whose rows `unfolded` holds

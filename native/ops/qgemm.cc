@@ -122,16 +122,12 @@ void Qs8PackedGemm::compute_segmented(size_t m, const uint8_t* const* rows, size
                                       const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride,
                                       void* out, size_t out_stride) const {
   const Qs8GemmKernel& kn = *kernel_;
-  const size_t mr = kn.mr, nr = kn.pack.nr;
-  const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
   alignas(64) int32_t acc[32 * 64];
   for (size_t panel_index = panel_begin; panel_index < panel_end; ++panel_index) {
-    const size_t n0 = panel_index * nr, cols = std::min(nr, n_ - n0);
-    for (size_t m0 = 0; m0 < m; m0 += mr) {
-      const size_t tile_rows = std::min(mr, m - m0);
+    for (size_t m0 = 0; m0 < m; m0 += kn.mr) {
+      const size_t tile_rows = std::min<size_t>(kn.mr, m - m0);
       kn.ukernel_seg(tile_rows, segs, seg_len, seg_stride, rows + m0, panel(panel_index), acc);
-      kn.epilogue(tile_rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
-                  residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
+      finish_tile(tile_rows, m0, panel_index, acc, p, residual, residual_stride, out, out_stride);
     }
   }
 }
@@ -140,22 +136,29 @@ void Qs8PackedGemm::run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_str
                               size_t begin, size_t end, const Qs8EpilogueParams& p, const uint8_t* residual,
                               size_t residual_stride, void* out, size_t out_stride) const {
   const Qs8GemmKernel& kn = *kernel_;
-  const size_t mr = kn.mr, nr = kn.pack.nr;
-  const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
+  const size_t mr = kn.mr;
   const size_t m_tiles = (m + mr - 1) / mr;
   alignas(64) int32_t acc[32 * 64];
   if (kn.begin) kn.begin();
   for (size_t t = begin; t < end; ++t) {
     const size_t panel_index = panel_begin + t / m_tiles, m_tile = t % m_tiles;
-    const size_t m0 = m_tile * mr, n0 = panel_index * nr;
-    const size_t rows = std::min(mr, m - m0), cols = std::min(nr, n_ - n0);
+    const size_t m0 = m_tile * mr;
+    const size_t rows = std::min(mr, m - m0);
     const uint8_t* a_tile = a_rows + m0 * a_rows_stride;
     if (rows == 1 && kn.ukernel_1) kn.ukernel_1(1, k_, a_tile, a_rows_stride, panel(panel_index), acc);
     else kn.ukernel(rows, k_, a_tile, a_rows_stride, panel(panel_index), acc);
-    kn.epilogue(rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
-                residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
+    finish_tile(rows, m0, panel_index, acc, p, residual, residual_stride, out, out_stride);
   }
   if (kn.end) kn.end();
+}
+
+void Qs8PackedGemm::finish_tile(size_t rows, size_t m0, size_t panel_index, const int32_t* acc,
+                                const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, void* out,
+                                size_t out_stride) const {
+  const size_t nr = kernel_->pack.nr, n0 = panel_index * nr, cols = std::min(nr, n_ - n0);
+  const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
+  kernel_->epilogue(rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
+                    residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
 }
 
 }  // namespace sparq

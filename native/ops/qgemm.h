@@ -52,6 +52,10 @@ class Qs8PackedGemm {
   void run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_stride, size_t panel_begin, size_t begin, size_t end,
                  const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, void* out,
                  size_t out_stride) const;
+  // The fused epilogue of one tile: `rows` rows from m0 of column panel `panel_index`, accumulators `acc` (row
+  // stride nr) to `out`.
+  void finish_tile(size_t rows, size_t m0, size_t panel_index, const int32_t* acc, const Qs8EpilogueParams& p,
+                   const uint8_t* residual, size_t residual_stride, void* out, size_t out_stride) const;
   struct FreeDeleter {
     void operator()(uint8_t* p) const;
   };
