@@ -139,12 +139,21 @@ void Qs8PackedGemm::run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_str
   const size_t mr = kn.mr;
   const size_t m_tiles = (m + mr - 1) / mr;
   alignas(64) int32_t acc[32 * 64];
+  // The u8 fast form without a residual: the kernel requantizes from its registers.
+  const bool fused = kn.ukernel_u8 && p.output == Qs8Output::kUint8 && p.fast && !p.residual_after_requantization;
+  const size_t nr = kn.pack.nr;
   if (kn.begin) kn.begin();
   for (size_t t = begin; t < end; ++t) {
     const size_t panel_index = panel_begin + t / m_tiles, m_tile = t % m_tiles;
     const size_t m0 = m_tile * mr;
     const size_t rows = std::min(mr, m - m0);
     const uint8_t* a_tile = a_rows + m0 * a_rows_stride;
+    if (fused && !(rows == 1 && kn.ukernel_1)) {
+      const size_t n0 = panel_index * nr;
+      kn.ukernel_u8(rows, k_, a_tile, a_rows_stride, panel(panel_index), std::min(nr, n_ - n0), p.scale + n0, p,
+                    static_cast<uint8_t*>(out) + m0 * out_stride + n0, out_stride);
+      continue;
+    }
     if (rows == 1 && kn.ukernel_1) kn.ukernel_1(1, k_, a_tile, a_rows_stride, panel(panel_index), acc);
     else kn.ukernel(rows, k_, a_tile, a_rows_stride, panel(panel_index), acc);
     finish_tile(rows, m0, panel_index, acc, p, residual, residual_stride, out, out_stride);

@@ -2,8 +2,10 @@
 // then the float requantization recipe of native/ops/README.md).
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "kernels/qu8-gavgpool/qu8-gavgpool.h"
 #include "ops/parallel-elements.h"
 #include "ops/pool-geometry.h"
 #include "ops/quant-families.h"
@@ -114,37 +116,33 @@ std::unique_ptr<Op> make_qpool(const OpDesc& desc, const BuildContext& ctx) {
 // Per batch, blocks of 64 channels sum all H*W positions (u32: hw < 2^24 keeps 255 * hw in range).
 class QGlobalAveragePoolOp final : public Op {
  public:
-  QGlobalAveragePoolOp(int32_t x, int32_t y, int64_t n, int64_t hw, int64_t c, AverageRequant requant)
-      : x_(x), y_(y), n_(n), hw_(hw), c_(c), requant_(requant) {}
+  QGlobalAveragePoolOp(int32_t x, int32_t y, int64_t n, int64_t hw, int64_t c, Qu8GavgpoolParams params,
+                       Qu8GavgpoolFn fn, std::string name)
+      : x_(x), y_(y), n_(n), hw_(hw), c_(c), params_(params), fn_(fn), name_(std::move(name)) {}
 
   void run(RunContext& ctx) override {
     const uint8_t* x = ctx.ptr<const uint8_t>(x_);
     uint8_t* y = ctx.ptr<uint8_t>(y_);
-    const int64_t channels = c_, hw = hw_;
-    const int64_t blocks = (channels + kBlock - 1) / kBlock;
-    const size_t grain =
-        std::max<size_t>(1, kParallelElements / static_cast<size_t>(std::max<int64_t>(1, hw * kBlock)));
-    for_element_chunks(ctx.pool, static_cast<size_t>(n_ * blocks), [&](size_t begin, size_t end) {
-      uint32_t sum[kBlock];
+    const size_t channels = static_cast<size_t>(c_), hw = static_cast<size_t>(hw_);
+    // Images in parallel; channel blocks too when there are fewer images than that (batch 1).
+    const size_t blocks = (channels + kBlock - 1) / kBlock;
+    const size_t grain = std::max<size_t>(1, kParallelElements / std::max<size_t>(1, hw * kBlock));
+    for_element_chunks(ctx.pool, static_cast<size_t>(n_) * blocks, [&](size_t begin, size_t end) {
       for (size_t t = begin; t < end; ++t) {
-        const int64_t b = static_cast<int64_t>(t) / blocks, c0 = (static_cast<int64_t>(t) % blocks) * kBlock;
-        const int64_t w = std::min(kBlock, channels - c0);
-        const uint8_t* in = x + b * hw * channels + c0;
-        std::fill(sum, sum + w, 0u);
-        for (int64_t i = 0; i < hw; ++i, in += channels)
-          for (int64_t c = 0; c < w; ++c) sum[c] += in[c];
-        const int64_t offset = hw * requant_.x_zero_point;
-        for (int64_t c = 0; c < w; ++c) y[b * channels + c0 + c] = requant_(int64_t{sum[c]} - offset, hw);
+        const size_t b = t / blocks, c0 = (t % blocks) * kBlock, w = std::min(kBlock, channels - c0);
+        fn_(hw, w, x + b * hw * channels + c0, params_, y + b * channels + c0);
       }
     }, grain);
   }
-  std::string kernel_name() const override { return "qu8-global-avgpool nhwc"; }
+  std::string kernel_name() const override { return name_ + " nhwc"; }
 
  private:
-  static constexpr int64_t kBlock = 64;
+  static constexpr size_t kBlock = 256;
   int32_t x_, y_;
   int64_t n_, hw_, c_;
-  AverageRequant requant_;
+  Qu8GavgpoolParams params_;
+  Qu8GavgpoolFn fn_;
+  std::string name_;
 };
 
 std::unique_ptr<Op> make_qglobal_average_pool(const OpDesc& desc, const BuildContext& ctx) {
@@ -154,10 +152,19 @@ std::unique_ptr<Op> make_qglobal_average_pool(const OpDesc& desc, const BuildCon
   expect_pool_tensors(desc, x, y, DType::kUInt8);
   expect_shape(desc, y, {x.shape[0], 1, 1, x.shape[3]}, "output Y");
   const int64_t hw = x.shape[1] * x.shape[2];
-  if (hw >= (int64_t{1} << 24))
-    plan_fail(desc, "expected H * W < 16777216 but received " + shape_string(x.shape));
-  return std::make_unique<QGlobalAveragePoolOp>(desc.inputs[0], desc.outputs[0], x.shape[0], hw, x.shape[3],
-                                                read_average_requant(desc));
+  if (hw >= (int64_t{1} << 23))
+    plan_fail(desc, "expected H * W < 8388608 but received " + shape_string(x.shape));
+  const AverageRequant r = read_average_requant(desc);
+  Qu8GavgpoolParams p;
+  p.x_scale = r.x_scale, p.y_scale = r.y_scale, p.lo = r.lo, p.hi = r.hi;
+  p.x_zero_point = r.x_zero_point, p.y_zero_point = r.y_zero_point;
+  Qu8GavgpoolFn fn = &qu8_gavgpool_ukernel__scalar;
+  std::string name = "qu8-global-avgpool-scalar";
+#if defined(__x86_64__)
+  if (ctx.features.avx512f) fn = &qu8_gavgpool_ukernel__avx512, name = "qu8-global-avgpool-avx512";
+#endif
+  return std::make_unique<QGlobalAveragePoolOp>(desc.inputs[0], desc.outputs[0], x.shape[0], hw, x.shape[3], p, fn,
+                                                name);
 }
 
 }  // namespace

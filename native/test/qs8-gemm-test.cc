@@ -249,6 +249,52 @@ SPARQ_TEST(qs8_gemm_segmented_microkernels_are_exact) {
   }
 }
 
+// The kernels with the u8 fast epilogue fused equal the plain kernel followed by the kernel's epilogue, for every
+// row count and column count of a tile, with relu bounds, huge scales (results far outside 0..255) and extreme data;
+// bytes past the tile's rows and columns stay untouched.
+SPARQ_TEST(qs8_gemm_fused_u8_microkernels_match_kernel_plus_epilogue) {
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    if (!kernel.ukernel_u8) continue;
+    std::mt19937 rng(11);
+    const size_t nr = kernel.pack.nr, mr = kernel.mr;
+    for (size_t k : {1, 3, 4, 16, 37, 120, 576})
+      for (int variant = 0; variant < 4; ++variant) {
+        Problem p = random_problem(rng, mr, nr, k, variant == 2 ? 0 : 77);
+        if (variant == 2) {
+          for (auto& v : p.a) v = 255;
+          for (auto& v : p.w) v = -128;
+        }
+        Qs8QuantizedOutput q;
+        q.a_scale = variant == 3 ? 40.f : 0.02f;
+        q.w_scale.resize(nr);
+        for (size_t j = 0; j < nr; ++j) q.w_scale[j] = 0.001f * static_cast<float>(j + 1);
+        q.y_scale = 0.05f;
+        q.y_zero_point = variant == 1 ? 0 : 131;
+        q.activation = variant == 1 ? Qs8Activation::kRelu : Qs8Activation::kNone;
+        Qs8Requantization rq(q, nr);
+        const Qs8EpilogueParams& params = rq.params();
+        CHECK(params.fast);
+        Qs8PackedGemm g(kernel, k, nr, p.w.data(), nr, 1, p.bias.data(), p.a_zero_point);
+        for (size_t count = 1; count <= mr; ++count)
+          for (size_t nc : {size_t{1}, size_t{15}, size_t{16}, size_t{17}, nr - 5, nr}) {
+            if (nc > nr) continue;
+            const size_t out_stride = nr + 7;
+            std::vector<int32_t> acc(mr * nr);
+            kernel.ukernel(count, k, p.a.data(), p.a_stride, g.panel(0), acc.data());
+            std::vector<uint8_t> want(mr * out_stride, 0xA5), got(mr * out_stride, 0xA5);
+            kernel.epilogue(count, nc, 0, acc.data(), nr, params, nullptr, 0, want.data(), out_stride);
+            kernel.ukernel_u8(count, k, p.a.data(), p.a_stride, g.panel(0), nc, params.scale, params, got.data(),
+                              out_stride);
+            size_t bad = 0;
+            for (size_t b = 0; b < got.size(); ++b) bad += got[b] != want[b];
+            if (bad) std::cout << "  " << kernel.name << " k " << k << " rows " << count << " cols " << nc << "\n";
+            CHECK_EQ(bad, size_t(0));
+          }
+      }
+  }
+}
+
 SPARQ_TEST(qs8_gemm_random_shapes_s32_exact) {
   for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
     const Qs8GemmKernel& kernel = *kernel_ptr;

@@ -545,7 +545,8 @@ SPARQ_TEST(qaverage_pool_hand_values) {
 }
 
 SPARQ_TEST(qglobal_average_pool_matches_independent_values) {
-  for (auto s : {std::vector<int64_t>{1, 7, 7, 3}, std::vector<int64_t>{2, 5, 3, 130}, std::vector<int64_t>{1, 56, 56, 64}})
+  for (auto s : {std::vector<int64_t>{1, 7, 7, 3}, std::vector<int64_t>{2, 5, 3, 130}, std::vector<int64_t>{1, 56, 56, 64},
+                 std::vector<int64_t>{1, 4, 4, 72}, std::vector<int64_t>{1, 4, 4, 120}, std::vector<int64_t>{3, 2, 2, 300}})
     for (int zp : {0, 255}) {
       TestPlan t;
       const auto xv = random_bytes(numel(s), static_cast<uint32_t>(s[3] + zp));
@@ -595,6 +596,9 @@ SPARQ_TEST(qpools_reject_bad_descriptors) {
   CHECK_THROWS(build("QAveragePool", DType::kUInt8, {1, 4, 4, 3}, {1, 2, 2, 3}, 0.1, 256));
   CHECK_THROWS(build("QGlobalAveragePool", DType::kUInt8, {1, 4, 4, 3}, {1, 1, 1, 4}, 0.1, 0));
   CHECK_THROWS(build("QGlobalAveragePool", DType::kUInt8, {1, 4, 4, 3}, {1, 1, 1, 3}, kNaN, 0));
+  // H * W of 2^23 or more would let a column's sum leave the int32 range the kernels sum in.
+  CHECK_THROWS(build("QGlobalAveragePool", DType::kUInt8, {1, 4096, 2048, 1}, {1, 1, 1, 1}, 0.1, 0));
+  CHECK(build("QGlobalAveragePool", DType::kUInt8, {1, 4096, 2047, 1}, {1, 1, 1, 1}, 0.1, 0) != nullptr);
 }
 
 SPARQ_TEST(qlookup_maps_through_the_table_and_rejects_bad_tables) {

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "kernels/store-u8-avx512.h"
+
 namespace sparq {
 namespace {  // internal linkage: each ISA's bodies must never be merged across translation units
 
@@ -51,6 +54,34 @@ inline void c4_store(const __m512i (&vacc)[MR][NV], int32_t* acc) {
     for (size_t j = 0; j < NV; ++j) _mm512_storeu_si512(acc + i * NV * 16 + 16 * j, vacc[i][j]);
 }
 
+// The u8 fast epilogue (kernels/qs8-epilogue/qs8-epilogue.h) straight from the accumulator registers, the same
+// operations in the same order as qs8_epilogue__avx512: rows i < mr, columns j < nc of `out`.
+template <size_t MR, size_t NV>
+inline void c4_store_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, const float* scale,
+                        const Qs8EpilogueParams& p, uint8_t* out, size_t out_stride) {
+  const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi);
+  const __m512i zero_point = _mm512_set1_epi32(p.zero_point);
+  __mmask16 mask[NV];
+  __m512 vscale[NV];
+#pragma GCC unroll 8
+  for (size_t j = 0; j < NV; ++j) {
+    const size_t left = nc > 16 * j ? nc - 16 * j : 0;
+    mask[j] = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+    vscale[j] = _mm512_maskz_loadu_ps(mask[j], scale + 16 * j);
+  }
+#pragma GCC unroll 16
+  for (size_t i = 0; i < MR; ++i) {
+    if (i >= mr) break;
+#pragma GCC unroll 8
+    for (size_t j = 0; j < NV; ++j) {
+      // max(lo, x) and min(hi, x) in this operand order pick x on ties, like the epilogue's clamp16.
+      const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(vacc[i][j]), vscale[j]);
+      const __m512 clamped = _mm512_min_ps(hi, _mm512_max_ps(lo, x));
+      if (mask[j]) store_u8x16(out + i * out_stride + 16 * j, mask[j], _mm512_add_epi32(_mm512_cvtps_epi32(clamped), zero_point));
+    }
+  }
+}
+
 // MR rows x (NV * 16) columns from rows `a_stride` bytes apart (see Qs8GemmUkernelFn).
 template <size_t MR, size_t NV>
 inline void qs8_gemm_c4_avx512vnni(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
@@ -64,6 +95,22 @@ inline void qs8_gemm_c4_avx512vnni(size_t mr, size_t k, const void* a, size_t a_
   for (; kk + 4 <= k; kk += 4, w += 64 * NV) c4_step<MR, NV>(vacc, rows, kk, w);
   if (kk != k) c4_step<MR, NV, false>(vacc, rows, kk, w, k - kk);  // last 1..3 depth values: read only what exists
   c4_store<MR, NV>(vacc, acc);
+}
+
+// The same tile with the u8 fast epilogue fused (see Qs8GemmU8UkernelFn).
+template <size_t MR, size_t NV>
+inline void qs8_gemm_c4_u8_avx512vnni(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
+                                      size_t nc, const float* scale, const Qs8EpilogueParams& p, uint8_t* out,
+                                      size_t out_stride) {
+  const uint8_t* rows[MR];
+  rows[0] = static_cast<const uint8_t*>(a);
+  for (size_t i = 1; i < MR; ++i) rows[i] = i < mr ? rows[i - 1] + a_stride : rows[i - 1];
+  __m512i vacc[MR][NV];
+  const int8_t* w = c4_init<MR, NV>(packed_w, vacc);
+  size_t kk = 0;
+  for (; kk + 4 <= k; kk += 4, w += 64 * NV) c4_step<MR, NV>(vacc, rows, kk, w);
+  if (kk != k) c4_step<MR, NV, false>(vacc, rows, kk, w, k - kk);
+  c4_store_u8<MR, NV>(vacc, mr, nc, scale, p, out, out_stride);
 }
 
 // The same tile from segmented rows (see Qs8GemmSegUkernelFn): seg_len % 4 == 0, so every group of 4 depth values

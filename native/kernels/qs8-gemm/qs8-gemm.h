@@ -24,6 +24,16 @@ using Qs8GemmUkernelFn = void (*)(size_t mr, size_t k, const void* a, size_t a_s
 using Qs8GemmSegUkernelFn = void (*)(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
                                      const uint8_t* const* rows, const void* packed_w, int32_t* acc);
 
+struct Qs8EpilogueParams;
+
+// The plain kernel with the u8 fast epilogue fused (kernels/qs8-epilogue/qs8-epilogue.h: p.output kUint8, p.fast,
+// no residual): rows i < mr and columns j < nc of the tile are requantized from registers and written to `out`
+// (row stride out_stride bytes), with `scale` pointing at the tile's first column scale. Bit-identical to the plain
+// kernel followed by the epilogue of the same ISA, without the s32 tile's trip through memory.
+using Qs8GemmU8UkernelFn = void (*)(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
+                                    size_t nc, const float* scale, const Qs8EpilogueParams& p, uint8_t* out,
+                                    size_t out_stride);
+
 // Portable (scalar) fallback.
 void qs8_gemm_ukernel_4x8c4__scalar(size_t, size_t, const void*, size_t, const void*, int32_t*);
 void qs8_gemm_ukernel_1x8c4__scalar(size_t, size_t, const void*, size_t, const void*, int32_t*);
@@ -37,6 +47,10 @@ void qs8_gemm_ukernel_6x16c4__avxvnni(size_t, size_t, const void*, size_t, const
 void qs8_gemm_ukernel_1x16c4__avxvnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
 // AVX-512 VNNI: vpdpbusd zmm.
 void qs8_gemm_ukernel_8x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
+void qs8_gemm_u8_ukernel_8x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, size_t, const float*,
+                                            const Qs8EpilogueParams&, uint8_t*, size_t);
+void qs8_gemm_u8_ukernel_14x16c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, size_t, const float*,
+                                             const Qs8EpilogueParams&, uint8_t*, size_t);
 void qs8_gemm_ukernel_1x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
 // AVX-512 VNNI narrow variant for N <= 16 (select_qs8_gemm_kernel(features, n)).
 void qs8_gemm_ukernel_14x16c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
