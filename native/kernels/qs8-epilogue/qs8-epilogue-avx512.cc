@@ -53,7 +53,7 @@ inline __m512i add_residual16(__m512i q, __m128i r8, const QAddParams& a) {
 
 // The u8 fast form (the common case: convs whose activation folds into the clamp bounds), for blocks of at most
 // NV * 16 columns: the column scales and masks are loaded once per block instead of once per row, and nothing is
-// decided per row but the optional fused QAdd. Same operations, in the same order, as the general loop below.
+// decided per row but the optional fused QAdd. The fast-form operations of qs8-epilogue.h, in that order.
 template <size_t NV, bool kAdd>
 void epilogue_u8_fast(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_t acc_stride,
                       const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, uint8_t* out,
@@ -82,16 +82,15 @@ void epilogue_u8_fast(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_
 }
 
 template <bool kAdd>
-bool epilogue_u8_fast_narrow(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_t acc_stride,
+void epilogue_u8_fast_narrow(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_t acc_stride,
                              const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, void* out,
                              size_t out_stride) {
   uint8_t* y = static_cast<uint8_t*>(out);
   switch ((nc + 15) / 16) {
-    case 1: epilogue_u8_fast<1, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride); return true;
-    case 2: epilogue_u8_fast<2, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride); return true;
-    case 3: epilogue_u8_fast<3, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride); return true;
-    case 4: epilogue_u8_fast<4, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride); return true;
-    default: return false;
+    case 1: return epilogue_u8_fast<1, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride);
+    case 2: return epilogue_u8_fast<2, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride);
+    case 3: return epilogue_u8_fast<3, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride);
+    default: return epilogue_u8_fast<4, kAdd>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride, y, out_stride);
   }
 }
 
@@ -105,13 +104,18 @@ void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, s
       std::memcpy(static_cast<int32_t*>(out) + i * out_stride, acc + i * acc_stride, nc * sizeof(int32_t));
     return;
   }
-  if (p.output == Qs8Output::kUint8 && p.fast && nc != 0) {
-    const bool done = p.residual_after_requantization
-                          ? epilogue_u8_fast_narrow<true>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride,
-                                                          out, out_stride)
-                          : epilogue_u8_fast_narrow<false>(mr, nc, n0, acc, acc_stride, p, residual, residual_stride,
-                                                           out, out_stride);
-    if (done) return;
+  if (p.output == Qs8Output::kUint8 && p.fast) {
+    // Blocks of at most 64 columns (wide rows such as a depthwise conv's 72 or 120 channels take several).
+    for (size_t c0 = 0; c0 < nc; c0 += 64) {
+      const size_t w = nc - c0 < 64 ? nc - c0 : 64;
+      const uint8_t* r = residual ? residual + c0 : nullptr;
+      uint8_t* y = static_cast<uint8_t*>(out) + c0;
+      if (p.residual_after_requantization)
+        epilogue_u8_fast_narrow<true>(mr, w, n0 + c0, acc + c0, acc_stride, p, r, residual_stride, y, out_stride);
+      else
+        epilogue_u8_fast_narrow<false>(mr, w, n0 + c0, acc + c0, acc_stride, p, r, residual_stride, y, out_stride);
+    }
+    return;
   }
   const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi);
   const __m512i zero_point = _mm512_set1_epi32(p.zero_point);
@@ -124,19 +128,17 @@ void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, s
       const __mmask16 mask = nc - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (nc - j)) - 1);
       const __m512 vacc = _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(mask, acc_row + j));
       __m512 x = _mm512_mul_ps(vacc, _mm512_maskz_loadu_ps(mask, p.scale + n0 + j));
-      if (!(p.output == Qs8Output::kUint8 && p.fast)) {
-        if (p.residual && !p.residual_after_requantization) {
-          const __m128i r8 = _mm_maskz_loadu_epi8(mask, residual + i * residual_stride + j);
-          const __m512 r = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(r8), residual_zero_point));
-          x = _mm512_fmadd_ps(r, residual_scale, x);
-        }
-        x = activate16(x, p);
-        if (p.output == Qs8Output::kFloat) {
-          _mm512_mask_storeu_ps(static_cast<float*>(out) + i * out_stride + j, mask, x);
-          continue;
-        }
-        x = _mm512_mul_ps(x, inv_y_scale);
+      if (p.residual && !p.residual_after_requantization) {
+        const __m128i r8 = _mm_maskz_loadu_epi8(mask, residual + i * residual_stride + j);
+        const __m512 r = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(r8), residual_zero_point));
+        x = _mm512_fmadd_ps(r, residual_scale, x);
       }
+      x = activate16(x, p);
+      if (p.output == Qs8Output::kFloat) {
+        _mm512_mask_storeu_ps(static_cast<float*>(out) + i * out_stride + j, mask, x);
+        continue;
+      }
+      x = _mm512_mul_ps(x, inv_y_scale);
       __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamp16(x, lo, hi)), zero_point);
       if (p.residual_after_requantization)
         q = add_residual16(q, _mm_maskz_loadu_epi8(mask, residual + i * residual_stride + j), p.add);
