@@ -406,7 +406,9 @@ SPARQ_TEST(qs8_epilogue_full_range_exact) {
   for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
     const Qs8GemmKernel& kernel = *kernel_ptr;
     std::mt19937 rng(6);
-    const size_t n = 37, m = 5;
+    // 37 columns; 72 and 130 take the u8 fast form in 64-column blocks with a narrower last one.
+    for (size_t n : {37, 72, 130}) {
+    const size_t m = 5;
     std::vector<int32_t> acc(m * n);
     const int32_t specials[] = {0, 1, -1, 2147483647, -2147483647 - 1, 16777217, -16777217, 123456789};
     for (size_t i = 0; i < acc.size(); ++i)
@@ -419,6 +421,13 @@ SPARQ_TEST(qs8_epilogue_full_range_exact) {
             Qs8QuantizedOutput q = random_output(rng, n, kind, act, residual, 64);
             q.y_zero_point = zp;
             q.residual_zero_point = 255 - zp;
+            // u8 with a residual: also the fused QAdd after requantization (the fast form when relu or none).
+            if (residual && kind == Qs8Output::kUint8 && (n == 72 || n == 130)) {
+              q.residual_after_requantization = true;
+              q.add_y_scale = q.y_scale * 1.5f;
+              q.add_y_zero_point = 255 - zp;
+              q.add_relu = act == Qs8Activation::kRelu;
+            }
             Qs8Requantization rq(q, n);
             std::vector<uint8_t> residual_data(m * n);
             for (auto& v : residual_data) v = static_cast<uint8_t>(rng());
@@ -428,6 +437,7 @@ SPARQ_TEST(qs8_epilogue_full_range_exact) {
             qs8_epilogue__scalar(m, n, 0, acc.data(), n, rq.params(), residual_data.data(), n, want.data(), n);
             CHECK(got == want);  // bitwise, floats included
           }
+    }
   }
 }
 
