@@ -1,4 +1,4 @@
-// Suite `prune-channels`: latency of the channel-pruned Fashion-MNIST fixtures (ratios 0.25 and 0.5, residual streams whole as by default) and of the
+// Suite `prune-channels`: latency of the channel-pruned Fashion-MNIST fixtures (ratios 0.25, 0.375 and 0.5, residual streams whole as by default) and of the
 // model with 2 residual blocks removed, against the unpruned model, batch 1, one thread, same process. Shapes alone
 // set the latency, so channels are L1-ranked without reconstruction (reconstruction changes values, not shapes);
 // the blocks are chosen on the 500 calibration images as in the README table (64 with --quick).
@@ -8,7 +8,7 @@ const { compareLatency } = require('../measure');
 
 const root = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(root, 'test', 'fixtures', 'fashion-mnist');
-const RATIOS = [0.25, 0.5];
+const RATIOS = [0.25, 0.375, 0.5];
 
 async function run({ quick, log }) {
   const dist = (p) => require(path.join(root, 'dist', p));
@@ -49,6 +49,6 @@ async function run({ quick, log }) {
 
 module.exports = {
   name: 'prune-channels',
-  description: 'channel-pruned (ratios 0.25, 0.5) and block-pruned (2 blocks) Fashion-MNIST fixtures vs unpruned, batch 1, 1 thread',
+  description: 'channel-pruned (ratios 0.25, 0.375, 0.5) and block-pruned (2 blocks) Fashion-MNIST fixtures vs unpruned, batch 1, 1 thread',
   run,
 };
