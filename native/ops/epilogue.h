@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 
+#include "kernels/f32-activation/f32-hardswish.h"
 #include "ops/activation.h"
 
 namespace sparq {
@@ -36,6 +37,7 @@ inline void epilogue_activate(float* y, size_t n, const ActivationParams& p) {
       return;
     }
     case Activation::kHardSwish:
+      if (const F32HardswishFn fn = f32_hardswish_kernel()) return fn(y, n);
       for (size_t i = 0; i < n; ++i) {
         float v = y[i] + 3.f;
         v = v < 0.f ? 0.f : v;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "kernels/qs8-epilogue/qs8-pack-u8-avx512.h"
 #include "kernels/store-u8-avx512.h"
 
 namespace sparq {
@@ -39,17 +40,30 @@ inline __m512 real16(__m512i q, __m512i zero_point, __m512 scale) {
   return r;
 }
 
-// QAdd of the requantized output q (s32 lanes, 0..255) and residual bytes r: the steps of qu8-add-avx512.cc.
-inline __m512i add_residual16(__m512i q, __m128i r8, const QAddParams& a) {
-  const __m512 ra = real16(q, _mm512_set1_epi32(a.a_zero_point), _mm512_set1_ps(a.a_scale));
-  const __m512 rb = real16(_mm512_cvtepu8_epi32(r8), _mm512_set1_epi32(a.b_zero_point), _mm512_set1_ps(a.b_scale));
-  __m512 sum = _mm512_add_ps(ra, rb);
-  if (a.relu) sum = _mm512_max_ps(sum, _mm512_setzero_ps());
-  __m512 v = _mm512_div_ps(sum, _mm512_set1_ps(a.y_scale));
-  v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
-  v = _mm512_min_ps(_mm512_set1_ps(a.hi), _mm512_max_ps(_mm512_set1_ps(a.lo), v));
-  return _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(a.y_zero_point));
-}
+// QAdd of the requantized output q (s32 lanes, 0..255) and residual bytes r: the steps of qu8-add-avx512.cc. The
+// constants live in registers for a whole block (the output stores are char stores, which would otherwise force
+// the compiler to reload every QAddParams field after each one).
+struct ResidualAdd16 {
+  __m512i a_zero_point, b_zero_point, y_zero_point;
+  __m512 a_scale, b_scale, y_scale, lo, hi;
+  bool relu;
+  explicit ResidualAdd16(const QAddParams& a)
+      : a_zero_point(_mm512_set1_epi32(a.a_zero_point)), b_zero_point(_mm512_set1_epi32(a.b_zero_point)),
+        y_zero_point(_mm512_set1_epi32(a.y_zero_point)), a_scale(_mm512_set1_ps(a.a_scale)),
+        b_scale(_mm512_set1_ps(a.b_scale)), y_scale(_mm512_set1_ps(a.y_scale)), lo(_mm512_set1_ps(a.lo)),
+        hi(_mm512_set1_ps(a.hi)), relu(a.relu) {}
+
+  __m512i operator()(__m512i q, __m128i r8) const {
+    const __m512 ra = real16(q, a_zero_point, a_scale);
+    const __m512 rb = real16(_mm512_cvtepu8_epi32(r8), b_zero_point, b_scale);
+    __m512 sum = _mm512_add_ps(ra, rb);
+    if (relu) sum = _mm512_max_ps(sum, _mm512_setzero_ps());
+    __m512 v = _mm512_div_ps(sum, y_scale);
+    v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+    v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+    return _mm512_add_epi32(_mm512_cvtps_epi32(v), y_zero_point);
+  }
+};
 
 // The u8 fast form (the common case: convs whose activation folds into the clamp bounds), for blocks of at most
 // NV * 16 columns: the column scales and masks are loaded once per block instead of once per row, and nothing is
@@ -68,6 +82,25 @@ void epilogue_u8_fast(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_
     mask[v] = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
     scale[v] = _mm512_maskz_loadu_ps(mask[v], p.scale + n0 + 16 * v);
   }
+  if (!kAdd && NV >= 3) {
+    // 48 or 64 columns: one row's vectors through the saturating packs, one store per row.
+    const PackU8Constants k(p.hi, p.lo, p.zero_point);
+    const __mmask64 row_mask = nc >= 64 ? ~__mmask64(0) : (__mmask64(1) << nc) - 1;
+    for (size_t i = 0; i < mr; ++i) {
+      const int32_t* acc_row = acc + i * acc_stride;
+      __m512i q[4];
+#pragma GCC unroll 4
+      for (size_t v = 0; v < 4; ++v) {
+        const size_t src = v < NV ? v : NV - 1;
+        q[v] = rne_below_hi(_mm512_maskz_loadu_epi32(mask[src], acc_row + 16 * src), scale[src], k);
+      }
+      const __m512i b = pack4_u8(q[0], q[1], q[2], q[3], k);
+      if (nc >= 64) _mm512_storeu_si512(out + i * out_stride, b);
+      else _mm512_mask_storeu_epi8(out + i * out_stride, row_mask, b);
+    }
+    return;
+  }
+  const ResidualAdd16 add(p.add);
   for (size_t i = 0; i < mr; ++i) {
     const int32_t* acc_row = acc + i * acc_stride;
     uint8_t* out_row = out + i * out_stride;
@@ -75,7 +108,7 @@ void epilogue_u8_fast(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_
     for (size_t v = 0; v < NV; ++v) {
       const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(mask[v], acc_row + 16 * v)), scale[v]);
       __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamp16(x, lo, hi)), zero_point);
-      if (kAdd) q = add_residual16(q, _mm_maskz_loadu_epi8(mask[v], residual + i * residual_stride + 16 * v), p.add);
+      if (kAdd) q = add(q, _mm_maskz_loadu_epi8(mask[v], residual + i * residual_stride + 16 * v));
       store_u8x16(out_row + 16 * v, mask[v], q);
     }
   }
@@ -141,7 +174,7 @@ void qs8_epilogue__avx512(size_t mr, size_t nc, size_t n0, const int32_t* acc, s
       x = _mm512_mul_ps(x, inv_y_scale);
       __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamp16(x, lo, hi)), zero_point);
       if (p.residual_after_requantization)
-        q = add_residual16(q, _mm_maskz_loadu_epi8(mask, residual + i * residual_stride + j), p.add);
+        q = ResidualAdd16(p.add)(q, _mm_maskz_loadu_epi8(mask, residual + i * residual_stride + j));
       store_u8x16(static_cast<uint8_t*>(out) + i * out_stride + j, mask, q);
     }
   }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "kernels/qs8-epilogue/qs8-pack-u8-avx512.h"
 #include "kernels/store-u8-avx512.h"
 
 namespace sparq {
@@ -54,13 +55,12 @@ inline void c4_store(const __m512i (&vacc)[MR][NV], int32_t* acc) {
     for (size_t j = 0; j < NV; ++j) _mm512_storeu_si512(acc + i * NV * 16 + 16 * j, vacc[i][j]);
 }
 
-// The u8 fast epilogue (kernels/qs8-epilogue/qs8-epilogue.h) straight from the accumulator registers, the same
-// operations in the same order as qs8_epilogue__avx512: rows i < mr, columns j < nc of `out`.
+// The u8 fast epilogue (kernels/qs8-epilogue/qs8-epilogue.h) straight from the accumulator registers, bit-identical
+// to qs8_epilogue__avx512: rows i < mr, columns j < nc of `out`. Two 16-column vectors per row (8x32) go through the
+// saturating packs of qs8-pack-u8-avx512.h two rows at a time; one vector per row (14x16) as the epilogue does it.
 template <size_t MR, size_t NV>
 inline void c4_store_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, const float* scale,
                         const Qs8EpilogueParams& p, uint8_t* out, size_t out_stride) {
-  const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi);
-  const __m512i zero_point = _mm512_set1_epi32(p.zero_point);
   __mmask16 mask[NV];
   __m512 vscale[NV];
 #pragma GCC unroll 8
@@ -69,6 +69,29 @@ inline void c4_store_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, con
     mask[j] = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
     vscale[j] = _mm512_maskz_loadu_ps(mask[j], scale + 16 * j);
   }
+  if (NV == 2) {
+    const PackU8Constants k(p.hi, p.lo, p.zero_point);
+    const __mmask32 row_mask = nc >= 32 ? ~__mmask32(0) : (__mmask32(1) << nc) - 1;
+#pragma GCC unroll 16
+    for (size_t i = 0; i < MR; i += 2) {
+      if (i >= mr) break;
+      const size_t i1 = i + 1 < MR ? i + 1 : i;  // an odd last row pairs with itself
+      const __m512i b = pack4_u8(rne_below_hi(vacc[i][0], vscale[0], k), rne_below_hi(vacc[i][NV - 1], vscale[NV - 1], k),
+                                 rne_below_hi(vacc[i1][0], vscale[0], k),
+                                 rne_below_hi(vacc[i1][NV - 1], vscale[NV - 1], k), k);
+      uint8_t* row = out + i * out_stride;
+      if (nc >= 32) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(row), _mm512_castsi512_si256(b));
+        if (i + 1 < mr) _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + out_stride), _mm512_extracti64x4_epi64(b, 1));
+      } else {
+        _mm256_mask_storeu_epi8(row, row_mask, _mm512_castsi512_si256(b));
+        if (i + 1 < mr) _mm256_mask_storeu_epi8(row + out_stride, row_mask, _mm512_extracti64x4_epi64(b, 1));
+      }
+    }
+    return;
+  }
+  const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi);
+  const __m512i zero_point = _mm512_set1_epi32(p.zero_point);
 #pragma GCC unroll 16
   for (size_t i = 0; i < MR; ++i) {
     if (i >= mr) break;
