@@ -7,73 +7,15 @@
 #include "ops/broadcast.h"
 #include "ops/parallel-elements.h"
 #include "ops/quant-families.h"
+#include "ops/qu8-binary-op.h"
 #include "reference/qu8-ops-reference.h"
 
 namespace sparq {
 namespace {
 
-class QAddOp final : public Op {
- public:
-  QAddOp(int32_t a, int32_t b, int32_t y, QAddParams p, BroadcastPlan plan, bool same_shape, Qu8AddFn fn,
-         std::string name)
-      : a_(a), b_(b), y_(y), p_(p), plan_(std::move(plan)), same_shape_(same_shape), fn_(fn), name_(std::move(name)) {
-    // a + b == b + a exactly in IEEE arithmetic, so a run where only A is broadcast swaps the operands.
-    swapped_ = p_;
-    std::swap(swapped_.a_scale, swapped_.b_scale);
-    std::swap(swapped_.a_zero_point, swapped_.b_zero_point);
-  }
-
-  void run(RunContext& ctx) override {
-    const uint8_t* a = ctx.ptr<const uint8_t>(a_);
-    const uint8_t* b = ctx.ptr<const uint8_t>(b_);
-    uint8_t* y = ctx.ptr<uint8_t>(y_);
-    const size_t n = static_cast<size_t>(plan_.numel);
-    if (same_shape_) {
-      for_element_chunks(ctx.pool, n, [&](size_t begin, size_t end) {
-        fn_(end - begin, a + begin, b + begin, 1, p_, y + begin);
-      });
-      return;
-    }
-    const bool a_runs = plan_.strides[0].back() != 0, b_runs = plan_.strides[1].back() != 0;
-    for_element_chunks(ctx.pool, n, [&](size_t begin, size_t end) {
-      for_each_broadcast_run<2>(plan_, static_cast<int64_t>(begin), static_cast<int64_t>(end),
-                                [&](const int64_t* off, int64_t out, int64_t count) {
-        const size_t c = static_cast<size_t>(count);
-        if (a_runs) {
-          fn_(c, a + off[0], b + off[1], b_runs ? 1 : 0, p_, y + out);
-        } else if (b_runs) {
-          fn_(c, b + off[1], a + off[0], 0, swapped_, y + out);
-        } else {  // a single-element output: both inputs broadcast
-          qu8_add__reference(1, a + off[0], b + off[1], 0, p_, y + out);
-          std::memset(y + out, y[out], c);
-        }
-      });
-    });
-  }
-  std::string kernel_name() const override { return name_; }
-
- private:
-  int32_t a_, b_, y_;
-  QAddParams p_, swapped_;
-  BroadcastPlan plan_;
-  bool same_shape_;
-  Qu8AddFn fn_;
-  std::string name_;
-};
-
 std::unique_ptr<Op> make_qadd(const OpDesc& desc, const BuildContext& ctx) {
-  expect_arity(desc, 2, 2, 1, 1);
-  const TensorDesc& a = required_tensor(desc, ctx, desc.inputs[0], "input A");
-  const TensorDesc& b = required_tensor(desc, ctx, desc.inputs[1], "input B");
-  const TensorDesc& y = required_tensor(desc, ctx, desc.outputs[0], "output Y");
-  expect_dtype(desc, a, {DType::kUInt8}, "input A");
-  expect_dtype(desc, b, {DType::kUInt8}, "input B");
-  expect_dtype(desc, y, {DType::kUInt8}, "output Y");
-  std::vector<int64_t> shape;
-  if (!broadcast_shape(a.shape, b.shape, shape))
-    plan_fail(desc, "inputs " + shape_string(a.shape) + " and " + shape_string(b.shape) + " do not broadcast");
-  expect_shape(desc, y, shape, "output Y");
-  if (y.shape.size() > static_cast<size_t>(kMaxBroadcastRank)) plan_fail(desc, "rank too large");
+  bool same_shape = false;
+  BroadcastPlan plan = qu8_binary_plan(desc, ctx, &same_shape);
   QAddParams p;
   p.a_scale = quant_scale_attr(desc, "a_scale");
   p.b_scale = quant_scale_attr(desc, "b_scale");
@@ -96,10 +38,9 @@ std::unique_ptr<Op> make_qadd(const OpDesc& desc, const BuildContext& ctx) {
 #if defined(__aarch64__)
   if (ctx.features.neon) fn = &qu8_add_ukernel__neon, name = "qu8-add-neon";
 #endif
-  const bool same_shape = a.shape == y.shape && b.shape == y.shape;
   if (!same_shape) name += " broadcast";
-  return std::make_unique<QAddOp>(desc.inputs[0], desc.inputs[1], desc.outputs[0], p,
-                                  make_broadcast_plan(y.shape, {a.shape, b.shape}), same_shape, fn, name);
+  return std::make_unique<Qu8BinaryOp<QAddParams>>(desc.inputs[0], desc.inputs[1], desc.outputs[0], p,
+                                                   std::move(plan), same_shape, fn, &qu8_add__reference, name);
 }
 
 class QLookupOp final : public Op {

@@ -11,6 +11,7 @@
 namespace sparq {
 
 void register_qelementwise_ops(OpRegistry& r);  // ops/qelementwise.cc (QAdd, QLookup)
+void register_qmul_op(OpRegistry& r);           // ops/qmul.cc
 void register_qconcat_op(OpRegistry& r);        // ops/qconcat.cc
 void register_qpool_ops(OpRegistry& r);         // ops/qpool.cc (QMaxPool, QAveragePool, QGlobalAveragePool)
 

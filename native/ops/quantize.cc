@@ -103,6 +103,7 @@ void register_quant_ops(OpRegistry& r) {
   r.add("QuantizeLinear", &make_quantize);
   r.add("DequantizeLinear", &make_dequantize);
   register_qelementwise_ops(r);
+  register_qmul_op(r);
   register_qconcat_op(r);
   register_qpool_ops(r);
 }

@@ -33,6 +33,15 @@ void qu8_add__reference(size_t n, const uint8_t* a, const uint8_t* b, size_t b_s
   }
 }
 
+void qu8_mul__reference(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QMulParams& p,
+                        uint8_t* y) {
+  for (size_t i = 0; i < n; ++i) {
+    const float ra = static_cast<float>(static_cast<int32_t>(a[i]) - p.a_zero_point) * p.a_scale;
+    const float rb = static_cast<float>(static_cast<int32_t>(b[i * b_stride]) - p.b_zero_point) * p.b_scale;
+    y[i] = static_cast<uint8_t>(quantize_scaled((ra * rb) / p.y_scale, p.lo, p.hi, p.y_zero_point));
+  }
+}
+
 void qu8_lookup__reference(size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y) {
   for (size_t i = 0; i < n; ++i) y[i] = table[x[i]];
 }

@@ -1,4 +1,4 @@
-// Scalar reference of the int8 elementwise ops (Quantize, Dequantize, QAdd, QLookup): the exact float recipe every ISA matches.
+// Scalar reference of the int8 elementwise ops (Quantize, Dequantize, QAdd, QMul, QLookup): the exact float recipe every ISA matches.
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -55,6 +55,11 @@ void qs32_f32_dequantize__reference(size_t n, const int32_t* x, const Dequantize
 
 // y[i] = quantize_scaled(act(float(a[i] - a_zp) * a_scale + float(b[i*b_stride] - b_zp) * b_scale) / y_scale).
 void qu8_add__reference(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QAddParams& p,
+                        uint8_t* y);
+
+// y[i] = quantize_scaled((float(a[i] - a_zp) * a_scale) * (float(b[i*b_stride] - b_zp) * b_scale) / y_scale):
+// exactly DequantizeLinear, DequantizeLinear, Mul, QuantizeLinear, one rounding per float operation.
+void qu8_mul__reference(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QMulParams& p,
                         uint8_t* y);
 
 void qu8_lookup__reference(size_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);

@@ -1,4 +1,4 @@
-// int8 Quantize/Dequantize/QAdd/QConcat/pools/QLookup: every ISA level against the scalar reference and against
+// int8 Quantize/Dequantize/QAdd/QMul/QConcat/pools/QLookup: every ISA level against the scalar reference and against
 // values computed here by hand or by independent loops (ties, saturation, NaN/Inf, zero points 0 and 255).
 #include <cmath>
 #include <cstdint>
@@ -341,6 +341,176 @@ SPARQ_TEST(qadd_rejects_bad_descriptors) {
   CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, AddQuant{0.1f, 0.1f, kInf, 1, 2, 3, false}, "none"));
   CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, AddQuant{0.1f, 0.1f, 0.1f, 1, 256, 3, false}, "none"));
   CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, AddQuant{0.1f, 0.1f, 0.1f, 1, 2, -1, false}, "none"));
+}
+
+namespace {
+
+struct MulQuant {
+  float a_scale, b_scale, y_scale;
+  int a_zp, b_zp, y_zp;
+};
+
+sparq::QMulParams qmul_params(const MulQuant& q) {
+  sparq::QMulParams p;
+  p.a_scale = q.a_scale, p.b_scale = q.b_scale, p.y_scale = q.y_scale;
+  p.a_zero_point = q.a_zp, p.b_zero_point = q.b_zp, p.y_zero_point = q.y_zp;
+  p.lo = static_cast<float>(-q.y_zp), p.hi = static_cast<float>(255 - q.y_zp);
+  return p;
+}
+
+// The chain QMul replaces, written out independently: DequantizeLinear of each input, one float Mul, then
+// QuantizeLinear (x / scale, round half to even, saturate). volatile materializes every rounded float step.
+int independent_qmul(int a, int b, const MulQuant& q) {
+  volatile float ra = static_cast<float>(a - q.a_zp) * q.a_scale;
+  volatile float rb = static_cast<float>(b - q.b_zp) * q.b_scale;
+  volatile float product = ra * rb;
+  const float v = product / q.y_scale;
+  if (std::isnan(v)) return q.y_zp;
+  const long r = std::lrint(static_cast<double>(std::max(-1e6f, std::min(1e6f, v)))) + q.y_zp;
+  return static_cast<int>(std::min<long>(255, std::max<long>(0, r)));
+}
+
+sparq::OpDesc qmul_desc(TestPlan& t, int a, int b, int y, const MulQuant& q) {
+  auto d = t.op("QMul", {a, b}, {y});
+  d.attrs.numbers["a_scale"] = {q.a_scale};
+  d.attrs.numbers["b_scale"] = {q.b_scale};
+  d.attrs.numbers["y_scale"] = {q.y_scale};
+  d.attrs.numbers["a_zero_point"] = {double(q.a_zp)};
+  d.attrs.numbers["b_zero_point"] = {double(q.b_zp)};
+  d.attrs.numbers["y_zero_point"] = {double(q.y_zp)};
+  return d;
+}
+
+// Runs QMul on the given bytes (at the ISA level the harness forces) and checks every output against the scalar
+// reference and the independent chain; also runs the unfused DequantizeLinear x2, Mul, QuantizeLinear plan on the
+// same bytes and requires the identical output.
+void check_qmul_values(const std::vector<int64_t>& as, const std::vector<int64_t>& bs, const std::vector<int64_t>& ys,
+                       const std::vector<uint8_t>& av, const std::vector<uint8_t>& bv, const MulQuant& q,
+                       int threads = 1) {
+  TestPlan t;
+  const int a = t.tensor(DType::kUInt8, as, av);
+  const int b = t.tensor(DType::kUInt8, bs, bv);
+  const int y = t.tensor(DType::kUInt8, ys);
+  CHECK_RUN_OK(t.run(qmul_desc(t, a, b, y, q), threads));
+  const auto got = t.get<uint8_t>(y);
+  const sparq::QMulParams p = qmul_params(q);
+  int bad = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const uint8_t ea = av[broadcast_index(ys, as, i)], eb = bv[broadcast_index(ys, bs, i)];
+    uint8_t ref = 0;
+    sparq::qu8_mul__reference(1, &ea, &eb, 1, p, &ref);
+    const int want = independent_qmul(ea, eb, q);
+    if ((got[i] != ref || ref != want) && bad++ < 3) {
+      CHECK_EQ(int(got[i]), int(ref));
+      CHECK_EQ(int(ref), want);
+    }
+  }
+  // The unfused chain through the native ops (each at this ISA level's own kernels).
+  const auto ra = run_dequantize<uint8_t>(av, DType::kUInt8, q.a_scale, q.a_zp);
+  const auto rb = run_dequantize<uint8_t>(bv, DType::kUInt8, q.b_scale, q.b_zp);
+  TestPlan m;
+  const int fa = m.tensor(DType::kFloat32, as, ra), fb = m.tensor(DType::kFloat32, bs, rb);
+  const int fy = m.tensor(DType::kFloat32, ys);
+  CHECK_RUN_OK(m.run(m.op("Mul", {fa, fb}, {fy})));
+  const auto chain = run_quantize<uint8_t>(m.get<float>(fy), ys, DType::kUInt8, q.y_scale, q.y_zp);
+  CHECK(chain == got);
+}
+
+void check_qmul(const std::vector<int64_t>& as, const std::vector<int64_t>& bs, const std::vector<int64_t>& ys,
+                const MulQuant& q, int threads = 1) {
+  check_qmul_values(as, bs, ys, random_bytes(numel(as), static_cast<uint32_t>(numel(ys) + 11)),
+                    random_bytes(numel(bs), static_cast<uint32_t>(numel(ys) + 12)), q, threads);
+}
+
+const MulQuant kMulQuants[] = {
+    {0.02f, 0.031f, 0.04f, 0, 255, 128},
+    {0.1f, 0.1f, 0.05f, 255, 0, 0},
+    {0.0123f, 0.5f, 0.7f, 3, 250, 255},
+    {1.f / 6.f, 1.f / 255.f, 0.0173f, 0, 0, 0},  // hard-sigmoid gate (zero point 0) times hard-swish
+    {3e-3f, 7e-4f, 1e-6f, 128, 128, 128},        // tiny y_scale: nearly everything saturates
+    {40.f, 50.f, 1e-3f, 0, 0, 0},                // huge products: saturate at 255
+    {1e-20f, 1e-20f, 1e-30f, 77, 200, 3},        // a subnormal product (1e-40) divided by a tiny scale
+    {1.f, 1.f, 2.f, 0, 0, 0},                    // integer products / 2: exact ties, rounded half to even
+};
+
+}  // namespace
+
+SPARQ_TEST(qmul_hand_values_ties_saturation) {
+  // a: scale 0.5 zp 10; b: scale 0.25 zp 20; y: scale 0.5 zp 5.
+  TestPlan t;
+  const std::vector<uint8_t> av = {12, 11, 13, 15, 0, 255, 10, 9, 14};
+  const std::vector<uint8_t> bv = {24, 22, 22, 21, 0, 255, 18, 26, 30};
+  // reals: 1*1, 0.5*0.5, 1.5*0.5, 2.5*0.25, -5*-5, 122.5*58.75, 0*-0.5, -0.5*1.5, 2*2.5
+  // / 0.5: 2, 0.5 -> 0, 1.5 -> 2, 1.25 -> 1, 50, 14393.75 -> sat, -0 -> 0, -1.5 -> -2, 10
+  const std::vector<uint8_t> want = {7, 5, 7, 6, 55, 255, 5, 3, 15};
+  const int a = t.tensor(DType::kUInt8, {9}, av), b = t.tensor(DType::kUInt8, {9}, bv), y = t.tensor(DType::kUInt8, {9});
+  CHECK_RUN_OK(t.run(qmul_desc(t, a, b, y, MulQuant{0.5f, 0.25f, 0.5f, 10, 20, 5})));
+  CHECK(t.get<uint8_t>(y) == want);
+  // y zero point 250: every real above 2.5 saturates at 255.
+  CHECK_RUN_OK(t.run(qmul_desc(t, a, b, y, MulQuant{0.5f, 0.25f, 0.5f, 10, 20, 250})));
+  CHECK((t.get<uint8_t>(y) == std::vector<uint8_t>{252, 250, 252, 251, 255, 255, 250, 248, 255}));
+}
+
+SPARQ_TEST(qmul_same_shape_every_length_and_quantization_matches_reference_and_chain) {
+  for (size_t n : {size_t(1), size_t(7), size_t(8), size_t(9), size_t(15), size_t(16), size_t(17), size_t(31),
+                   size_t(33), size_t(100), size_t(1000)})
+    for (const MulQuant& q : kMulQuants)
+      check_qmul({static_cast<int64_t>(n)}, {static_cast<int64_t>(n)}, {static_cast<int64_t>(n)}, q);
+  check_qmul({1, 56, 56, 64}, {1, 56, 56, 64}, {1, 56, 56, 64}, MulQuant{0.02f, 0.03f, 0.035f, 120, 130, 125}, 2);
+}
+
+SPARQ_TEST(qmul_extreme_bytes_every_pair_matches_reference_and_chain) {
+  // Every (a, b) byte pair once: all 65536 products for each quantization.
+  std::vector<uint8_t> av(65536), bv(65536);
+  for (size_t i = 0; i < av.size(); ++i) av[i] = static_cast<uint8_t>(i & 0xFF), bv[i] = static_cast<uint8_t>(i >> 8);
+  for (const MulQuant& q : kMulQuants) check_qmul_values({65536}, {65536}, {65536}, av, bv, q, 2);
+}
+
+SPARQ_TEST(qmul_broadcast_shapes_match_reference_and_chain) {
+  for (const MulQuant& q : kMulQuants) {
+    // The squeeze-excite case: A runs over C, B one value per channel (odd channel counts around the vector sizes).
+    for (int64_t c : {1, 7, 8, 15, 16, 17, 33, 72, 120})
+      check_qmul({1, 4, 4, c}, {1, 1, 1, c}, {1, 4, 4, c}, q);
+    check_qmul({1, 1, 1, 40}, {1, 3, 5, 40}, {1, 3, 5, 40}, q);  // the broadcast operand first
+    check_qmul({2, 3, 4, 5}, {5}, {2, 3, 4, 5}, q);
+    check_qmul({1}, {2, 7, 9}, {2, 7, 9}, q);
+    check_qmul({2, 7, 9}, {1}, {2, 7, 9}, q);
+    check_qmul({2, 1, 4}, {3, 1}, {2, 3, 4}, q);
+    check_qmul({4, 1}, {1, 37}, {4, 37}, q);
+    check_qmul({2, 3, 1, 1}, {1, 1, 5, 6}, {2, 3, 5, 6}, q);
+    check_qmul({1}, {1}, {1}, q);
+    check_qmul({1, 1}, {1}, {1, 1}, q);
+  }
+  check_qmul({1, 28, 28, 64}, {1, 1, 1, 64}, {1, 28, 28, 64}, MulQuant{0.02f, 0.031f, 0.04f, 17, 0, 100}, 2);
+  check_qmul({1, 1, 1, 64}, {1, 28, 28, 64}, {1, 28, 28, 64}, MulQuant{0.5f, 0.01f, 0.3f, 0, 255, 0}, 2);
+}
+
+SPARQ_TEST(qmul_rejects_bad_descriptors) {
+  auto build = [](std::vector<int64_t> as, std::vector<int64_t> bs, std::vector<int64_t> ys, DType at, DType yt,
+                  const MulQuant& q) {
+    TestPlan t;
+    const int a = t.tensor(at, as), b = t.tensor(DType::kUInt8, bs), y = t.tensor(yt, ys);
+    return t.build(qmul_desc(t, a, b, y, q));
+  };
+  const MulQuant ok{0.1f, 0.1f, 0.1f, 1, 2, 3};
+  CHECK(build({2, 3}, {3}, {2, 3}, DType::kUInt8, DType::kUInt8, ok) != nullptr);
+  CHECK_THROWS(build({2, 3}, {4}, {2, 3}, DType::kUInt8, DType::kUInt8, ok));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 4}, DType::kUInt8, DType::kUInt8, ok));
+  CHECK_THROWS(build({2, 3}, {3}, {1, 2, 3}, DType::kUInt8, DType::kUInt8, ok));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kInt8, DType::kUInt8, ok));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, DType::kFloat32, ok));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, DType::kUInt8, MulQuant{0.f, 0.1f, 0.1f, 1, 2, 3}));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, DType::kUInt8, MulQuant{0.1f, -0.1f, 0.1f, 1, 2, 3}));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, DType::kUInt8, MulQuant{0.1f, 0.1f, kInf, 1, 2, 3}));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, DType::kUInt8, MulQuant{0.1f, 0.1f, kNaN, 1, 2, 3}));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, DType::kUInt8, MulQuant{0.1f, 0.1f, 0.1f, 1, 256, 3}));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, DType::kUInt8, MulQuant{0.1f, 0.1f, 0.1f, -1, 2, 3}));
+  CHECK_THROWS(build({2, 3}, {3}, {2, 3}, DType::kUInt8, DType::kUInt8, MulQuant{0.1f, 0.1f, 0.1f, 1, 2, 300}));
+  TestPlan t;  // missing y_scale
+  const int a = t.tensor(DType::kUInt8, {2}), b = t.tensor(DType::kUInt8, {2}), y = t.tensor(DType::kUInt8, {2});
+  auto d = qmul_desc(t, a, b, y, ok);
+  d.attrs.numbers.erase("y_scale");
+  CHECK_THROWS(t.build(d));
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// int8 elementwise microkernel contract (Quantize, Dequantize, QAdd, QLookup); the recipe is in reference/qu8-ops-reference.h.
+// int8 elementwise microkernel contract (Quantize, Dequantize, QAdd, QMul, QLookup); the recipe is in reference/qu8-ops-reference.h.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -24,10 +24,20 @@ struct QAddParams {
   bool relu = false;
 };
 
+// QMul: y = quantize((float(a - a_zp) * a_scale) * (float(b - b_zp) * b_scale) / y_scale), the DQ, DQ, Mul, Q chain.
+struct QMulParams {
+  float a_scale = 1.f, b_scale = 1.f, y_scale = 1.f;
+  int32_t a_zero_point = 0, b_zero_point = 0, y_zero_point = 0;
+  float lo = 0.f, hi = 255.f;  // -y_zero_point, 255 - y_zero_point
+};
+
 using F32Qu8QuantizeFn = void (*)(size_t n, const float* x, const QuantizeParams& p, uint8_t* y);
 using Qu8F32DequantizeFn = void (*)(size_t n, const uint8_t* x, const DequantizeParams& p, float* y);
 // b_stride is 1 (same shape) or 0 (b is one value broadcast over the run).
 using Qu8AddFn = void (*)(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QAddParams& p,
+                          uint8_t* y);
+// b_stride as for Qu8AddFn.
+using Qu8MulFn = void (*)(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QMulParams& p,
                           uint8_t* y);
 
 // y[i] = table[x[i]] (table: 256 bytes).
@@ -43,11 +53,17 @@ void qu8_add_ukernel__avx2(size_t n, const uint8_t* a, const uint8_t* b, size_t 
                            uint8_t* y);
 void qu8_add_ukernel__avx512(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QAddParams& p,
                              uint8_t* y);
+void qu8_mul_ukernel__avx2(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QMulParams& p,
+                           uint8_t* y);
+void qu8_mul_ukernel__avx512(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QMulParams& p,
+                             uint8_t* y);
 #endif
 #if defined(__aarch64__)
 void f32_qu8_quantize_ukernel__neon(size_t n, const float* x, const QuantizeParams& p, uint8_t* y);
 void qu8_f32_dequantize_ukernel__neon(size_t n, const uint8_t* x, const DequantizeParams& p, float* y);
 void qu8_add_ukernel__neon(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QAddParams& p,
+                           uint8_t* y);
+void qu8_mul_ukernel__neon(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QMulParams& p,
                            uint8_t* y);
 #endif
 

@@ -1,0 +1,44 @@
+// QMul (u8 x u8 -> u8 with requantization, numpy broadcasting): the DequantizeLinear, DequantizeLinear, Mul,
+// QuantizeLinear chain in one pass, bit-identical to it (same float operations in the same order).
+#include <memory>
+#include <string>
+
+#include "kernels/qu8-elementwise/qu8-elementwise.h"
+#include "ops/quant-families.h"
+#include "ops/qu8-binary-op.h"
+#include "reference/qu8-ops-reference.h"
+
+namespace sparq {
+namespace {
+
+std::unique_ptr<Op> make_qmul(const OpDesc& desc, const BuildContext& ctx) {
+  bool same_shape = false;
+  BroadcastPlan plan = qu8_binary_plan(desc, ctx, &same_shape);
+  QMulParams p;
+  p.a_scale = quant_scale_attr(desc, "a_scale");
+  p.b_scale = quant_scale_attr(desc, "b_scale");
+  p.y_scale = quant_scale_attr(desc, "y_scale");
+  p.a_zero_point = quant_zero_point_attr(desc, "a_zero_point", 0, 255);
+  p.b_zero_point = quant_zero_point_attr(desc, "b_zero_point", 0, 255);
+  p.y_zero_point = quant_zero_point_attr(desc, "y_zero_point", 0, 255);
+  p.lo = static_cast<float>(-p.y_zero_point);
+  p.hi = static_cast<float>(255 - p.y_zero_point);
+  Qu8MulFn fn = &qu8_mul__reference;
+  std::string name = "qu8-mul-scalar";
+#if defined(__x86_64__)
+  if (ctx.features.avx512f) fn = &qu8_mul_ukernel__avx512, name = "qu8-mul-avx512";
+  else if (ctx.features.avx2) fn = &qu8_mul_ukernel__avx2, name = "qu8-mul-avx2";
+#endif
+#if defined(__aarch64__)
+  if (ctx.features.neon) fn = &qu8_mul_ukernel__neon, name = "qu8-mul-neon";
+#endif
+  if (!same_shape) name += " broadcast";
+  return std::make_unique<Qu8BinaryOp<QMulParams>>(desc.inputs[0], desc.inputs[1], desc.outputs[0], p,
+                                                   std::move(plan), same_shape, fn, &qu8_mul__reference, name);
+}
+
+}  // namespace
+
+void register_qmul_op(OpRegistry& r) { r.add("QMul", &make_qmul); }
+
+}  // namespace sparq
