@@ -40,7 +40,8 @@ std::unique_ptr<Op> make_qadd(const OpDesc& desc, const BuildContext& ctx) {
 #endif
   if (!same_shape) name += " broadcast";
   return std::make_unique<Qu8BinaryOp<QAddParams>>(desc.inputs[0], desc.inputs[1], desc.outputs[0], p,
-                                                   std::move(plan), same_shape, fn, &qu8_add__reference, name);
+                                                   std::move(plan), same_shape, fn, &qu8_add__reference, nullptr,
+                                                   name);
 }
 
 class QLookupOp final : public Op {

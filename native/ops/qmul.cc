@@ -24,17 +24,22 @@ std::unique_ptr<Op> make_qmul(const OpDesc& desc, const BuildContext& ctx) {
   p.lo = static_cast<float>(-p.y_zero_point);
   p.hi = static_cast<float>(255 - p.y_zero_point);
   Qu8MulFn fn = &qu8_mul__reference;
+  Qu8MulRowsFn rows = nullptr;  // scalar and NEON: one fn call per row
   std::string name = "qu8-mul-scalar";
 #if defined(__x86_64__)
-  if (ctx.features.avx512f) fn = &qu8_mul_ukernel__avx512, name = "qu8-mul-avx512";
-  else if (ctx.features.avx2) fn = &qu8_mul_ukernel__avx2, name = "qu8-mul-avx2";
+  if (ctx.features.avx512f) {
+    fn = &qu8_mul_ukernel__avx512, rows = &qu8_mul_rows_ukernel__avx512, name = "qu8-mul-avx512";
+  } else if (ctx.features.avx2) {
+    fn = &qu8_mul_ukernel__avx2, rows = &qu8_mul_rows_ukernel__avx2, name = "qu8-mul-avx2";
+  }
 #endif
 #if defined(__aarch64__)
   if (ctx.features.neon) fn = &qu8_mul_ukernel__neon, name = "qu8-mul-neon";
 #endif
-  if (!same_shape) name += " broadcast";
-  return std::make_unique<Qu8BinaryOp<QMulParams>>(desc.inputs[0], desc.inputs[1], desc.outputs[0], p,
-                                                   std::move(plan), same_shape, fn, &qu8_mul__reference, name);
+  auto op = std::make_unique<Qu8BinaryOp<QMulParams>>(desc.inputs[0], desc.inputs[1], desc.outputs[0], p,
+                                                      std::move(plan), same_shape, fn, &qu8_mul__reference, rows, "");
+  op->set_kernel_name(name + (same_shape ? "" : op->per_channel() ? " per-channel" : " broadcast"));
+  return op;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The op shared by the u8 x u8 -> u8 binary ops (QAdd, QMul): numpy broadcasting walked in contiguous runs, one
-// kernel call per run, threaded over output elements.
+// kernel call per run, threaded over output elements; the per-channel broadcast through a rows kernel when the op has one.
 #pragma once
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -20,15 +21,41 @@ class Qu8BinaryOp final : public Op {
  public:
   // b_stride is 1 (same shape) or 0 (b is one value broadcast over the run).
   using Kernel = void (*)(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const Params& p, uint8_t* y);
+  // y[r*channels + c] = op(a[r*channels + c], b[c]) for r < rows.
+  using RowsKernel = void (*)(size_t rows, size_t channels, const uint8_t* a, const uint8_t* b, const Params& p,
+                              uint8_t* y);
 
+  // rows_fn may be null: the per-channel broadcast then runs one fn call per row.
   Qu8BinaryOp(int32_t a, int32_t b, int32_t y, Params p, BroadcastPlan plan, bool same_shape, Kernel fn,
-              Kernel reference, std::string name)
+              Kernel reference, RowsKernel rows_fn, std::string name)
       : a_(a), b_(b), y_(y), p_(p), plan_(std::move(plan)), same_shape_(same_shape), fn_(fn), reference_(reference),
-        name_(std::move(name)) {
+        rows_fn_(rows_fn), name_(std::move(name)) {
     swapped_ = p_;
     std::swap(swapped_.a_scale, swapped_.b_scale);
     std::swap(swapped_.a_zero_point, swapped_.b_zero_point);
+    // [rows, C] x [C] or [N, rows, C] x [N, 1, C] (either operand the channel vector): the plan collapsed to
+    // (N,) rows, C; one operand walks everything contiguously, the other walks C and (with N) one vector per batch.
+    const size_t rank = plan_.dims.size();
+    if (rows_fn_ && !same_shape_ && (rank == 2 || rank == 3)) {
+      const int64_t c = plan_.dims[rank - 1], rows = plan_.dims[rank - 2];
+      auto full = [&](int k) {
+        return plan_.strides[k][rank - 1] == 1 && plan_.strides[k][rank - 2] == c &&
+               (rank == 2 || plan_.strides[k][0] == rows * c);
+      };
+      auto channel = [&](int k) {
+        return plan_.strides[k][rank - 1] == 1 && plan_.strides[k][rank - 2] == 0 &&
+               (rank == 2 || plan_.strides[k][0] == c);
+      };
+      if (full(0) && channel(1)) per_channel_ = PerChannel::kB;
+      else if (full(1) && channel(0)) per_channel_ = PerChannel::kA;
+      channels_ = static_cast<size_t>(c);
+      rows_per_batch_ = static_cast<size_t>(rows);
+      batches_ = rank == 3 ? static_cast<size_t>(plan_.dims[0]) : 1;
+    }
   }
+
+  bool per_channel() const { return per_channel_ != PerChannel::kNone; }
+  void set_kernel_name(std::string name) { name_ = std::move(name); }
 
   void run(RunContext& ctx) override {
     const uint8_t* a = ctx.ptr<const uint8_t>(a_);
@@ -41,7 +68,22 @@ class Qu8BinaryOp final : public Op {
       });
       return;
     }
-    // Per-channel broadcast ([N,H,W,C] x [C]) arrives here as one run per row of C with both operands moving.
+    if (per_channel_ != PerChannel::kNone) {
+      const bool b_is_vector = per_channel_ == PerChannel::kB;
+      const uint8_t* full = b_is_vector ? a : b;
+      const uint8_t* vectors = b_is_vector ? b : a;
+      const Params& p = b_is_vector ? p_ : swapped_;
+      const size_t c = channels_, per_batch = rows_per_batch_;
+      for_element_chunks(ctx.pool, batches_ * per_batch, [&](size_t begin, size_t end) {
+        for (size_t r = begin; r < end;) {  // split at batch boundaries: each batch has its own vector
+          const size_t batch = r / per_batch, stop = std::min(end, (batch + 1) * per_batch);
+          rows_fn_(stop - r, c, full + r * c, vectors + batch * c, p, y + r * c);
+          r = stop;
+        }
+      }, std::max<size_t>(1, kParallelElements / c));
+      return;
+    }
+    // Without a rows kernel, the per-channel broadcast arrives here as one run per row of C, both operands moving.
     const bool a_runs = plan_.strides[0].back() != 0, b_runs = plan_.strides[1].back() != 0;
     for_element_chunks(ctx.pool, n, [&](size_t begin, size_t end) {
       for_each_broadcast_run<2>(plan_, static_cast<int64_t>(begin), static_cast<int64_t>(end),
@@ -66,6 +108,9 @@ class Qu8BinaryOp final : public Op {
   BroadcastPlan plan_;
   bool same_shape_;
   Kernel fn_, reference_;
+  RowsKernel rows_fn_;
+  enum class PerChannel { kNone, kA, kB } per_channel_ = PerChannel::kNone;  // which operand is the channel vector
+  size_t channels_ = 0, rows_per_batch_ = 0, batches_ = 0;
   std::string name_;
 };
 

@@ -431,6 +431,8 @@ const MulQuant kMulQuants[] = {
     {40.f, 50.f, 1e-3f, 0, 0, 0},                // huge products: saturate at 255
     {1e-20f, 1e-20f, 1e-30f, 77, 200, 3},        // a subnormal product (1e-40) divided by a tiny scale
     {1.f, 1.f, 2.f, 0, 0, 0},                    // integer products / 2: exact ties, rounded half to even
+    {2e36f, 0.5f, 1e30f, 0, 7, 9},               // 255 * a_scale overflows: inf * 0 = NaN -> y_zero_point
+    {0.25f, 3e37f, 3e37f, 200, 100, 40},         // inf products on the B side, inf / y_scale saturates
 };
 
 }  // namespace
@@ -472,6 +474,10 @@ SPARQ_TEST(qmul_broadcast_shapes_match_reference_and_chain) {
     for (int64_t c : {1, 7, 8, 15, 16, 17, 33, 72, 120})
       check_qmul({1, 4, 4, c}, {1, 1, 1, c}, {1, 4, 4, c}, q);
     check_qmul({1, 1, 1, 40}, {1, 3, 5, 40}, {1, 3, 5, 40}, q);  // the broadcast operand first
+    check_qmul({3, 2, 5, 24}, {3, 1, 1, 24}, {3, 2, 5, 24}, q);  // one channel vector per batch
+    check_qmul({2, 1, 1, 9}, {2, 3, 3, 9}, {2, 3, 3, 9}, q);
+    check_qmul({2, 3, 600}, {600}, {2, 3, 600}, q);             // channels past the rows kernel's block of 512
+    check_qmul({2, 3, 1030}, {2, 1, 1030}, {2, 3, 1030}, q);
     check_qmul({2, 3, 4, 5}, {5}, {2, 3, 4, 5}, q);
     check_qmul({1}, {2, 7, 9}, {2, 7, 9}, q);
     check_qmul({2, 7, 9}, {1}, {2, 7, 9}, q);
@@ -483,6 +489,8 @@ SPARQ_TEST(qmul_broadcast_shapes_match_reference_and_chain) {
   }
   check_qmul({1, 28, 28, 64}, {1, 1, 1, 64}, {1, 28, 28, 64}, MulQuant{0.02f, 0.031f, 0.04f, 17, 0, 100}, 2);
   check_qmul({1, 1, 1, 64}, {1, 28, 28, 64}, {1, 28, 28, 64}, MulQuant{0.5f, 0.01f, 0.3f, 0, 255, 0}, 2);
+  // Threaded per-channel rows: chunks of rows that cross batch boundaries.
+  check_qmul({3, 40, 41, 72}, {3, 1, 1, 72}, {3, 40, 41, 72}, MulQuant{0.02f, 0.004f, 0.001f, 17, 0, 100}, 2);
 }
 
 SPARQ_TEST(qmul_rejects_bad_descriptors) {
