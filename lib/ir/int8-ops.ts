@@ -8,6 +8,7 @@ export const INT8_OPS = [
   'QConv',
   'QGemm',
   'QAdd',
+  'QMul',
   'QConcat',
   'QMaxPool',
   'QAveragePool',

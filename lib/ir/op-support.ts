@@ -192,6 +192,7 @@ export const SUPPORTED_OPS: Record<string, OpSupport> = {
 /** com.microsoft contrib ops sparq accepts (kept apart: their domain has a dot), keyed by `domain.op`. */
 export const CONTRIB_OPS: Record<string, OpSupport> = {
   'com.microsoft.QLinearAdd': { domain: 'com.microsoft', note: 'int8 (as QAdd)' },
+  'com.microsoft.QLinearMul': { domain: 'com.microsoft', note: 'int8 (as QMul)' },
   'com.microsoft.QLinearGlobalAveragePool': { domain: 'com.microsoft', note: 'int8, channels_last=0', check: intAttrIn('channels_last', [0], 0) },
   'com.microsoft.QLinearConcat': { domain: 'com.microsoft', note: 'int8 (as QConcat)' },
 };

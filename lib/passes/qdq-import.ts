@@ -66,6 +66,7 @@ class QdqImporter {
       if (node.opType === 'Conv') this.matchConv(node);
       else if (node.opType === 'Gemm' || node.opType === 'MatMul') this.matchGemm(node);
       else if (node.opType === 'Add') this.matchAdd(node);
+      else if (node.opType === 'Mul') this.matchMul(node);
       else if (node.opType === 'MaxPool' || node.opType === 'AveragePool' || node.opType === 'GlobalAveragePool') this.matchPool(node);
       else if (node.opType === 'Concat') this.matchConcat(node);
       else if (MOVES.includes(node.opType)) this.matchMove(node);
@@ -273,6 +274,26 @@ class QdqImporter {
       y_scale: attr.f(chain.qParams!.scale[0]),
       y_zero_point: attr.i(chain.qParams!.zeroPoint[0]),
       activation: attr.s(chain.act?.name ?? 'none'),
+    }, chain);
+  }
+
+  /**
+   * DQ(a), DQ(b) → Mul → Q (numpy broadcasting, e.g. a squeeze-excite gate [N,C,1,1] times [N,C,H,W]) → QMul, whose
+   * native arithmetic is the chain's own float steps, so the result is bit-identical to running it unfused.
+   */
+  private matchMul(node: Node): void {
+    const a = this.quantizedInput(node.inputs[0]);
+    const b = a && this.quantizedInput(node.inputs[1]);
+    if (!a || !b) return;
+    const chain = this.outputChain(node.outputs[0], []);
+    if (!chain.q) return;
+    this.replace(node, 'QMul', [a.value, b.value], {
+      a_scale: attr.f(a.params.scale[0]),
+      a_zero_point: attr.i(a.params.zeroPoint[0]),
+      b_scale: attr.f(b.params.scale[0]),
+      b_zero_point: attr.i(b.params.zeroPoint[0]),
+      y_scale: attr.f(chain.qParams!.scale[0]),
+      y_zero_point: attr.i(chain.qParams!.zeroPoint[0]),
     }, chain);
   }
 

@@ -1,7 +1,7 @@
 /**
  * Rewrites the operator-form quantized ops (QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger, com.microsoft
- * QLinearAdd / QLinearGlobalAveragePool / QLinearConcat) into their QDQ form, so one matcher (qdq-import.ts) turns
- * both into int8 ops and whatever it cannot match runs fp32 with the same meaning.
+ * QLinearAdd / QLinearMul / QLinearGlobalAveragePool / QLinearConcat) into their QDQ form, so one matcher
+ * (qdq-import.ts) turns both into int8 ops and whatever it cannot match runs fp32 with the same meaning.
  */
 import { UnsupportedError } from '../errors';
 import { attrInt } from '../ir/attributes';
@@ -105,6 +105,13 @@ class OperatorFormExpander {
         const a = this.dq(node, i(0), i(1), i(2));
         const b = this.dq(node, i(3), i(4), i(5));
         const y = this.node(node.name, 'Add', [a, b], [this.name(`${out}/float`)]);
+        this.q(node, y, i(6), i(7), out);
+        return true;
+      }
+      case `${MS}.QLinearMul`: {
+        const a = this.dq(node, i(0), i(1), i(2));
+        const b = this.dq(node, i(3), i(4), i(5));
+        const y = this.node(node.name, 'Mul', [a, b], [this.name(`${out}/float`)]);
         this.q(node, y, i(6), i(7), out);
         return true;
       }

@@ -20,7 +20,7 @@ const UNARY = new Set([
   'Relu', 'Sigmoid', 'Tanh', 'Erf', 'Sqrt', 'Exp', 'Log', 'Reciprocal', 'HardSwish', 'Silu', 'Softplus', 'Neg', 'Abs',
   'LeakyRelu', 'HardSigmoid', 'Clip', 'Gelu', 'Not', 'Cast', 'QLookup', 'QuantizeLinear', 'DequantizeLinear',
 ]);
-const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Min', 'Max', 'PRelu', 'Equal', 'Less', 'Greater', 'Where', 'QAdd']);
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Min', 'Max', 'PRelu', 'Equal', 'Less', 'Greater', 'Where', 'QAdd', 'QMul']);
 
 function permuteShape(shape: readonly number[]): number[] {
   return TO_NHWC.map((a) => shape[a]);

@@ -140,6 +140,15 @@ export function qdqCases(): QdqCase[] {
     unaryCase('add + relu', [1, 4, 5, 5], ['Neg', Q, Q, 'sparq.QAdd', D], RELU_OUT, (b, x) =>
       b.node('Relu', [b.node('Add', [b.qdq(x, A), b.dq(b.q(b.node('Neg', [x]), B), B)])]),
     ),
+    unaryCase('mul same shape', [1, 4, 5, 5], ['Neg', Q, Q, 'sparq.QMul', D], OUT, (b, x) =>
+      b.node('Mul', [b.qdq(x, A), b.dq(b.q(b.node('Neg', [x]), B), B)]),
+    ),
+    // A squeeze-excite gate: x [1, C, H, W] times a quantized per-channel [1, C, 1, 1] (sigmoid of the channel means).
+    unaryCase('mul by a per-channel gate (squeeze-excite)', [1, 6, 5, 5], [Q, 'GlobalAveragePool', 'Sigmoid', Q, 'sparq.QMul', D], OUT, (b, x) => {
+      const gate: Act = { scale: 1 / 255, zp: 0 };
+      const g = b.dq(b.q(b.node('Sigmoid', [b.node('GlobalAveragePool', [x])]), gate), gate);
+      return b.node('Mul', [b.qdq(x, A), g]);
+    }),
     unaryCase('concat', [1, 3, 4, 4], ['Neg', Q, Q, 'sparq.QConcat', D], OUT, (b, x) =>
       b.node('Concat', [b.qdq(x, A), b.dq(b.q(b.node('Neg', [x]), B), B)], { axis: 1 }),
     ),
@@ -212,6 +221,24 @@ export function qlinearCases(): QdqCase[] {
     b.node('MatMulInteger', [x, w, b.init('xz', [], [130], 'uint8')], {}, ['y']);
     output(b, 'y', 'int32');
     cases.push({ name: 'MatMulInteger', graph: b.build(), shape: [3, 10], inputType: 'uint8', ops: ['sparq.QGemm', 'Cast'] });
+  }
+  {
+    // com.microsoft QLinearMul with a per-channel broadcast operand.
+    const b = new QdqBuilder(17);
+    b.g.otherOpsets['com.microsoft'] = 1;
+    const x = b.input('x', [1, 4, 3, 3]);
+    const p = (name: string, a: { scale: number; zp: number }) => [b.init(`${name}_s`, [], [a.scale]), b.init(`${name}_z`, [], [a.zp], 'uint8')];
+    const gate = b.q(b.node('GlobalAveragePool', [x]), B);
+    const product = b.node('QLinearMul', [b.q(x, A), ...p('a', A), gate, ...p('b', B), ...p('c', OUT)], {}, undefined, 'com.microsoft');
+    b.node('DequantizeLinear', [product, ...p('o', OUT)], {}, ['y']);
+    output(b, 'y');
+    cases.push({
+      name: 'com.microsoft QLinearMul (per-channel broadcast)',
+      graph: b.build(),
+      shape: [1, 4, 3, 3],
+      ops: ['GlobalAveragePool', 'sparq.QuantizeLinear', 'sparq.QuantizeLinear', 'sparq.QMul', 'sparq.DequantizeLinear'],
+      outScale: OUT.scale,
+    });
   }
   {
     // com.microsoft contrib ops: QLinearAdd → QLinearGlobalAveragePool, and QLinearConcat of the two.

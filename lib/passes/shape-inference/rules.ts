@@ -74,6 +74,7 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   'sparq.QConv': int8Conv,
   'sparq.QGemm': int8Gemm,
   'sparq.QAdd': broadcastSameType,
+  'sparq.QMul': broadcastSameType,
   'sparq.QConcat': concat,
   'sparq.QMaxPool': pool,
   'sparq.QAveragePool': pool,
