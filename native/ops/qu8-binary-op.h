@@ -1,5 +1,5 @@
 // The op shared by the u8 x u8 -> u8 binary ops (QAdd, QMul): numpy broadcasting walked in contiguous runs, one
-// kernel call per run, threaded over output elements; the per-channel broadcast through a rows kernel when the op has one.
+// kernel call per run, threaded over output elements; the per-channel broadcast through a rows kernel if given one.
 #pragma once
 #include <algorithm>
 #include <cstring>
@@ -62,6 +62,7 @@ class Qu8BinaryOp final : public Op {
     const uint8_t* b = ctx.ptr<const uint8_t>(b_);
     uint8_t* y = ctx.ptr<uint8_t>(y_);
     const size_t n = static_cast<size_t>(plan_.numel);
+    if (n == 0) return;
     if (same_shape_) {
       for_element_chunks(ctx.pool, n, [&](size_t begin, size_t end) {
         fn_(end - begin, a + begin, b + begin, 1, p_, y + begin);

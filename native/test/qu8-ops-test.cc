@@ -486,6 +486,8 @@ SPARQ_TEST(qmul_broadcast_shapes_match_reference_and_chain) {
     check_qmul({2, 3, 1, 1}, {1, 1, 5, 6}, {2, 3, 5, 6}, q);
     check_qmul({1}, {1}, {1}, q);
     check_qmul({1, 1}, {1}, {1, 1}, q);
+    check_qmul({1, 0, 8}, {8}, {1, 0, 8}, q);  // empty
+    check_qmul({2, 3, 0}, {1, 1, 0}, {2, 3, 0}, q);
   }
   check_qmul({1, 28, 28, 64}, {1, 1, 1, 64}, {1, 28, 28, 64}, MulQuant{0.02f, 0.031f, 0.04f, 17, 0, 100}, 2);
   check_qmul({1, 1, 1, 64}, {1, 28, 28, 64}, {1, 28, 28, 64}, MulQuant{0.5f, 0.01f, 0.3f, 0, 255, 0}, 2);
