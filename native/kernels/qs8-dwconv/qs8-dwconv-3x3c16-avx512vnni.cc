@@ -39,18 +39,13 @@ struct Requantize16 {
 template <bool kFull>
 inline __m512i column_quads(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3,
                             __mmask16 mask) {
-  __m512i v;
-  if (kFull) {
-    v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0)));
-    v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1)), 1);
-    v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(r2)), 2);
-    v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(r3)), 3);
-  } else {
-    v = _mm512_castsi128_si512(_mm_maskz_loadu_epi8(mask, r0));
-    v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(mask, r1), 1);
-    v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(mask, r2), 2);
-    v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(mask, r3), 3);
-  }
+  const auto row = [mask](const uint8_t* r) {
+    return kFull ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(r)) : _mm_maskz_loadu_epi8(mask, r);
+  };
+  __m512i v = _mm512_castsi128_si512(row(r0));
+  v = _mm512_inserti32x4(v, row(r1), 1);
+  v = _mm512_inserti32x4(v, row(r2), 2);
+  v = _mm512_inserti32x4(v, row(r3), 3);
   const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   const __m512i bytes = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
   return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(lanes, v), bytes);
@@ -64,12 +59,16 @@ inline void build_columns(const Qs8DwconvParams& p, const uint8_t* x_image, long
                           size_t col_begin, size_t col_end, __mmask16 mask, __m512i zero_point_quads, __m512i* buf) {
   const size_t row_bytes = p.in_w * p.channels;
   const uint8_t* row[4];
+  bool any_inside = false;
   for (size_t i = 0; i < 4; ++i) {
     const long ih = first_row + static_cast<long>(i);
-    row[i] = (ih >= 0 && ih < static_cast<long>(p.in_h) ? x_image + static_cast<size_t>(ih) * row_bytes : p.zero_row) + c0;
+    const bool inside = ih >= 0 && ih < static_cast<long>(p.in_h);
+    row[i] = (inside ? x_image + static_cast<size_t>(ih) * row_bytes : p.zero_row) + c0;
+    any_inside |= inside;
   }
-  const size_t inside_begin = p.pad_left < col_end ? p.pad_left : col_end;
-  const size_t inside_end = p.pad_left + p.in_w < col_end ? p.pad_left + p.in_w : col_end;
+  // A group of padding rows only (the stride-2 chain's group past the bottom) is the zero point everywhere.
+  const size_t inside_begin = any_inside && p.pad_left < col_end ? p.pad_left : col_end;
+  const size_t inside_end = any_inside && p.pad_left + p.in_w < col_end ? p.pad_left + p.in_w : col_end;
   size_t col = col_begin;
   for (; col < inside_begin; ++col) buf[col - col_begin] = zero_point_quads;
   for (size_t offset = (col - p.pad_left) * p.channels; col < inside_end; ++col, offset += p.channels)
