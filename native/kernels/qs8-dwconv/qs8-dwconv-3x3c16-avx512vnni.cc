@@ -1,6 +1,6 @@
 // int8 depthwise 3x3 convolution (undilated, any strides and padding), AVX-512 VNNI, requantized to u8 in the kernel.
-// Whole row ranges per call, 16 channels per vector, the vector loop outside the rows so that its weights, bias and
-// requantization constants are loaded once per call. The input columns an output row reads are turned into row quads
+// Whole row ranges per call, two vectors of 16 channels per pass, the channel loop outside the rows so that the
+// weights, bias and requantization constants stay in registers for the whole call. The input columns an output row reads are turned into row quads
 // (dword c = four input rows of channel c: one vpdpbusd adds a kernel column's three taps), built from four 16-byte
 // loads by a 4x4 dword transpose across lanes (vpermd) and a 4x4 byte transpose within lanes (vpshufb), and one set
 // of quads serves two output rows (see vector_rows). The accumulators go straight through the u8 fast form of
