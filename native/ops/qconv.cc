@@ -96,7 +96,7 @@ class QConvOp : public Op {
   }
 
   std::string kernel_name() const override {
-    if (path_ == Path::kDepthwise) return std::string(dwconv_->name) + " depthwise";
+    if (path_ == Path::kDepthwise) return std::string(dw_3x3_u8_ ? dwconv_->name_3x3_u8 : dwconv_->name) + " depthwise";
     if (path_ == Path::kFewChannels) return std::string(few_->kernel_name()) + " few-channel";
     const char* how = path_ == Path::kDirect ? " direct" : path_ == Path::kImplicit ? " implicit" : " im2col";
     return std::string(gemms_.front()->kernel().name) + how +
@@ -242,7 +242,7 @@ class QConvOp : public Op {
     dw_weights_.resize(qs8_dwconv_packed_size(dwconv_->layout, g_.kernel_h, g_.kernel_w, cp));
     qs8_dwconv_pack_weights(dwconv_->layout, c, g_.kernel_h, g_.kernel_w, cp, weights.data(), dw_weights_.data());
     dw_bias_.assign(cp, 0);
-    zero_row_.assign(cp, static_cast<uint8_t>(x_zero_point_));
+    zero_row_.assign(std::max(cp, g_.in_w * c), static_cast<uint8_t>(x_zero_point_));
     for (size_t ch = 0; ch < c; ++ch) {
       int32_t sum = 0;
       for (size_t t = 0; t < taps; ++t) sum += weights[ch * taps + t];
@@ -252,11 +252,27 @@ class QConvOp : public Op {
     Qs8DwconvParams& p = dw_params_;
     set_depthwise_window(p, g_, c, cp);
     p.zero_row = zero_row_.data();
+    if (dwconv_->ukernel_3x3_u8 && qs8_dwconv_3x3_applies(p, requantization_->params()))
+      dw_3x3_u8_ = dwconv_->ukernel_3x3_u8;
   }
 
   void run_depthwise(RunContext& ctx, const uint8_t* x, const uint8_t* r, uint8_t* y) {
     const size_t rows = g_.batch * g_.out_h, row_values = g_.out_w * g_.out_c, image = g_.in_h * g_.in_w * g_.in_c;
     const Qs8EpilogueParams& params = requantization_->params();
+    if (dw_3x3_u8_) {
+      // Whole row ranges per call, cut at image boundaries; chunks of at least 2 rows keep the kernel's row pairs.
+      auto rows_body = [&](size_t begin, size_t end) {
+        while (begin < end) {
+          const size_t b = begin / g_.out_h, oh = begin % g_.out_h, oh_end = std::min(g_.out_h, oh + (end - begin));
+          dw_3x3_u8_(dw_params_, oh, oh_end, x + b * image, dw_weights_.data(), dw_bias_.data(), params,
+                     y + b * g_.out_h * row_values);
+          begin += oh_end - oh;
+        }
+      };
+      if (ctx.pool && ctx.pool->threads() > 1) ctx.pool->parallel_for(rows, 2, rows_body);
+      else rows_body(0, rows);
+      return;
+    }
     auto body = [&](size_t begin, size_t end) {
       static thread_local std::vector<int32_t> acc;
       if (acc.size() < row_values) acc.resize(row_values);
@@ -284,6 +300,7 @@ class QConvOp : public Op {
   // depthwise path
   const Qs8DwconvKernel* dwconv_ = nullptr;
   Qs8DwconvParams dw_params_;
+  Qs8Dwconv3x3U8Fn dw_3x3_u8_ = nullptr;  // whole-rows 3x3 kernel with fused requantization, when it applies
   std::vector<int16_t> dw_weights_;
   std::vector<int32_t> dw_bias_;
   std::vector<uint8_t> zero_row_;

@@ -90,7 +90,7 @@ std::vector<Qs8DwconvKernel> build_dwconv_table() {
   std::vector<Qs8DwconvKernel> t;
 #if defined(__x86_64__) || defined(_M_X64)
   t.push_back({"qs8-dwconv-c64-avx512vnni", "avx512vnni", qs8_dwconv_ukernel_c64__avx512vnni,
-               Qs8DwconvLayout::kRowQuads});
+               Qs8DwconvLayout::kRowQuads, "qs8-dwconv-3x3c16-avx512vnni", qs8_dwconv_ukernel_3x3c16__avx512vnni});
   t.push_back({"qs8-dwconv-c32-avx512", "avx512", qs8_dwconv_ukernel_c32__avx512, Qs8DwconvLayout::kEvenOdd});
   t.push_back({"qs8-dwconv-c32-avx2", "avx2", qs8_dwconv_ukernel_c32__avx2, Qs8DwconvLayout::kTapPairs});
 #endif

@@ -57,6 +57,10 @@ struct Qs8DwconvKernel {
   const char* isa;
   Qs8DwconvUkernelFn ukernel;
   Qs8DwconvLayout layout;  // how the kernel wants its weights packed
+  // Optional whole-rows 3x3 kernel with the u8 requantization fused in, reading the same packed weights (nullptr:
+  // none; the op then runs `ukernel` and the GEMM epilogue row by row).
+  const char* name_3x3_u8 = nullptr;
+  Qs8Dwconv3x3U8Fn ukernel_3x3_u8 = nullptr;
 };
 
 // Depthwise kernels usable with these features, best first; the scalar one is always last.

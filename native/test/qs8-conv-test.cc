@@ -304,13 +304,16 @@ SPARQ_TEST(qconv_grouped_per_group_gemm) {
 
 SPARQ_TEST(qconv_depthwise_direct_kernels) {
   uint32_t seed = 300;
-  const std::string dw = select_qs8_dwconv_kernel(features_for_level(default_level())).name;
-  std::cout << "  [" << default_level() << "] int8 depthwise kernel: " << dw << "\n";
+  const Qs8DwconvKernel& kernel = select_qs8_dwconv_kernel(features_for_level(default_level()));
+  const std::string dw = kernel.name;
+  // u8 outputs of undilated 3x3 windows without a residual go through the fused 3x3 kernel where there is one
+  const std::string dw3 = kernel.ukernel_3x3_u8 ? kernel.name_3x3_u8 : kernel.name;
+  std::cout << "  [" << default_level() << "] int8 depthwise kernels: " << dw << ", 3x3 u8 " << dw3 << "\n";
   for (size_t c : {1, 7, 16, 64, 65, 130})
     for (size_t kk : {3, 5})
       for (size_t s : {1, 2}) {
         const std::string name = run_case(conv(1, 9, 11, c, c, c, kk, kk, s, kk / 2), seed++);
-        CHECK(contains(name, dw) && contains(name, "depthwise"));
+        CHECK(contains(name, kk == 3 ? dw3 : dw) && contains(name, "depthwise"));
       }
   run_case(conv(2, 12, 12, 24, 24, 24, 7, 7, 1, 3), seed++);      // generic KxK
   run_case(conv(1, 9, 9, 32, 32, 32, 3, 3, 1, 2, 2), seed++);     // dilated
@@ -323,6 +326,40 @@ SPARQ_TEST(qconv_depthwise_direct_kernels) {
   run_case(threaded, seed++);
   // depth multiplier 2 is not depthwise: per-group GEMM
   CHECK(contains(run_case(conv(1, 6, 6, 8, 16, 8, 3, 3, 1, 1), seed++), " grouped"));
+}
+
+// The 3x3 depthwise shapes of the MobileNet fixture and their neighbours through the op: batches (row ranges cut at
+// image boundaries), threads (row ranges cut anywhere), odd heights, the activations the fused kernel folds into its
+// clamp, and the cases it leaves to the row kernel + GEMM epilogue (residual, f32 output, other activations).
+SPARQ_TEST(qconv_depthwise_3x3_fused_and_row_paths) {
+  uint32_t seed = 350;
+  const Qs8DwconvKernel& kernel = select_qs8_dwconv_kernel(features_for_level(default_level()));
+  const std::string dw3 = kernel.ukernel_3x3_u8 ? kernel.name_3x3_u8 : kernel.name;
+  const std::vector<QConvCase> shapes = {conv(1, 14, 14, 16, 16, 16, 3, 3, 1, 1), conv(1, 14, 14, 64, 64, 64, 3, 3, 2, 1),
+                                         conv(1, 7, 7, 72, 72, 72, 3, 3, 1, 1),   conv(1, 7, 7, 72, 72, 72, 3, 3, 2, 1),
+                                         conv(1, 4, 4, 120, 120, 120, 3, 3, 1, 1), conv(3, 9, 6, 24, 24, 24, 3, 3, 2, 1),
+                                         conv(2, 5, 8, 200, 200, 200, 3, 3, 1, 1), conv(4, 3, 3, 8, 8, 8, 3, 3, 1, 0)};
+  for (const QConvCase& base : shapes)
+    for (int threads : {1, 2, 3})
+      for (Qs8Activation act : {Qs8Activation::kNone, Qs8Activation::kRelu, Qs8Activation::kClip}) {
+        QConvCase k = base;
+        k.threads = threads;
+        k.act = act;
+        k.n = threads == 1 ? base.n : base.n + 1;
+        k.per_channel = seed % 2 == 0;
+        CHECK(contains(run_case(k, seed++), dw3));
+      }
+  for (const QConvCase& base : {conv(2, 7, 7, 72, 72, 72, 3, 3, 1, 1), conv(1, 9, 9, 40, 40, 40, 3, 3, 2, 1)}) {
+    QConvCase k = base;
+    k.residual = true;
+    CHECK(contains(run_case(k, seed++), kernel.name));
+    k.residual = false;
+    k.f32_out = true;
+    CHECK(contains(run_case(k, seed++), kernel.name));
+    k.f32_out = false;
+    k.act = Qs8Activation::kHardSwish;
+    CHECK(contains(run_case(k, seed++), kernel.name));
+  }
 }
 
 SPARQ_TEST(qconv_every_activation_residual_and_output_dtype) {

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/qs8-epilogue/qs8-epilogue.h"
+
 namespace sparq {
 
 struct Qs8DwconvParams {
@@ -10,7 +12,9 @@ struct Qs8DwconvParams {
   size_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
   size_t pad_top = 0, pad_left = 0, out_w = 0;
   size_t padded_channels = 0;        // channels rounded up to kQs8DwconvChannelAlign: row stride of w and bias
-  const uint8_t* zero_row = nullptr; // padded_channels bytes of the activation zero point, read by padding taps
+  // max(padded_channels, in_w * channels) bytes of the activation zero point, read by padding taps (a whole input row
+  // long, so that a kernel can read a padding row like an input row)
+  const uint8_t* zero_row = nullptr;
 };
 
 // Weights and bias are padded to a multiple of this many channels (the widest channel block of any variant).
@@ -48,6 +52,18 @@ void qs8_dwconv_pack_weights(Qs8DwconvLayout layout, size_t channels, size_t ker
 using Qs8DwconvUkernelFn = void (*)(const Qs8DwconvParams& p, size_t oh, const uint8_t* x_image, const int16_t* w,
                                     const int32_t* bias, int32_t* acc);
 
+// Output rows [oh_begin, oh_end) of one image of a 3x3 undilated depthwise conv (any strides and padding; see
+// qs8_dwconv_3x3_applies), requantized in the kernel with the u8 fast form of qs8-epilogue.h (e.output == kUint8,
+// e.fast, no residual): y_image[(oh * out_w + ow) * channels + c] = the byte qs8_epilogue makes of the accumulator the
+// row ukernel computes. Weights packed as the kernel's dispatch entry says, bias folded the same way.
+using Qs8Dwconv3x3U8Fn = void (*)(const Qs8DwconvParams& p, size_t oh_begin, size_t oh_end, const uint8_t* x_image,
+                                  const int16_t* w, const int32_t* bias, const Qs8EpilogueParams& e,
+                                  uint8_t* y_image);
+inline bool qs8_dwconv_3x3_applies(const Qs8DwconvParams& p, const Qs8EpilogueParams& e) {
+  return p.kernel_h == 3 && p.kernel_w == 3 && p.dilation_h == 1 && p.dilation_w == 1 &&
+         e.output == Qs8Output::kUint8 && e.fast && !e.residual && !e.residual_after_requantization;
+}
+
 void qs8_dwconv_ukernel_c8__scalar(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*, const int32_t*,
                                 int32_t*);
 #if defined(__x86_64__) || defined(_M_X64)
@@ -57,6 +73,8 @@ void qs8_dwconv_ukernel_c32__avx512(const Qs8DwconvParams&, size_t, const uint8_
                                 int32_t*);
 void qs8_dwconv_ukernel_c64__avx512vnni(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*,
                                         const int32_t*, int32_t*);
+void qs8_dwconv_ukernel_3x3c16__avx512vnni(const Qs8DwconvParams&, size_t, size_t, const uint8_t*, const int16_t*,
+                                           const int32_t*, const Qs8EpilogueParams&, uint8_t*);
 #endif
 #if defined(__aarch64__)
 void qs8_dwconv_ukernel_c32__neon(const Qs8DwconvParams&, size_t, const uint8_t*, const int16_t*, const int32_t*,
