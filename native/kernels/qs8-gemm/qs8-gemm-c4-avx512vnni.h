@@ -105,18 +105,25 @@ inline void c4_store_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, con
   }
 }
 
-// MR rows x (NV * 16) columns from rows `a_stride` bytes apart (see Qs8GemmUkernelFn).
+// The tile's accumulators over the whole depth k, rows `a_stride` bytes apart (row mr - 1 repeated past mr).
 template <size_t MR, size_t NV>
-inline void qs8_gemm_c4_avx512vnni(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
-                                   int32_t* acc) {
+inline void c4_accumulate(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
+                          __m512i (&vacc)[MR][NV]) {
   const uint8_t* rows[MR];
   rows[0] = static_cast<const uint8_t*>(a);
   for (size_t i = 1; i < MR; ++i) rows[i] = i < mr ? rows[i - 1] + a_stride : rows[i - 1];
-  __m512i vacc[MR][NV];
   const int8_t* w = c4_init<MR, NV>(packed_w, vacc);
   size_t kk = 0;
   for (; kk + 4 <= k; kk += 4, w += 64 * NV) c4_step<MR, NV>(vacc, rows, kk, w);
   if (kk != k) c4_step<MR, NV, false>(vacc, rows, kk, w, k - kk);  // last 1..3 depth values: read only what exists
+}
+
+// MR rows x (NV * 16) columns from rows `a_stride` bytes apart (see Qs8GemmUkernelFn).
+template <size_t MR, size_t NV>
+inline void qs8_gemm_c4_avx512vnni(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
+                                   int32_t* acc) {
+  __m512i vacc[MR][NV];
+  c4_accumulate<MR, NV>(mr, k, a, a_stride, packed_w, vacc);
   c4_store<MR, NV>(vacc, acc);
 }
 
@@ -125,14 +132,8 @@ template <size_t MR, size_t NV>
 inline void qs8_gemm_c4_u8_avx512vnni(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
                                       size_t nc, const float* scale, const Qs8EpilogueParams& p, uint8_t* out,
                                       size_t out_stride) {
-  const uint8_t* rows[MR];
-  rows[0] = static_cast<const uint8_t*>(a);
-  for (size_t i = 1; i < MR; ++i) rows[i] = i < mr ? rows[i - 1] + a_stride : rows[i - 1];
   __m512i vacc[MR][NV];
-  const int8_t* w = c4_init<MR, NV>(packed_w, vacc);
-  size_t kk = 0;
-  for (; kk + 4 <= k; kk += 4, w += 64 * NV) c4_step<MR, NV>(vacc, rows, kk, w);
-  if (kk != k) c4_step<MR, NV, false>(vacc, rows, kk, w, k - kk);
+  c4_accumulate<MR, NV>(mr, k, a, a_stride, packed_w, vacc);
   c4_store_u8<MR, NV>(vacc, mr, nc, scale, p, out, out_stride);
 }
 
