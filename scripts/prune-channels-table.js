@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Channel and block pruning of the Fashion-MNIST fixtures: MACs, file size and top-1 on the 2000-image test subset,
 // L1 ranking with and without least-squares reconstruction (and ThiNet), for the README table.
-// Usage: node scripts/prune-channels-table.js [--ratios 0.25,0.375] [--samples 500] [--models resnet-fmnist,...]
+// Usage: node scripts/prune-channels-table.js [--ratios 0.25,0.375] [--samples 500] [--train-samples 0] [--align 4]
+//        [--models resnet-fmnist,...]
+// --train-samples N adds the first N images of train-images.npy (normalized as in training) to the calibration
+// samples; --align sets engine.prune's channelAlign (kept counts in multiples of it, see channel-ranking.ts).
 // Needs dist/ (npx tsc -p tsconfig.build.json) and the built addon.
 'use strict';
 const fs = require('fs');
@@ -36,6 +39,19 @@ function samples(count) {
   return out;
 }
 
+/** The first `count` images of the training subset (raw bytes), normalized as the fixtures were trained. */
+function trainingSamples(count) {
+  if (count === 0) return [];
+  const { data, count: n } = images('train-images.npy', count);
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const x = new Float32Array(784);
+    for (let j = 0; j < 784; j++) x[j] = (data[i * 784 + j] / 255 - 0.286) / 0.353;
+    out.push({ input: new Tensor('float32', x, [1, 1, 28, 28]) });
+  }
+  return out;
+}
+
 /** Top-1 accuracy (%) on the test subset, batches of 100. */
 function accuracy(engine) {
   const { data, count } = images('test-images.npy', 2000);
@@ -61,9 +77,10 @@ function describe(engine, graph) {
 async function main() {
   const ratios = arg('ratios', '0.25,0.5').split(',').map(Number);
   const models = arg('models', 'resnet-fmnist,mobilenet-fmnist').split(',');
-  const calibration = samples(Number(arg('samples', '500')));
+  const calibration = [...samples(Number(arg('samples', '500'))), ...trainingSamples(Number(arg('train-samples', '0')))];
+  const channelAlign = Number(arg('align', '4'));
   const options = { threads: 1 };
-  console.log(`CPU: ${os.cpus()[0].model}; ${calibration.length} calibration samples; top-1 on the 2000-image test subset`);
+  console.log(`CPU: ${os.cpus()[0].model}; ${calibration.length} calibration samples; channelAlign ${channelAlign}; top-1 on the 2000-image test subset`);
   console.log('| model | pruning | MACs | MACs removed | ONNX bytes | top-1 % | drop (points) | time (s) |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const model of models) {
@@ -102,7 +119,7 @@ async function main() {
   }
 
   function ctx(method, ranking, pruneResidualStreams = false) {
-    return { method, ranking, samples: calibration, exclude: new Set(), engineOptions: options, pruneResidualStreams };
+    return { method, ranking, samples: calibration, exclude: new Set(), engineOptions: options, pruneResidualStreams, channelAlign };
   }
 }
 

@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { Engine } from '../lib';
 import { loadNpy, saveNpy } from '../lib/format/npy';
 import { decodeModel } from '../lib/onnx/decode';
 import { readSparq } from '../lib/format/sparq-reader';
@@ -95,6 +96,8 @@ describe('sparq help and usage errors', () => {
     [['ab', RESNET, '--data', IMAGES], 'Expected A B but received'],
     [['compress', RESNET, '--calib', IMAGES], 'Expected --output'],
     [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--prune', '3:4'], 'Expected --prune 2:4, channels=R or unstructured=R (0 < R < 1), or blocks=N but received "3:4"'],
+    [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--prune', '2:4', '--channel-align', '16'], 'Expected --prune channels=R for --channel-align'],
+    [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--prune', 'channels=0.4', '--channel-align', '0'], 'Expected an integer >= 1 for --channel-align but received "0"'],
     [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--max-drop', '1'], 'Expected --eval DATA (with labels) for --max-drop'],
     [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--max-drop', '1', '--eval', IMAGES], 'Expected labels for --eval'],
     [['compress', RESNET, '--calib', IMAGES, '-o', 'x.sparq', '--method', 'kl'], 'Expected one of minmax, percentile, entropy, mse for --method but received "kl"'],
@@ -324,6 +327,22 @@ describe('sparq compress', () => {
     const ev = JSON.parse((await runCli(['eval', out, '--data', join(dir, 'holdout.npy'), '--labels', join(dir, 'holdout-labels.npy'), '--json'])).stdout);
     expect(ev.samples).toBe(50);
     expect(ev.top1).toBeCloseTo(c.steps[1].accuracy, 9);
+  });
+
+  test('--prune channels=0.4 --channel-align 16 writes a model whose 64-wide convs keep 32 channels (40 without)', async () => {
+    const widths = async (align: string[]) => {
+      const out = join(dir, `channels${align.length ? '-aligned' : ''}.sparq`);
+      const r = await runCli(['compress', RESNET, '--calib', join(F, 'calibration.npy'), '--calib-samples', '16', '--prune', 'channels=0.4', ...align, '-o', out, '--json']);
+      expect(r.code).toBe(0);
+      const engine = await Engine.load(out);
+      try {
+        const g = engine.sourceGraph();
+        return g.initializers.get(g.nodes.find((n) => n.name === '/blocks/blocks.4/conv1/Conv')!.inputs[1])!.dims[0];
+      } finally {
+        engine.dispose();
+      }
+    };
+    expect([await widths([]), await widths(['--channel-align', '16'])]).toEqual([40, 32]);
   });
 
   test('int8 with --max-drop: written with its provenance when the held-out drop is within budget, refused (exit 1, no file) otherwise', async () => {

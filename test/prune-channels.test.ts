@@ -12,7 +12,7 @@ import { ChannelPruneResult, pruneChannels, pruneChannelsDetailed } from '../lib
 import { greedyKeep, keptChannelCount } from '../lib/prune/channel-ranking';
 import { NormalEquations } from '../lib/prune/least-squares';
 import type { StructuredPruneContext } from '../lib/prune/structured-types';
-import { calibrationBatch, calibrationSample, useFixtures, macsOf, maskedReference, testAccuracy } from './support/channel-pruning-reference';
+import { calibrationBatch, calibrationSample, useFixtures, macsOf, maskedReference, testAccuracy, trainingSample } from './support/channel-pruning-reference';
 import { GraphBuilder, randomFloats } from './support/graph-builder';
 import { expectClose, ortEval } from './support/ort';
 
@@ -42,6 +42,37 @@ describe('channel pruning', () => {
     expect([keptChannelCount(16, 0.25), keptChannelCount(16, 0.375), keptChannelCount(32, 0.375), keptChannelCount(64, 0.375)]).toEqual([12, 12, 20, 40]);
     expect([keptChannelCount(18, 0.3), keptChannelCount(120, 0.25), keptChannelCount(6, 0.5), keptChannelCount(16, 0)]).toEqual([12, 92, 3, 16]);
   });
+
+  test('an alignment keeps whole vectors in layers at least twice as wide; narrower ones keep multiples of 4', () => {
+    expect([64, 72, 96, 120].map((size) => keptChannelCount(size, 0.4, 16))).toEqual([32, 48, 64, 80]);
+    expect([64, 72, 96, 120].map((size) => keptChannelCount(size, 0.4, 8))).toEqual([40, 40, 56, 72]);
+    // 24 < 2 x 16: multiples of 4 (14.4 -> 16); under 8 channels: the nearest count.
+    expect([keptChannelCount(24, 0.4, 16), keptChannelCount(18, 0.3, 16), keptChannelCount(6, 0.5, 16)]).toEqual([16, 12, 3]);
+    expect([keptChannelCount(64, 0.375, 1), keptChannelCount(10, 0.3, 1), keptChannelCount(40, 0.9, 16)]).toEqual([40, 7, 16]);
+    expect([64, 72, 120].map((size) => keptChannelCount(size, 0.375, 4))).toEqual([64, 72, 120].map((size) => keptChannelCount(size, 0.375)));
+  });
+
+  test('MobileNet, ThiNet 0.4 aligned to 16 on 3000 images: >= 30% of MACs removed, drop <= 2 points, whole 16-channel vectors', async () => {
+    const ctx = context('reconstruct', 'thinet', 500, [], false);
+    for (let i = 0; i < 2500; i++) ctx.samples.push(trainingSample(i));
+    ctx.channelAlign = 16;
+    const rebuilt = await pruneChannelsDetailed(fx.mobilenetGraph, 0.4, ctx);
+    // Every pruned group at least 32 wide keeps a multiple of 16 (64 -> 32, 72 -> 48, 120 -> 80, 96 -> 64).
+    const kept = [...rebuilt.keep.entries()].map(([id, channels]) => [rebuilt.analysis.groups.get(id)!.size, channels.length]);
+    expect(kept.filter(([size]) => size >= 32).map(([size, count]) => `${size}->${count}`).sort()).toEqual(['120->80', '64->32', '72->48', '72->48', '96->64']);
+    await expectSameAsReference(rebuilt, maskedReference(fx.mobilenetGraph, rebuilt.removal, rebuilt.graph));
+    const engine = Engine.fromGraph(rebuilt.graph, { threads: 1 });
+    try {
+      const [base, acc] = [testAccuracy(fx.mobilenet), testAccuracy(engine)];
+      const removed = 1 - macsOf(rebuilt.graph) / macsOf(fx.mobilenetGraph);
+      console.log(`mobilenet channels 0.4 align 16, ThiNet + reconstruct on 3000 images: MACs removed ${(100 * removed).toFixed(1)}%, top-1 ${base} -> ${acc}`);
+      // Recorded in the README table (scripts/prune-channels-table.js --align 16 --train-samples 2500).
+      expect(removed).toBeGreaterThanOrEqual(0.3);
+      expect(base - acc).toBeLessThanOrEqual(2);
+    } finally {
+      engine.dispose();
+    }
+  }, 120000);
 
   test('ResNet groups: a residual stage shares one mask; model input and logits stay', () => {
     const a = analyzeChannels(fx.resnetGraph);

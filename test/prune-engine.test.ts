@@ -116,6 +116,9 @@ describe('engine.prune options', () => {
     [{ pattern: '2:4', onProgress: 1 }, TypeError, 'Expected a function for options.onProgress but received 1'],
     [{ pattern: '2:4', ranking: 'l2' }, RangeError, `Expected one of 'l1', 'thinet' for options.ranking but received "l2"`],
     [{ pattern: { channels: 0.25 }, pruneResidualStreams: 1 }, TypeError, 'Expected a boolean for options.pruneResidualStreams but received 1'],
+    [{ pattern: { channels: 0.25 }, channelAlign: '16' }, TypeError, 'Expected an integer from 1 to 256 for options.channelAlign but received "16"'],
+    [{ pattern: { channels: 0.25 }, channelAlign: 0 }, RangeError, 'Expected an integer from 1 to 256 for options.channelAlign but received 0'],
+    [{ pattern: { channels: 0.25 }, channelAlign: 4.5 }, RangeError, 'Expected an integer from 1 to 256 for options.channelAlign but received 4.5'],
   ])('%j is refused', async (options, type, message) => {
     const p = engine.prune(options as never);
     await expect(p).rejects.toThrow(type);
@@ -258,6 +261,12 @@ describe('ResNet-style fixture', () => {
     expect(outChannels(streams.sourceGraph(), stem)).toBeLessThan(outChannels(folded, stem));
     expect(streams.runSync(testImages[0]).logits.dims).toEqual([1, 10]);
     streams.dispose();
+    // channelAlign reaches the channel pruner: at 0.4 a 64-wide conv keeps 40 channels by default, 32 aligned to 16.
+    const conv1 = '/blocks/blocks.4/conv1/Conv';
+    const [plain, aligned] = [undefined, 16].map((channelAlign) => engine.prune({ pattern: { channels: 0.4 }, method: 'magnitude', channelAlign }));
+    expect([outChannels((await plain).sourceGraph(), conv1), outChannels((await aligned).sourceGraph(), conv1)]).toEqual([40, 32]);
+    (await plain).dispose();
+    (await aligned).dispose();
     channels.dispose();
     const blocks = await engine.prune({ pattern: { blocks: 1 }, calibration: calibration.slice(0, 20) });
     expect(blocks.sourceGraph().nodes.filter((n) => n.opType === 'Conv').length).toBeLessThan(folded.nodes.filter((n) => n.opType === 'Conv').length);

@@ -20,8 +20,8 @@ export interface ChannelPruneResult {
 
 /**
  * As pruneChannels, with what was removed: every prunable group (see channel-groups.ts) keeps
- * keptChannelCount(size, ratio) channels — the same ratio everywhere, rounded to multiples of 4. Residual streams
- * stay whole unless ctx.pruneResidualStreams.
+ * keptChannelCount(size, ratio, ctx.channelAlign) channels — the same ratio everywhere, rounded to multiples of the
+ * alignment (4 by default). Residual streams stay whole unless ctx.pruneResidualStreams.
  */
 export async function pruneChannelsDetailed(graph: Graph, ratio: number, ctx: StructuredPruneContext): Promise<ChannelPruneResult> {
   if (typeof ratio !== 'number' || !(ratio >= 0 && ratio < 1)) throw new RangeError(expected('a channel ratio in [0, 1)', 'pattern.channels', ratio));
@@ -35,7 +35,7 @@ export async function pruneChannelsDetailed(graph: Graph, ratio: number, ctx: St
   const targets = new Map<number, number>();
   for (const group of analysis.groups.values()) {
     if (group.fixed || streams.has(group.id)) continue;
-    const count = keptChannelCount(group.size, ratio);
+    const count = keptChannelCount(group.size, ratio, ctx.channelAlign ?? 4);
     if (count < group.size) targets.set(group.id, count);
   }
   ctx.onProgress?.({ phase: 'rank channels', done: 0, total: targets.size });

@@ -7,13 +7,16 @@ import type { ChannelAnalysis, ChannelConsumer, ChannelGroup } from './channel-g
 import { SampleRandom, convGeometry, gatherPatch, weightRows } from './conv-patches';
 
 /**
- * How many of `size` channels stay when removing `ratio` of them: a multiple of 4 (kernels work in 4/8/16-wide
- * tiles) nearest to size x (1 − ratio), at least 4; groups under 8 channels round to the nearest count, at least 1.
+ * How many of `size` channels stay when removing `ratio` of them: a multiple of `align` nearest to
+ * size x (1 − ratio), at least `align`, in groups of at least 2 x align channels (kernels compute output channels in
+ * 4/8/16-wide vectors, so a partial vector costs a whole one); narrower groups round to a multiple of 4 (at least 4),
+ * and groups under 8 channels to the nearest count, at least 1.
  */
-export function keptChannelCount(size: number, ratio: number): number {
+export function keptChannelCount(size: number, ratio: number, align = 4): number {
   const target = size * (1 - ratio);
   if (size < 8) return Math.min(size, Math.max(1, Math.round(target)));
-  return Math.min(size, Math.max(4, Math.round(target / 4) * 4));
+  const step = size >= 2 * align ? align : 4;
+  return Math.min(size, Math.max(step, Math.round(target / step) * step));
 }
 
 /** Sum over the group's producers of the L1 norm of each output channel's weights. */

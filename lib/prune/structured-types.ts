@@ -18,4 +18,6 @@ export interface StructuredPruneContext {
    * Default false: streams stay whole, as ThiNet does for ResNets, since their error reaches every later block.
    */
   pruneResidualStreams?: boolean;
+  /** Channel pruning: kept channel counts are multiples of this in layers at least twice as wide (default 4). */
+  channelAlign?: number;
 }

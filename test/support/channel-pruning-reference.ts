@@ -48,6 +48,19 @@ export function calibrationSample(i: number): Record<string, Tensor> {
   return { input: new Tensor('float32', calibration.slice(i * 784, (i + 1) * 784), [1, 1, 28, 28]) };
 }
 
+let training: Uint8Array | undefined;
+
+/**
+ * Training-subset image i (train-images.npy: 5000 raw Fashion-MNIST training images after the 500 of
+ * calibration.npy), normalized as the fixtures' training was ((x / 255 − 0.286) / 0.353), as feeds of batch 1.
+ */
+export function trainingSample(i: number): Record<string, Tensor> {
+  training ??= loadNpy(join(FMNIST, 'train-images.npy')).data as Uint8Array;
+  const x = new Float32Array(784);
+  for (let j = 0; j < 784; j++) x[j] = (training[i * 784 + j] / 255 - 0.286) / 0.353;
+  return { input: new Tensor('float32', x, [1, 1, 28, 28]) };
+}
+
 /** `count` calibration images from `start` as one batch (plain typed data for onnxruntime too). */
 export function calibrationBatch(start: number, count: number): { dims: number[]; data: Float32Array } {
   return { dims: [count, 1, 28, 28], data: calibration.slice(start * 784, (start + count) * 784) };

@@ -55,6 +55,7 @@ export const compress: Command = {
       method: { type: 'string', choices: ['minmax', 'percentile', 'entropy', 'mse'], describe: 'activation range calibration (default: engine.quantize\'s)' },
       'per-tensor': { type: 'boolean', describe: 'one weight scale per tensor instead of per output channel' },
       prune: { type: 'string', placeholder: 'PATTERN', describe: '2:4, channels=R, unstructured=R or blocks=N (applied before int8)' },
+      'channel-align': { type: 'number', integer: true, min: 1, describe: '--prune channels=R: layers at least 2N wide keep a multiple of N channels (default 4; 16 keeps whole AVX-512 vectors)' },
       auto: { type: 'boolean', describe: 'engine.compress: try every strategy, keep the fastest within --max-drop on both halves of --eval (needs --eval, --max-drop; implied by --max-drop without --int8, --prune, --method or --per-tensor)' },
       strategies: { type: 'string', placeholder: 'LIST', describe: `--auto: the strategies to try, comma-separated (default ${Object.keys(STRATEGY_IDS).join(', ')}; also ${Object.keys(EXTRA_STRATEGY_IDS).join(', ')})` },
       objective: { type: 'string', choices: ['latency', 'size'], describe: '--auto: what best means within budget (default latency)' },
@@ -84,6 +85,10 @@ export const compress: Command = {
     if (!auto && (options.strategies !== undefined || options.objective !== undefined)) throw new UsageError('Expected --auto (or --max-drop without a recipe) for --strategies and --objective');
     const strategies = parseStrategies(options.strategies as string | undefined);
     const pattern = options.prune ? parsePrune(options.prune as string) : undefined;
+    if (options['channel-align'] !== undefined && !(pattern && typeof pattern === 'object' && 'channels' in pattern)) {
+      throw new UsageError('Expected --prune channels=R for --channel-align');
+    }
+    const channelAlign = options['channel-align'] as number | undefined;
     const int8 = Boolean(options.int8) || !pattern;
     const model = await openModel(positionals[0], options.threads as number | undefined);
     const steps: Step[] = [];
@@ -107,7 +112,7 @@ export const compress: Command = {
         let engine = model.engine;
         const parts: string[] = [];
         if (p) {
-          engine = await engine.prune({ pattern: p, calibration: calibrationFeeds(engine, calib), onProgress: progress('prune') });
+          engine = await engine.prune({ pattern: p, calibration: calibrationFeeds(engine, calib), ...(channelAlign ? { channelAlign } : {}), onProgress: progress('prune') });
           const label = typeof p === 'string' ? p : Object.entries(p).map(([k, v]) => `${k}=${v}`).join('');
           parts.push(`prune ${label}`);
           made.push({ name: `pruned ${label}`, engine, sizeBytes: encodeSparq(engine).length });
