@@ -2,6 +2,7 @@
 // GCC 12 warns about the undefined passthrough inside _mm512_max_ps/_mm512_min_ps (a false positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
+#include "kernels/dispatch-rows.h"
 #include "kernels/f32-dconv/f32-dconv-tile-avx512.h"
 
 namespace sparq {
@@ -9,8 +10,10 @@ namespace sparq {
 void f32_dconv_ukernel_12x32__avx512(size_t mr, size_t nc, size_t channels, size_t taps, const float* const* a,
                                      const size_t* tap_offsets, const float* w, size_t w_panel_stride, float* c,
                                      size_t c_stride, const F32GemmEpilogue& ep, uint32_t flags) {
-  f32_dconv_rows<f32_dconv_avx512::Vectors<2>::Tile, 12>(mr, nc, channels, taps, a, tap_offsets, w, w_panel_stride, c,
-                                                         c_stride, ep, flags);
+  dispatch_rows<12>(mr, [&](auto rows) {
+    f32_dconv_avx512::tile<decltype(rows)::value, 2>(nc, channels, taps, a, tap_offsets, w, w_panel_stride, c,
+                                                     c_stride, ep, flags);
+  });
 }
 
 }  // namespace sparq

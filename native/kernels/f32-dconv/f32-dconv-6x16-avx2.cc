@@ -1,7 +1,7 @@
 // AVX2 6x16 fp32 direct-conv microkernel: 6 output pixels x 16 output channels in 12 ymm accumulators.
 #include <immintrin.h>
 
-#include "kernels/f32-dconv/f32-dconv-rows.h"
+#include "kernels/dispatch-rows.h"
 #include "kernels/f32-dconv/f32-dconv.h"
 
 namespace sparq {
@@ -69,7 +69,10 @@ struct Tile {
 void f32_dconv_ukernel_6x16__avx2(size_t mr, size_t nc, size_t channels, size_t taps, const float* const* a,
                                   const size_t* tap_offsets, const float* w, size_t w_panel_stride, float* c,
                                   size_t c_stride, const F32GemmEpilogue& ep, uint32_t flags) {
-  f32_dconv_rows<Tile, 6>(mr, nc, channels, taps, a, tap_offsets, w, w_panel_stride, c, c_stride, ep, flags);
+  dispatch_rows<6>(mr, [&](auto rows) {
+    Tile<decltype(rows)::value>::run(nc, channels, taps, a, tap_offsets, w, w_panel_stride, c, c_stride, ep,
+                                     flags);
+  });
 }
 
 }  // namespace sparq

@@ -3,7 +3,6 @@
 #pragma once
 #include <immintrin.h>
 
-#include "kernels/f32-dconv/f32-dconv-rows.h"
 #include "kernels/f32-dconv/f32-dconv.h"
 
 namespace sparq {
@@ -84,19 +83,6 @@ void tile(size_t nc, size_t channels, size_t taps, const float* const* a, const 
     }
   }
 }
-
-// tile<MR, V> as the one-parameter template f32_dconv_rows dispatches on.
-template <int V>
-struct Vectors {
-  template <int MR>
-  struct Tile {
-    static void run(size_t nc, size_t channels, size_t taps, const float* const* a, const size_t* tap_offsets,
-                    const float* w, size_t w_panel_stride, float* c, size_t c_stride, const F32GemmEpilogue& ep,
-                    uint32_t flags) {
-      tile<MR, V>(nc, channels, taps, a, tap_offsets, w, w_panel_stride, c, c_stride, ep, flags);
-    }
-  };
-};
 
 }  // namespace f32_dconv_avx512
 }  // namespace sparq

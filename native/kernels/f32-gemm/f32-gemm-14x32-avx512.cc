@@ -5,6 +5,7 @@
 // GCC 12 warns about the undefined passthrough inside _mm512_max_ps/_mm512_min_ps (a false positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
+#include "kernels/dispatch-rows.h"
 #include "kernels/f32-gemm/f32-gemm.h"
 
 namespace sparq {
@@ -82,22 +83,9 @@ void tile_rows(size_t nc, size_t kc, const float* a, size_t a_stride, const floa
 void f32_gemm_ukernel_14x32__avx512(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                     const float* w, size_t w_panel_stride, float* c, size_t c_stride,
                                     const F32GemmEpilogue& ep, uint32_t flags) {
-  switch (mr) {
-    case 1: return tile_rows<1>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 2: return tile_rows<2>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 3: return tile_rows<3>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 4: return tile_rows<4>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 5: return tile_rows<5>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 6: return tile_rows<6>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 7: return tile_rows<7>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 8: return tile_rows<8>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 9: return tile_rows<9>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 10: return tile_rows<10>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 11: return tile_rows<11>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 12: return tile_rows<12>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 13: return tile_rows<13>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    default: return tile_rows<14>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-  }
+  dispatch_rows<14>(mr, [&](auto rows) {
+    tile_rows<decltype(rows)::value>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
+  });
 }
 
 }  // namespace sparq

@@ -1,6 +1,7 @@
 // AVX2/FMA 6x16 fp32 GEMM microkernel: 12 ymm accumulators, B panels of 16 floats, A broadcast per row.
 #include <immintrin.h>
 
+#include "kernels/dispatch-rows.h"
 #include "kernels/f32-gemm/f32-gemm.h"
 
 namespace sparq {
@@ -89,14 +90,9 @@ void tile_rows(size_t nc, size_t kc, const float* a, size_t a_stride, const floa
 void f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride, const float* w,
                                  size_t w_panel_stride, float* c, size_t c_stride, const F32GemmEpilogue& ep,
                                  uint32_t flags) {
-  switch (mr) {
-    case 1: return tile_rows<1>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 2: return tile_rows<2>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 3: return tile_rows<3>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 4: return tile_rows<4>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    case 5: return tile_rows<5>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-    default: return tile_rows<6>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
-  }
+  dispatch_rows<6>(mr, [&](auto rows) {
+    tile_rows<decltype(rows)::value>(nc, kc, a, a_stride, w, w_panel_stride, c, c_stride, ep, flags);
+  });
 }
 
 }  // namespace sparq
