@@ -1,50 +1,14 @@
 // NEON QMul u8 x u8 -> u8, 8 values per step: dequantize both, multiply, divide, requantize (scalar tail).
-#include <arm_neon.h>
-
+#include "kernels/qu8-elementwise/qu8-binary-neon.h"
 #include "reference/qu8-ops-reference.h"
 
 namespace sparq {
-namespace {
-
-// float(q - zero_point) * scale: DequantizeLinear's value (it only feeds a multiply, so no fmla can form).
-inline float32x4_t real4(uint16x4_t q, int32x4_t zero_point, float32x4_t scale) {
-  return vmulq_f32(vcvtq_f32_s32(vsubq_s32(vreinterpretq_s32_u32(vmovl_u16(q)), zero_point)), scale);
-}
-
-inline int16x4_t requantize4(float32x4_t product, const QMulParams& p) {
-  float32x4_t v = vdivq_f32(product, vdupq_n_f32(p.y_scale));
-  v = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), vceqq_f32(v, v)));  // NaN -> 0
-  v = vminq_f32(vdupq_n_f32(p.hi), vmaxq_f32(vdupq_n_f32(p.lo), v));
-  return vmovn_s32(vaddq_s32(vcvtnq_s32_f32(v), vdupq_n_s32(p.y_zero_point)));
-}
-
-template <bool kBroadcastB>
-void mul(size_t n, const uint8_t* a, const uint8_t* b, const QMulParams& p, uint8_t* y) {
-  const int32x4_t a_zp = vdupq_n_s32(p.a_zero_point), b_zp = vdupq_n_s32(p.b_zero_point);
-  const float32x4_t a_scale = vdupq_n_f32(p.a_scale), b_scale = vdupq_n_f32(p.b_scale);
-  const float32x4_t rb_splat = real4(vdup_n_u16(b[0]), b_zp, b_scale);
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const uint16x8_t va = vmovl_u8(vld1_u8(a + i));
-    float32x4_t rb_low = rb_splat, rb_high = rb_splat;
-    if (!kBroadcastB) {
-      const uint16x8_t vb = vmovl_u8(vld1_u8(b + i));
-      rb_low = real4(vget_low_u16(vb), b_zp, b_scale);
-      rb_high = real4(vget_high_u16(vb), b_zp, b_scale);
-    }
-    const int16x4_t q_low = requantize4(vmulq_f32(real4(vget_low_u16(va), a_zp, a_scale), rb_low), p);
-    const int16x4_t q_high = requantize4(vmulq_f32(real4(vget_high_u16(va), a_zp, a_scale), rb_high), p);
-    vst1_u8(y + i, vqmovun_s16(vcombine_s16(q_low, q_high)));  // 0..255: exact
-  }
-  if (i < n) qu8_mul__reference(n - i, a + i, kBroadcastB ? b : b + i, kBroadcastB ? 0 : 1, p, y + i);
-}
-
-}  // namespace
 
 void qu8_mul_ukernel__neon(size_t n, const uint8_t* a, const uint8_t* b, size_t b_stride, const QMulParams& p,
                            uint8_t* y) {
-  if (b_stride == 0) mul<true>(n, a, b, p, y);
-  else mul<false>(n, a, b, p, y);
+  const auto mul = [](float32x4_t x, float32x4_t z) { return vmulq_f32(x, z); };
+  if (b_stride == 0) qu8_binary_neon::run<true>(n, a, b, p, false, mul, qu8_mul__reference, y);
+  else qu8_binary_neon::run<false>(n, a, b, p, false, mul, qu8_mul__reference, y);
 }
 
 }  // namespace sparq
