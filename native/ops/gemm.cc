@@ -224,6 +224,9 @@ class MatMulOp : public Op {
     size_t a_mats = 1;
     for (int64_t d : a_batch) a_mats *= static_cast<size_t>(d);
     out_batch_ = out_batch;
+    // An empty output (a zero dim anywhere) leaves nothing to compute or pack, however large the other dims are:
+    // the batch loops must not run over them (a hostile model could make them count to 2^62).
+    empty_ = m_ == 0 || n_ == 0 || std::find(out_batch.begin(), out_batch.end(), int64_t{0}) != out_batch.end();
     a_strides_ = broadcast_strides(a_batch, out_batch);
     b_strides_ = broadcast_strides(b_batch, out_batch);
     // One B for every batch and A not broadcast: the batches are just more rows of one GEMM.
@@ -256,12 +259,13 @@ class MatMulOp : public Op {
                                                    desc.type + " node '" + desc.name + "' input B");
       return;
     }
-    panel_ = f32_gemm_packed_size(k_, n_, gemm_->nr);
+    panel_ = empty_ ? 0 : f32_gemm_packed_size(k_, n_, gemm_->nr);
     packed_.resize(panel_ * b_mats_);
     if (b_const_) pack_all(bv.data());
   }
 
   void run(RunContext& ctx) override {
+    if (empty_) return;
     const float* a = ctx.ptr<float>(a_id_);
     const float* r = ctx.ptr<float>(r_id_);
     float* y = ctx.ptr<float>(y_id_);
@@ -310,7 +314,9 @@ class MatMulOp : public Op {
 
  private:
   void pack_all(const float* b) {
-    // src = b_mats x K x N row-major, dst = b_mats x ceil(N/nr) x K x nr
+    // src = b_mats x K x N row-major, dst = b_mats x ceil(N/nr) x K x nr; nothing when K x N is empty (then B holds
+    // no data, and b_mats may be any count).
+    if (panel_ == 0) return;
     for (size_t i = 0; i < b_mats_; ++i)
       f32_gemm_pack_b(b + i * k_ * n_, k_, n_, n_, 1, gemm_->nr, 1.f, packed_.data() + i * panel_);
   }
@@ -318,7 +324,7 @@ class MatMulOp : public Op {
   const F32GemmKernelInfo* gemm_ = nullptr;
   std::unique_ptr<F32Sparse24Layer> sparse_;
   size_t m_ = 0, n_ = 0, k_ = 0, batch_ = 1, b_mats_ = 1, panel_ = 0;
-  bool fold_ = false, b_const_ = false, has_bias_ = false;
+  bool fold_ = false, b_const_ = false, has_bias_ = false, empty_ = false;
   std::vector<int64_t> out_batch_;
   std::vector<size_t> a_strides_, b_strides_;
   AlignedFloats packed_, bias_;
