@@ -137,22 +137,39 @@ inline void qs8_gemm_c4_u8_avx512vnni(size_t mr, size_t k, const void* a, size_t
   c4_store_u8<MR, NV>(vacc, mr, nc, scale, p, out, out_stride);
 }
 
-// The same tile from segmented rows (see Qs8GemmSegUkernelFn): seg_len % 4 == 0, so every group of 4 depth values
-// lies inside one run and there is no depth remainder.
+// The tile's accumulators from segmented rows (see Qs8GemmSegUkernelFn): seg_len % 4 == 0, so every group of 4
+// depth values lies inside one run and there is no depth remainder.
 template <size_t MR, size_t NV>
-inline void qs8_gemm_c4seg_avx512vnni(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
-                                      const uint8_t* const* a, const void* packed_w, int32_t* acc) {
+inline void c4seg_accumulate(size_t mr, size_t segs, size_t seg_len, size_t seg_stride, const uint8_t* const* a,
+                             const void* packed_w, __m512i (&vacc)[MR][NV]) {
   const uint8_t* rows[MR];
 #pragma GCC unroll 16
   for (size_t i = 0; i < MR; ++i) rows[i] = a[i < mr ? i : mr - 1];
-  __m512i vacc[MR][NV];
   const int8_t* w = c4_init<MR, NV>(packed_w, vacc);
   for (size_t s = 0; s < segs; ++s) {
     for (size_t kk = 0; kk < seg_len; kk += 4, w += 64 * NV) c4_step<MR, NV>(vacc, rows, kk, w);
 #pragma GCC unroll 16
     for (size_t i = 0; i < MR; ++i) rows[i] += seg_stride;
   }
+}
+
+// MR rows x (NV * 16) columns from segmented rows (see Qs8GemmSegUkernelFn).
+template <size_t MR, size_t NV>
+inline void qs8_gemm_c4seg_avx512vnni(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
+                                      const uint8_t* const* a, const void* packed_w, int32_t* acc) {
+  __m512i vacc[MR][NV];
+  c4seg_accumulate<MR, NV>(mr, segs, seg_len, seg_stride, a, packed_w, vacc);
   c4_store<MR, NV>(vacc, acc);
+}
+
+// The segmented tile with the u8 fast epilogue fused (see Qs8GemmSegU8UkernelFn).
+template <size_t MR, size_t NV>
+inline void qs8_gemm_c4seg_u8_avx512vnni(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
+                                         const uint8_t* const* a, const void* packed_w, size_t nc, const float* scale,
+                                         const Qs8EpilogueParams& p, uint8_t* out, size_t out_stride) {
+  __m512i vacc[MR][NV];
+  c4seg_accumulate<MR, NV>(mr, segs, seg_len, seg_stride, a, packed_w, vacc);
+  c4_store_u8<MR, NV>(vacc, mr, nc, scale, p, out, out_stride);
 }
 
 }  // namespace
