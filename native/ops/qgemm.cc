@@ -75,10 +75,14 @@ Qs8GemmSplit qs8_gemm_split(size_t m_tiles, size_t panels, size_t a_bytes, size_
   return s;
 }
 
-// The u8 fast form without a residual, which the fused-u8 kernels (ukernel_u8, ukernel_seg_u8) requantize from
-// their registers.
-bool fused_u8_form(const Qs8EpilogueParams& p) {
-  return p.output == Qs8Output::kUint8 && p.fast && !p.residual_after_requantization;
+// The u8 fast form (with or without a residual added after requantization), which the fused-u8 kernels
+// (ukernel_u8, ukernel_seg_u8) requantize from their registers.
+bool fused_u8_form(const Qs8EpilogueParams& p) { return p.output == Qs8Output::kUint8 && p.fast; }
+
+// The residual bytes of the tile at row m0, column n0, or null when p has no residual.
+const uint8_t* tile_residual(const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, size_t m0,
+                             size_t n0) {
+  return p.residual ? residual + m0 * residual_stride + n0 : nullptr;
 }
 
 }  // namespace
@@ -137,7 +141,8 @@ void Qs8PackedGemm::compute_segmented(size_t m, const uint8_t* const* rows, size
       const size_t tile_rows = std::min<size_t>(kn.mr, m - m0);
       if (fused) {
         kn.ukernel_seg_u8(tile_rows, segs, seg_len, seg_stride, rows + m0, panel(panel_index), std::min(nr, n_ - n0),
-                          p.scale + n0, p, static_cast<uint8_t*>(out) + m0 * out_stride + n0, out_stride);
+                          p.scale + n0, p, tile_residual(p, residual, residual_stride, m0, n0), residual_stride,
+                          static_cast<uint8_t*>(out) + m0 * out_stride + n0, out_stride);
         continue;
       }
       kn.ukernel_seg(tile_rows, segs, seg_len, seg_stride, rows + m0, panel(panel_index), acc);
@@ -164,6 +169,7 @@ void Qs8PackedGemm::run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_str
     if (fused && !(rows == 1 && kn.ukernel_1)) {
       const size_t n0 = panel_index * nr;
       kn.ukernel_u8(rows, k_, a_tile, a_rows_stride, panel(panel_index), std::min(nr, n_ - n0), p.scale + n0, p,
+                    tile_residual(p, residual, residual_stride, m0, n0), residual_stride,
                     static_cast<uint8_t*>(out) + m0 * out_stride + n0, out_stride);
       continue;
     }
@@ -179,8 +185,8 @@ void Qs8PackedGemm::finish_tile(size_t rows, size_t m0, size_t panel_index, cons
                                 size_t out_stride) const {
   const size_t nr = kernel_->pack.nr, n0 = panel_index * nr, cols = std::min(nr, n_ - n0);
   const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
-  kernel_->epilogue(rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
-                    residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
+  kernel_->epilogue(rows, cols, n0, acc, nr, p, tile_residual(p, residual, residual_stride, m0, n0), residual_stride,
+                    static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
 }
 
 }  // namespace sparq

@@ -264,8 +264,9 @@ SPARQ_TEST(qs8_gemm_segmented_microkernels_are_exact) {
 
 // The cases of the fused-u8 kernel tests: 0 random data; 1 relu with output zero point 0; 2 extreme data (x 255,
 // w -128, activation zero point 0); 3 huge scales (results far outside 0..255); 4 activation and output zero
-// points 255 (the clamp's upper bound at 0).
-constexpr int kFusedU8Variants = 5;
+// points 255 (the clamp's upper bound at 0); 5 relu and a residual added after requantization with relu; 6 a
+// residual added after requantization with extreme zero points and scales (sums far outside 0..255).
+constexpr int kFusedU8Variants = 7;
 
 Problem fused_u8_problem(std::mt19937& rng, int variant, size_t m, size_t n, size_t k) {
   Problem p = random_problem(rng, m, n, k, variant == 2 ? 0 : variant == 4 ? 255 : 77);
@@ -282,9 +283,27 @@ Qs8QuantizedOutput fused_u8_output(int variant, size_t n) {
   q.w_scale.resize(n);
   for (size_t j = 0; j < n; ++j) q.w_scale[j] = 0.001f * static_cast<float>(j + 1);
   q.y_scale = 0.05f;
-  q.y_zero_point = variant == 1 ? 0 : variant == 4 ? 255 : 131;
-  q.activation = variant == 1 ? Qs8Activation::kRelu : Qs8Activation::kNone;
+  q.y_zero_point = variant == 1 ? 0 : variant == 4 || variant == 6 ? 255 : 131;
+  q.activation = variant == 1 || variant == 5 ? Qs8Activation::kRelu : Qs8Activation::kNone;
+  if (variant >= 5) {
+    q.residual = q.residual_after_requantization = true;
+    q.residual_scale = variant == 5 ? 0.07f : 2.f;
+    q.residual_zero_point = variant == 5 ? 100 : 0;
+    q.add_y_scale = variant == 5 ? 0.09f : 0.01f;
+    q.add_y_zero_point = variant == 5 ? 20 : 255;
+    q.add_relu = variant == 5;
+  }
   return q;
+}
+
+// Random residual bytes for an m-row tile (row stride `stride`), or none when the case has no residual.
+std::vector<uint8_t> fused_u8_residual(std::mt19937& rng, const Qs8EpilogueParams& p, size_t m, size_t stride) {
+  std::vector<uint8_t> r;
+  if (!p.residual) return r;
+  std::uniform_int_distribution<int> u8(0, 255);
+  r.resize(m * stride);
+  for (auto& v : r) v = static_cast<uint8_t>(u8(rng));
+  return r;
 }
 
 size_t byte_mismatches(const std::vector<uint8_t>& got, const std::vector<uint8_t>& want) {
@@ -294,8 +313,8 @@ size_t byte_mismatches(const std::vector<uint8_t>& got, const std::vector<uint8_
 }
 
 // The kernels with the u8 fast epilogue fused equal the plain kernel followed by the kernel's epilogue, for every
-// row count and column count of a tile, with relu bounds, huge scales (results far outside 0..255) and extreme data;
-// bytes past the tile's rows and columns stay untouched.
+// row count and column count of a tile, the cases of kFusedU8Variants (residual included); bytes past the tile's rows
+// and columns stay untouched.
 SPARQ_TEST(qs8_gemm_fused_u8_microkernels_match_kernel_plus_epilogue) {
   for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
     const Qs8GemmKernel& kernel = *kernel_ptr;
@@ -309,6 +328,9 @@ SPARQ_TEST(qs8_gemm_fused_u8_microkernels_match_kernel_plus_epilogue) {
         const Qs8EpilogueParams& params = rq.params();
         CHECK(params.fast);
         Qs8PackedGemm g(kernel, k, nr, p.w.data(), nr, 1, p.bias.data(), p.a_zero_point);
+        const size_t residual_stride = nr + 11;
+        const std::vector<uint8_t> residual = fused_u8_residual(rng, params, mr, residual_stride);
+        const uint8_t* r = params.residual ? residual.data() : nullptr;
         for (size_t count = 1; count <= mr; ++count)
           for (size_t nc : {size_t{1}, size_t{15}, size_t{16}, size_t{17}, nr - 5, nr}) {
             if (nc > nr) continue;
@@ -316,9 +338,9 @@ SPARQ_TEST(qs8_gemm_fused_u8_microkernels_match_kernel_plus_epilogue) {
             std::vector<int32_t> acc(mr * nr);
             kernel.ukernel(count, k, p.a.data(), p.a_stride, g.panel(0), acc.data());
             std::vector<uint8_t> want(mr * out_stride, 0xA5), got(mr * out_stride, 0xA5);
-            kernel.epilogue(count, nc, 0, acc.data(), nr, params, nullptr, 0, want.data(), out_stride);
-            kernel.ukernel_u8(count, k, p.a.data(), p.a_stride, g.panel(0), nc, params.scale, params, got.data(),
-                              out_stride);
+            kernel.epilogue(count, nc, 0, acc.data(), nr, params, r, residual_stride, want.data(), out_stride);
+            kernel.ukernel_u8(count, k, p.a.data(), p.a_stride, g.panel(0), nc, params.scale, params, r,
+                              residual_stride, got.data(), out_stride);
             const size_t bad = byte_mismatches(got, want);
             if (bad) std::cout << "  " << kernel.name << " k " << k << " rows " << count << " cols " << nc << "\n";
             CHECK_EQ(bad, size_t(0));
@@ -349,6 +371,9 @@ SPARQ_TEST(qs8_gemm_fused_u8_segmented_microkernels_match_kernel_plus_epilogue) 
           const Qs8EpilogueParams& params = rq.params();
           CHECK(params.fast);
           Qs8PackedGemm g(kernel, k, nr, p.w.data(), nr, 1, p.bias.data(), p.a_zero_point);
+          const size_t residual_stride = nr + 11;
+          const std::vector<uint8_t> residual = fused_u8_residual(rng, params, mr, residual_stride);
+          const uint8_t* r = params.residual ? residual.data() : nullptr;
           for (size_t count = 1; count <= mr; ++count)
             for (size_t nc : {size_t{1}, size_t{7}, size_t{15}, size_t{16}, size_t{17}, nr - 3, nr}) {
               if (nc > nr) continue;
@@ -356,9 +381,9 @@ SPARQ_TEST(qs8_gemm_fused_u8_segmented_microkernels_match_kernel_plus_epilogue) 
               std::vector<int32_t> acc(mr * nr);
               kernel.ukernel_seg(count, segs, seg_len, a.seg_stride, a.rows.data(), g.panel(0), acc.data());
               std::vector<uint8_t> want(mr * out_stride, 0xA5), got(mr * out_stride, 0xA5);
-              kernel.epilogue(count, nc, 0, acc.data(), nr, params, nullptr, 0, want.data(), out_stride);
+              kernel.epilogue(count, nc, 0, acc.data(), nr, params, r, residual_stride, want.data(), out_stride);
               kernel.ukernel_seg_u8(count, segs, seg_len, a.seg_stride, a.rows.data(), g.panel(0), nc, params.scale,
-                                    params, got.data(), out_stride);
+                                    params, r, residual_stride, got.data(), out_stride);
               const size_t bad = byte_mismatches(got, want);
               if (bad)
                 std::cout << "  " << kernel.name << " segs " << segs << " x " << seg_len << " variant " << variant
