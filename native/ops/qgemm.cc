@@ -75,6 +75,16 @@ Qs8GemmSplit qs8_gemm_split(size_t m_tiles, size_t panels, size_t a_bytes, size_
   return s;
 }
 
+// The u8 fast form (with or without a residual added after requantization), which the fused-u8 kernels
+// (ukernel_u8, ukernel_seg_u8) requantize from their registers.
+bool fused_u8_form(const Qs8EpilogueParams& p) { return p.output == Qs8Output::kUint8 && p.fast; }
+
+// The residual bytes of the tile at row m0, column n0, or null when p has no residual.
+const uint8_t* tile_residual(const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, size_t m0,
+                             size_t n0) {
+  return p.residual ? residual + m0 * residual_stride + n0 : nullptr;
+}
+
 }  // namespace
 
 void Qs8PackedGemm::compute(size_t m, const uint8_t* a, size_t a_stride, const Qs8EpilogueParams& p,
@@ -123,9 +133,18 @@ void Qs8PackedGemm::compute_segmented(size_t m, const uint8_t* const* rows, size
                                       void* out, size_t out_stride) const {
   const Qs8GemmKernel& kn = *kernel_;
   alignas(64) int32_t acc[32 * 64];
+  const bool fused = kn.ukernel_seg_u8 && fused_u8_form(p);
+  const size_t nr = kn.pack.nr;
   for (size_t panel_index = panel_begin; panel_index < panel_end; ++panel_index) {
+    const size_t n0 = panel_index * nr;
     for (size_t m0 = 0; m0 < m; m0 += kn.mr) {
       const size_t tile_rows = std::min<size_t>(kn.mr, m - m0);
+      if (fused) {
+        kn.ukernel_seg_u8(tile_rows, segs, seg_len, seg_stride, rows + m0, panel(panel_index), std::min(nr, n_ - n0),
+                          p.scale + n0, p, tile_residual(p, residual, residual_stride, m0, n0), residual_stride,
+                          static_cast<uint8_t*>(out) + m0 * out_stride + n0, out_stride);
+        continue;
+      }
       kn.ukernel_seg(tile_rows, segs, seg_len, seg_stride, rows + m0, panel(panel_index), acc);
       finish_tile(tile_rows, m0, panel_index, acc, p, residual, residual_stride, out, out_stride);
     }
@@ -139,8 +158,7 @@ void Qs8PackedGemm::run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_str
   const size_t mr = kn.mr;
   const size_t m_tiles = (m + mr - 1) / mr;
   alignas(64) int32_t acc[32 * 64];
-  // The u8 fast form without a residual: the kernel requantizes from its registers.
-  const bool fused = kn.ukernel_u8 && p.output == Qs8Output::kUint8 && p.fast && !p.residual_after_requantization;
+  const bool fused = kn.ukernel_u8 && fused_u8_form(p);
   const size_t nr = kn.pack.nr;
   if (kn.begin) kn.begin();
   for (size_t t = begin; t < end; ++t) {
@@ -151,6 +169,7 @@ void Qs8PackedGemm::run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_str
     if (fused && !(rows == 1 && kn.ukernel_1)) {
       const size_t n0 = panel_index * nr;
       kn.ukernel_u8(rows, k_, a_tile, a_rows_stride, panel(panel_index), std::min(nr, n_ - n0), p.scale + n0, p,
+                    tile_residual(p, residual, residual_stride, m0, n0), residual_stride,
                     static_cast<uint8_t*>(out) + m0 * out_stride + n0, out_stride);
       continue;
     }
@@ -166,8 +185,8 @@ void Qs8PackedGemm::finish_tile(size_t rows, size_t m0, size_t panel_index, cons
                                 size_t out_stride) const {
   const size_t nr = kernel_->pack.nr, n0 = panel_index * nr, cols = std::min(nr, n_ - n0);
   const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
-  kernel_->epilogue(rows, cols, n0, acc, nr, p, p.residual ? residual + m0 * residual_stride + n0 : nullptr,
-                    residual_stride, static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
+  kernel_->epilogue(rows, cols, n0, acc, nr, p, tile_residual(p, residual, residual_stride, m0, n0), residual_stride,
+                    static_cast<uint8_t*>(out) + (m0 * out_stride + n0) * out_bytes, out_stride);
 }
 
 }  // namespace sparq

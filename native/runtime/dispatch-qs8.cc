@@ -59,11 +59,13 @@ std::vector<Qs8GemmKernel> build_table() {
   t.push_back({"qs8-gemm-8x32c4-avx512vnni", "avx512vnni", qs8_gemm_ukernel_8x32c4__avx512vnni,
                qs8_gemm_ukernel_1x32c4__avx512vnni, 8, {32, 4, 4, 1, 0}, false, qs8_epilogue__avx512,
                qs8_peak_probe__avx512vnni, "vpdpbusd zmm", nullptr, nullptr,
-               qs8_gemm_seg_ukernel_8x32c4__avx512vnni, false, qs8_gemm_u8_ukernel_8x32c4__avx512vnni});
+               qs8_gemm_seg_ukernel_8x32c4__avx512vnni, false, qs8_gemm_u8_ukernel_8x32c4__avx512vnni,
+               qs8_gemm_seg_u8_ukernel_8x32c4__avx512vnni});
   t.push_back({"qs8-gemm-14x16c4-avx512vnni", "avx512vnni", qs8_gemm_ukernel_14x16c4__avx512vnni,
                qs8_gemm_ukernel_1x16c4__avx512vnni, 14, {16, 4, 4, 1, 0}, false, qs8_epilogue__avx512,
                qs8_peak_probe__avx512vnni, "vpdpbusd zmm", nullptr, nullptr,
-               qs8_gemm_seg_ukernel_14x16c4__avx512vnni, true, qs8_gemm_u8_ukernel_14x16c4__avx512vnni});
+               qs8_gemm_seg_ukernel_14x16c4__avx512vnni, true, qs8_gemm_u8_ukernel_14x16c4__avx512vnni,
+               qs8_gemm_seg_u8_ukernel_14x16c4__avx512vnni});
   t.push_back({"qs8-gemm-6x16c4-avxvnni", "avxvnni", qs8_gemm_ukernel_6x16c4__avxvnni,
                qs8_gemm_ukernel_1x16c4__avxvnni, 6, {16, 4, 4, 1, 0}, false, qs8_epilogue__avx2,
                qs8_peak_probe__avxvnni, "vpdpbusd ymm", nullptr, nullptr});

@@ -29,6 +29,7 @@ struct Qs8GemmKernel {
   Qs8GemmSegUkernelFn ukernel_seg = nullptr;  // segmented-row variant (implicit im2col convs), or null
   bool narrow = false;          // a 16-column variant, chosen only for N <= 16 by select_qs8_gemm_kernel(f, n)
   Qs8GemmU8UkernelFn ukernel_u8 = nullptr;   // MR rows with the u8 fast epilogue fused, or null
+  Qs8GemmSegU8UkernelFn ukernel_seg_u8 = nullptr;  // ukernel_seg with the u8 fast epilogue fused, or null
 };
 
 // Whether AMX-INT8 is usable: CPUID AMX-TILE + AMX-INT8, the OS saves tile state (XCR0 bits 17-18) and, on

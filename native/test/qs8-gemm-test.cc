@@ -209,6 +209,28 @@ SPARQ_TEST(qs8_gemm_microkernel_tiles_are_exact) {
   }
 }
 
+// Segmented rows (implicit im2col) holding p's rows cut into `segs` runs of seg_len bytes: row i, run s lives at
+// buffer + i * row_gap + s * seg_stride, so runs of different rows interleave, with filler bytes between them.
+struct ScatteredRows {
+  std::vector<uint8_t> buffer;
+  std::vector<const uint8_t*> rows;
+  size_t seg_stride;
+};
+
+ScatteredRows scatter_rows(const Problem& p, size_t segs, size_t seg_len) {
+  const size_t row_gap = seg_len + 3;
+  ScatteredRows s;
+  s.seg_stride = p.m * row_gap + 9;
+  s.buffer.assign(segs * s.seg_stride + p.m * row_gap + 64, 0x77);
+  for (size_t i = 0; i < p.m; ++i) {
+    s.rows.push_back(s.buffer.data() + i * row_gap);
+    for (size_t sg = 0; sg < segs; ++sg)
+      std::memcpy(s.buffer.data() + i * row_gap + sg * s.seg_stride, p.a.data() + i * p.a_stride + sg * seg_len,
+                  seg_len);
+  }
+  return s;
+}
+
 // The segmented-row kernels (implicit im2col): each row gathered from `segs` runs scattered through a buffer equals
 // the reference on the concatenated rows, for every row count, run count and run length, extreme data included.
 SPARQ_TEST(qs8_gemm_segmented_microkernels_are_exact) {
@@ -227,21 +249,12 @@ SPARQ_TEST(qs8_gemm_segmented_microkernels_are_exact) {
             for (auto& v : p.a) v = 255;
             for (auto& v : p.w) v = -128;
           }
-          // Row i, run s lives at scattered + i * row_gap + s * seg_stride (runs of different rows interleave).
-          const size_t row_gap = seg_len + 3, seg_stride = mr * row_gap + 9;
-          std::vector<uint8_t> scattered(segs * seg_stride + mr * row_gap + 64, 0x77);
-          std::vector<const uint8_t*> rows(mr);
-          for (size_t i = 0; i < mr; ++i) {
-            rows[i] = scattered.data() + i * row_gap;
-            for (size_t sg = 0; sg < segs; ++sg)
-              std::memcpy(scattered.data() + i * row_gap + sg * seg_stride, p.a.data() + i * p.a_stride + sg * seg_len,
-                          seg_len);
-          }
+          const ScatteredRows a = scatter_rows(p, segs, seg_len);
           Qs8PackedGemm g(kernel, k, n, p.w.data(), n, 1, p.bias.data(), p.a_zero_point);
           const std::vector<int32_t> want = reference_acc(p);
           for (size_t count = 1; count <= mr; ++count) {
             std::vector<int32_t> acc(mr * nr, 0x33333333);
-            kernel.ukernel_seg(count, segs, seg_len, seg_stride, rows.data(), g.panel(0), acc.data());
+            kernel.ukernel_seg(count, segs, seg_len, a.seg_stride, a.rows.data(), g.panel(0), acc.data());
             for (size_t i = 0; i < count; ++i)
               for (size_t j = 0; j < n; ++j) CHECK_EQ(acc[i * nr + j], want[i * n + j]);
           }
@@ -249,9 +262,59 @@ SPARQ_TEST(qs8_gemm_segmented_microkernels_are_exact) {
   }
 }
 
+// The cases of the fused-u8 kernel tests: 0 random data; 1 relu with output zero point 0; 2 extreme data (x 255,
+// w -128, activation zero point 0); 3 huge scales (results far outside 0..255); 4 activation and output zero
+// points 255 (the clamp's upper bound at 0); 5 relu and a residual added after requantization with relu; 6 a
+// residual added after requantization with extreme zero points and scales (sums far outside 0..255).
+constexpr int kFusedU8Variants = 7;
+
+Problem fused_u8_problem(std::mt19937& rng, int variant, size_t m, size_t n, size_t k) {
+  Problem p = random_problem(rng, m, n, k, variant == 2 ? 0 : variant == 4 ? 255 : 77);
+  if (variant == 2) {
+    for (auto& v : p.a) v = 255;
+    for (auto& v : p.w) v = -128;
+  }
+  return p;
+}
+
+Qs8QuantizedOutput fused_u8_output(int variant, size_t n) {
+  Qs8QuantizedOutput q;
+  q.a_scale = variant == 3 ? 40.f : 0.02f;
+  q.w_scale.resize(n);
+  for (size_t j = 0; j < n; ++j) q.w_scale[j] = 0.001f * static_cast<float>(j + 1);
+  q.y_scale = 0.05f;
+  q.y_zero_point = variant == 1 ? 0 : variant == 4 || variant == 6 ? 255 : 131;
+  q.activation = variant == 1 || variant == 5 ? Qs8Activation::kRelu : Qs8Activation::kNone;
+  if (variant >= 5) {
+    q.residual = q.residual_after_requantization = true;
+    q.residual_scale = variant == 5 ? 0.07f : 2.f;
+    q.residual_zero_point = variant == 5 ? 100 : 0;
+    q.add_y_scale = variant == 5 ? 0.09f : 0.01f;
+    q.add_y_zero_point = variant == 5 ? 20 : 255;
+    q.add_relu = variant == 5;
+  }
+  return q;
+}
+
+// Random residual bytes for an m-row tile (row stride `stride`), or none when the case has no residual.
+std::vector<uint8_t> fused_u8_residual(std::mt19937& rng, const Qs8EpilogueParams& p, size_t m, size_t stride) {
+  std::vector<uint8_t> r;
+  if (!p.residual) return r;
+  std::uniform_int_distribution<int> u8(0, 255);
+  r.resize(m * stride);
+  for (auto& v : r) v = static_cast<uint8_t>(u8(rng));
+  return r;
+}
+
+size_t byte_mismatches(const std::vector<uint8_t>& got, const std::vector<uint8_t>& want) {
+  size_t bad = 0;
+  for (size_t b = 0; b < got.size(); ++b) bad += got[b] != want[b];
+  return bad;
+}
+
 // The kernels with the u8 fast epilogue fused equal the plain kernel followed by the kernel's epilogue, for every
-// row count and column count of a tile, with relu bounds, huge scales (results far outside 0..255) and extreme data;
-// bytes past the tile's rows and columns stay untouched.
+// row count and column count of a tile, the cases of kFusedU8Variants (residual included); bytes past the tile's rows
+// and columns stay untouched.
 SPARQ_TEST(qs8_gemm_fused_u8_microkernels_match_kernel_plus_epilogue) {
   for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
     const Qs8GemmKernel& kernel = *kernel_ptr;
@@ -259,23 +322,15 @@ SPARQ_TEST(qs8_gemm_fused_u8_microkernels_match_kernel_plus_epilogue) {
     std::mt19937 rng(11);
     const size_t nr = kernel.pack.nr, mr = kernel.mr;
     for (size_t k : {1, 3, 4, 16, 37, 120, 576})
-      for (int variant = 0; variant < 4; ++variant) {
-        Problem p = random_problem(rng, mr, nr, k, variant == 2 ? 0 : 77);
-        if (variant == 2) {
-          for (auto& v : p.a) v = 255;
-          for (auto& v : p.w) v = -128;
-        }
-        Qs8QuantizedOutput q;
-        q.a_scale = variant == 3 ? 40.f : 0.02f;
-        q.w_scale.resize(nr);
-        for (size_t j = 0; j < nr; ++j) q.w_scale[j] = 0.001f * static_cast<float>(j + 1);
-        q.y_scale = 0.05f;
-        q.y_zero_point = variant == 1 ? 0 : 131;
-        q.activation = variant == 1 ? Qs8Activation::kRelu : Qs8Activation::kNone;
-        Qs8Requantization rq(q, nr);
+      for (int variant = 0; variant < kFusedU8Variants; ++variant) {
+        Problem p = fused_u8_problem(rng, variant, mr, nr, k);
+        Qs8Requantization rq(fused_u8_output(variant, nr), nr);
         const Qs8EpilogueParams& params = rq.params();
         CHECK(params.fast);
         Qs8PackedGemm g(kernel, k, nr, p.w.data(), nr, 1, p.bias.data(), p.a_zero_point);
+        const size_t residual_stride = nr + 11;
+        const std::vector<uint8_t> residual = fused_u8_residual(rng, params, mr, residual_stride);
+        const uint8_t* r = params.residual ? residual.data() : nullptr;
         for (size_t count = 1; count <= mr; ++count)
           for (size_t nc : {size_t{1}, size_t{15}, size_t{16}, size_t{17}, nr - 5, nr}) {
             if (nc > nr) continue;
@@ -283,15 +338,65 @@ SPARQ_TEST(qs8_gemm_fused_u8_microkernels_match_kernel_plus_epilogue) {
             std::vector<int32_t> acc(mr * nr);
             kernel.ukernel(count, k, p.a.data(), p.a_stride, g.panel(0), acc.data());
             std::vector<uint8_t> want(mr * out_stride, 0xA5), got(mr * out_stride, 0xA5);
-            kernel.epilogue(count, nc, 0, acc.data(), nr, params, nullptr, 0, want.data(), out_stride);
-            kernel.ukernel_u8(count, k, p.a.data(), p.a_stride, g.panel(0), nc, params.scale, params, got.data(),
-                              out_stride);
-            size_t bad = 0;
-            for (size_t b = 0; b < got.size(); ++b) bad += got[b] != want[b];
+            kernel.epilogue(count, nc, 0, acc.data(), nr, params, r, residual_stride, want.data(), out_stride);
+            kernel.ukernel_u8(count, k, p.a.data(), p.a_stride, g.panel(0), nc, params.scale, params, r,
+                              residual_stride, got.data(), out_stride);
+            const size_t bad = byte_mismatches(got, want);
             if (bad) std::cout << "  " << kernel.name << " k " << k << " rows " << count << " cols " << nc << "\n";
             CHECK_EQ(bad, size_t(0));
           }
       }
+  }
+}
+
+// The segmented kernels with the u8 fast epilogue fused equal the segmented kernel followed by the kernel's
+// epilogue: every row count, column counts on and off multiples of 16, 1..4 runs of several lengths, the cases of
+// kFusedU8Variants; bytes past the tile's rows and columns stay untouched. The outputs must cover the byte range,
+// 0 and 255 included, so that the saturating paths are exercised.
+SPARQ_TEST(qs8_gemm_fused_u8_segmented_microkernels_match_kernel_plus_epilogue) {
+  for (const Qs8GemmKernel* kernel_ptr : kernels_under_test()) {
+    const Qs8GemmKernel& kernel = *kernel_ptr;
+    if (!kernel.ukernel_seg_u8) continue;
+    CHECK(kernel.ukernel_seg != nullptr);
+    std::mt19937 rng(13);
+    const size_t nr = kernel.pack.nr, mr = kernel.mr;
+    bool seen[256] = {};
+    for (size_t segs : {1, 2, 3, 4})
+      for (size_t seg_len : {4, 12, 48, 196})
+        for (int variant = 0; variant < kFusedU8Variants; ++variant) {
+          const size_t k = segs * seg_len;
+          Problem p = fused_u8_problem(rng, variant, mr, nr, k);
+          const ScatteredRows a = scatter_rows(p, segs, seg_len);
+          Qs8Requantization rq(fused_u8_output(variant, nr), nr);
+          const Qs8EpilogueParams& params = rq.params();
+          CHECK(params.fast);
+          Qs8PackedGemm g(kernel, k, nr, p.w.data(), nr, 1, p.bias.data(), p.a_zero_point);
+          const size_t residual_stride = nr + 11;
+          const std::vector<uint8_t> residual = fused_u8_residual(rng, params, mr, residual_stride);
+          const uint8_t* r = params.residual ? residual.data() : nullptr;
+          for (size_t count = 1; count <= mr; ++count)
+            for (size_t nc : {size_t{1}, size_t{7}, size_t{15}, size_t{16}, size_t{17}, nr - 3, nr}) {
+              if (nc > nr) continue;
+              const size_t out_stride = nr + 5;
+              std::vector<int32_t> acc(mr * nr);
+              kernel.ukernel_seg(count, segs, seg_len, a.seg_stride, a.rows.data(), g.panel(0), acc.data());
+              std::vector<uint8_t> want(mr * out_stride, 0xA5), got(mr * out_stride, 0xA5);
+              kernel.epilogue(count, nc, 0, acc.data(), nr, params, r, residual_stride, want.data(), out_stride);
+              kernel.ukernel_seg_u8(count, segs, seg_len, a.seg_stride, a.rows.data(), g.panel(0), nc, params.scale,
+                                    params, r, residual_stride, got.data(), out_stride);
+              const size_t bad = byte_mismatches(got, want);
+              if (bad)
+                std::cout << "  " << kernel.name << " segs " << segs << " x " << seg_len << " variant " << variant
+                          << " rows " << count << " cols " << nc << ": " << bad << " bytes differ\n";
+              CHECK_EQ(bad, size_t(0));
+              for (size_t i = 0; i < count; ++i)
+                for (size_t j = 0; j < nc; ++j) seen[got[i * out_stride + j]] = true;
+            }
+        }
+    size_t distinct = 0;
+    for (bool b : seen) distinct += b;
+    CHECK(seen[0] && seen[255]);
+    CHECK(distinct >= 250);
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
 #include "kernels/qs8-epilogue/qs8-pack-u8-avx512.h"
+#include "kernels/qs8-epilogue/qs8-residual-add-avx512.h"
 #include "kernels/store-u8-avx512.h"
 
 namespace sparq {
@@ -56,11 +57,14 @@ inline void c4_store(const __m512i (&vacc)[MR][NV], int32_t* acc) {
 }
 
 // The u8 fast epilogue (kernels/qs8-epilogue/qs8-epilogue.h) straight from the accumulator registers, bit-identical
-// to qs8_epilogue__avx512: rows i < mr, columns j < nc of `out`. Two 16-column vectors per row (8x32) go through the
-// saturating packs of qs8-pack-u8-avx512.h two rows at a time; one vector per row (14x16) as the epilogue does it.
-template <size_t MR, size_t NV>
+// to qs8_epilogue__avx512: rows i < mr, columns j < nc of `out`. With kAdd, each requantized vector then takes the
+// QAdd of the residual bytes (residual_after_requantization), one vector at a time as the epilogue does it. Without,
+// two 16-column vectors per row (8x32) go through the saturating packs of qs8-pack-u8-avx512.h two rows at a time;
+// one vector per row (14x16) as the epilogue does it.
+template <size_t MR, size_t NV, bool kAdd>
 inline void c4_store_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, const float* scale,
-                        const Qs8EpilogueParams& p, uint8_t* out, size_t out_stride) {
+                        const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, uint8_t* out,
+                        size_t out_stride) {
   __mmask16 mask[NV];
   __m512 vscale[NV];
 #pragma GCC unroll 8
@@ -69,7 +73,7 @@ inline void c4_store_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, con
     mask[j] = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
     vscale[j] = _mm512_maskz_loadu_ps(mask[j], scale + 16 * j);
   }
-  if (NV == 2) {
+  if (NV == 2 && !kAdd) {
     const PackU8Constants k(p.hi, p.lo, p.zero_point);
     const __mmask32 row_mask = nc >= 32 ? ~__mmask32(0) : (__mmask32(1) << nc) - 1;
 #pragma GCC unroll 16
@@ -92,17 +96,32 @@ inline void c4_store_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, con
   }
   const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi);
   const __m512i zero_point = _mm512_set1_epi32(p.zero_point);
+  const ResidualAdd16 add(p.add);  // read only with kAdd
 #pragma GCC unroll 16
   for (size_t i = 0; i < MR; ++i) {
     if (i >= mr) break;
 #pragma GCC unroll 8
     for (size_t j = 0; j < NV; ++j) {
+      if (!mask[j]) continue;
       // max(lo, x) and min(hi, x) in this operand order pick x on ties, like the epilogue's clamp16.
       const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(vacc[i][j]), vscale[j]);
       const __m512 clamped = _mm512_min_ps(hi, _mm512_max_ps(lo, x));
-      if (mask[j]) store_u8x16(out + i * out_stride + 16 * j, mask[j], _mm512_add_epi32(_mm512_cvtps_epi32(clamped), zero_point));
+      __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamped), zero_point);
+      if (kAdd) q = add(q, _mm_maskz_loadu_epi8(mask[j], residual + i * residual_stride + 16 * j));
+      store_u8x16(out + i * out_stride + 16 * j, mask[j], q);
     }
   }
+}
+
+// c4_store_u8 with the residual added after requantization when p says so (see Qs8GemmU8UkernelFn).
+template <size_t MR, size_t NV>
+inline void c4_finish_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, const float* scale,
+                         const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, uint8_t* out,
+                         size_t out_stride) {
+  if (p.residual_after_requantization)
+    c4_store_u8<MR, NV, true>(vacc, mr, nc, scale, p, residual, residual_stride, out, out_stride);
+  else
+    c4_store_u8<MR, NV, false>(vacc, mr, nc, scale, p, nullptr, 0, out, out_stride);
 }
 
 // The tile's accumulators over the whole depth k, rows `a_stride` bytes apart (row mr - 1 repeated past mr).
@@ -130,29 +149,48 @@ inline void qs8_gemm_c4_avx512vnni(size_t mr, size_t k, const void* a, size_t a_
 // The same tile with the u8 fast epilogue fused (see Qs8GemmU8UkernelFn).
 template <size_t MR, size_t NV>
 inline void qs8_gemm_c4_u8_avx512vnni(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
-                                      size_t nc, const float* scale, const Qs8EpilogueParams& p, uint8_t* out,
+                                      size_t nc, const float* scale, const Qs8EpilogueParams& p,
+                                      const uint8_t* residual, size_t residual_stride, uint8_t* out,
                                       size_t out_stride) {
   __m512i vacc[MR][NV];
   c4_accumulate<MR, NV>(mr, k, a, a_stride, packed_w, vacc);
-  c4_store_u8<MR, NV>(vacc, mr, nc, scale, p, out, out_stride);
+  c4_finish_u8<MR, NV>(vacc, mr, nc, scale, p, residual, residual_stride, out, out_stride);
 }
 
-// The same tile from segmented rows (see Qs8GemmSegUkernelFn): seg_len % 4 == 0, so every group of 4 depth values
-// lies inside one run and there is no depth remainder.
+// The tile's accumulators from segmented rows (see Qs8GemmSegUkernelFn): seg_len % 4 == 0, so every group of 4
+// depth values lies inside one run and there is no depth remainder.
 template <size_t MR, size_t NV>
-inline void qs8_gemm_c4seg_avx512vnni(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
-                                      const uint8_t* const* a, const void* packed_w, int32_t* acc) {
+inline void c4seg_accumulate(size_t mr, size_t segs, size_t seg_len, size_t seg_stride, const uint8_t* const* a,
+                             const void* packed_w, __m512i (&vacc)[MR][NV]) {
   const uint8_t* rows[MR];
 #pragma GCC unroll 16
   for (size_t i = 0; i < MR; ++i) rows[i] = a[i < mr ? i : mr - 1];
-  __m512i vacc[MR][NV];
   const int8_t* w = c4_init<MR, NV>(packed_w, vacc);
   for (size_t s = 0; s < segs; ++s) {
     for (size_t kk = 0; kk < seg_len; kk += 4, w += 64 * NV) c4_step<MR, NV>(vacc, rows, kk, w);
 #pragma GCC unroll 16
     for (size_t i = 0; i < MR; ++i) rows[i] += seg_stride;
   }
+}
+
+// MR rows x (NV * 16) columns from segmented rows (see Qs8GemmSegUkernelFn).
+template <size_t MR, size_t NV>
+inline void qs8_gemm_c4seg_avx512vnni(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
+                                      const uint8_t* const* a, const void* packed_w, int32_t* acc) {
+  __m512i vacc[MR][NV];
+  c4seg_accumulate<MR, NV>(mr, segs, seg_len, seg_stride, a, packed_w, vacc);
   c4_store<MR, NV>(vacc, acc);
+}
+
+// The segmented tile with the u8 fast epilogue fused (see Qs8GemmSegU8UkernelFn).
+template <size_t MR, size_t NV>
+inline void qs8_gemm_c4seg_u8_avx512vnni(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
+                                         const uint8_t* const* a, const void* packed_w, size_t nc, const float* scale,
+                                         const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride,
+                                         uint8_t* out, size_t out_stride) {
+  __m512i vacc[MR][NV];
+  c4seg_accumulate<MR, NV>(mr, segs, seg_len, seg_stride, a, packed_w, vacc);
+  c4_finish_u8<MR, NV>(vacc, mr, nc, scale, p, residual, residual_stride, out, out_stride);
 }
 
 }  // namespace

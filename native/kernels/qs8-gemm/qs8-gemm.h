@@ -26,13 +26,22 @@ using Qs8GemmSegUkernelFn = void (*)(size_t mr, size_t segs, size_t seg_len, siz
 
 struct Qs8EpilogueParams;
 
-// The plain kernel with the u8 fast epilogue fused (kernels/qs8-epilogue/qs8-epilogue.h: p.output kUint8, p.fast,
-// no residual): rows i < mr and columns j < nc of the tile are requantized from registers and written to `out`
-// (row stride out_stride bytes), with `scale` pointing at the tile's first column scale. Bit-identical to the plain
-// kernel followed by the epilogue of the same ISA, without the s32 tile's trip through memory.
+// The plain kernel with the u8 fast epilogue fused (kernels/qs8-epilogue/qs8-epilogue.h: p.output kUint8, p.fast):
+// rows i < mr and columns j < nc of the tile are requantized from registers and written to `out` (row stride
+// out_stride bytes), with `scale` pointing at the tile's first column scale. With p.residual_after_requantization
+// the tile's residual bytes (`residual`, row stride residual_stride, read only then) are added after requantization.
+// Bit-identical to the plain kernel followed by the epilogue of the same ISA, without the s32 tile's trip through
+// memory.
 using Qs8GemmU8UkernelFn = void (*)(size_t mr, size_t k, const void* a, size_t a_stride, const void* packed_w,
-                                    size_t nc, const float* scale, const Qs8EpilogueParams& p, uint8_t* out,
-                                    size_t out_stride);
+                                    size_t nc, const float* scale, const Qs8EpilogueParams& p,
+                                    const uint8_t* residual, size_t residual_stride, uint8_t* out, size_t out_stride);
+
+// The segmented kernel with the u8 fast epilogue fused: rows as for Qs8GemmSegUkernelFn, output as for
+// Qs8GemmU8UkernelFn. Bit-identical to the segmented kernel followed by the epilogue of the same ISA.
+using Qs8GemmSegU8UkernelFn = void (*)(size_t mr, size_t segs, size_t seg_len, size_t seg_stride,
+                                       const uint8_t* const* rows, const void* packed_w, size_t nc, const float* scale,
+                                       const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride,
+                                       uint8_t* out, size_t out_stride);
 
 // Portable (scalar) fallback.
 void qs8_gemm_ukernel_4x8c4__scalar(size_t, size_t, const void*, size_t, const void*, int32_t*);
@@ -48,18 +57,24 @@ void qs8_gemm_ukernel_1x16c4__avxvnni(size_t, size_t, const void*, size_t, const
 // AVX-512 VNNI: vpdpbusd zmm.
 void qs8_gemm_ukernel_8x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
 void qs8_gemm_u8_ukernel_8x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, size_t, const float*,
-                                            const Qs8EpilogueParams&, uint8_t*, size_t);
+                                            const Qs8EpilogueParams&, const uint8_t*, size_t, uint8_t*, size_t);
 void qs8_gemm_u8_ukernel_14x16c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, size_t, const float*,
-                                             const Qs8EpilogueParams&, uint8_t*, size_t);
+                                             const Qs8EpilogueParams&, const uint8_t*, size_t, uint8_t*, size_t);
 void qs8_gemm_ukernel_1x32c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
 // AVX-512 VNNI narrow variant for N <= 16 (select_qs8_gemm_kernel(features, n)).
 void qs8_gemm_ukernel_14x16c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
 void qs8_gemm_ukernel_1x16c4__avx512vnni(size_t, size_t, const void*, size_t, const void*, int32_t*);
-// Segmented-row variants of the two AVX-512 VNNI kernels (same packing).
+// Segmented-row variants of the two AVX-512 VNNI kernels (same packing), plain and with the u8 epilogue fused.
 void qs8_gemm_seg_ukernel_8x32c4__avx512vnni(size_t, size_t, size_t, size_t, const uint8_t* const*, const void*,
                                              int32_t*);
 void qs8_gemm_seg_ukernel_14x16c4__avx512vnni(size_t, size_t, size_t, size_t, const uint8_t* const*, const void*,
                                               int32_t*);
+void qs8_gemm_seg_u8_ukernel_8x32c4__avx512vnni(size_t, size_t, size_t, size_t, const uint8_t* const*, const void*,
+                                                size_t, const float*, const Qs8EpilogueParams&, const uint8_t*, size_t,
+                                                uint8_t*, size_t);
+void qs8_gemm_seg_u8_ukernel_14x16c4__avx512vnni(size_t, size_t, size_t, size_t, const uint8_t* const*, const void*,
+                                                 size_t, const float*, const Qs8EpilogueParams&, const uint8_t*, size_t,
+                                                 uint8_t*, size_t);
 // AMX: tdpbusd on 16x64-byte tiles, same panels as the AVX-512 VNNI x32c4 kernels (depth padded to 64). Rows
 // below 16 go to the AVX-512 VNNI kernels. Call qs8_gemm_amx_begin() on a thread before its first tile (loads the
 // tile configuration) and qs8_gemm_amx_end() after its last.
