@@ -375,6 +375,20 @@ SPARQ_TEST(f32_matmul_bias_residual_activation) {
   for (int threads : {1, 2}) check_close(f.run(*op2, jy, threads), want2, 1e-5f, "MatMul broadcast residual");
 }
 
+SPARQ_TEST(f32_matmul_empty_output_with_huge_batch_returns) {
+  // An empty output is nothing to compute however many matrices its batch dims count: the fuzzer found a MatMul whose
+  // 2^62 empty B matrices were packed one by one. Before the fix this test ran for hours.
+  const int64_t huge = int64_t{1} << 40;
+  for (int b_const = 0; b_const < 2; ++b_const) {
+    sparq_test::F32PlanFixture f;
+    const int32_t ia = f.input({1, 3, 0}, {});
+    const int32_t ib = b_const ? f.constant({huge, 0, 0}, {}) : f.input({huge, 0, 0}, {});
+    const int32_t iy = f.output({huge, 3, 0});
+    auto op = f.build("MatMul", {ia, ib}, iy, {});
+    CHECK(f.run(*op, iy, 1).empty());
+  }
+}
+
 SPARQ_TEST(f32_matmul_rejects_bad_shapes) {
   sparq_test::F32PlanFixture f;
   const int32_t ia = f.input({2, 4, 5}, random_floats(40, 1)), ib = f.constant({3, 5, 6}, random_floats(90, 2));
