@@ -143,9 +143,9 @@ describe('rate probes of the int8 bench', () => {
     cpuSeconds: number;
     instruction: string;
   }
-  const probes = native() as unknown as { sparse24PairProbe(iterations: unknown): Probe | null };
+  const probes = native() as unknown as { sparse24PairProbe(iterations: unknown, shuffle?: unknown): Probe | null };
 
-  test('the 2:4 pair probe counts 12 vpdpbusd of 64 MACs per round where the CPU has AVX-512 VBMI + VNNI, else is null', () => {
+  test('the 2:4 pair probes (vpermb, vpshufb) count 12 vpdpbusd of 64 MACs per round where the CPU has AVX-512 VBMI + VNNI, else is null', () => {
     const caps = native().capabilities() as { detected: string[]; selected: string };
     const r = probes.sparse24PairProbe(1000);
     if (!(caps.detected.includes('avx512vbmi') && caps.detected.includes('avx512vnni') && caps.selected === 'avx512vnni')) {
@@ -157,5 +157,9 @@ describe('rate probes of the int8 bench', () => {
     expect(r!.macs).toBe(1000 * 12 * 64);
     expect(r!.cpuSeconds).toBeGreaterThan(0);
     expect(() => probes.sparse24PairProbe(0)).toThrow('Expected an iteration count of at least 1 for sparse24PairProbe');
+    const s = probes.sparse24PairProbe(1000, 'vpshufb');
+    expect([s!.instruction, s!.macs]).toEqual(['vpshufb+vpdpbusd zmm', 1000 * 12 * 64]);
+    expect(s!.cpuSeconds).toBeGreaterThan(0);
+    expect(() => probes.sparse24PairProbe(1000, 'vpermw')).toThrow("Expected 'vpermb' or 'vpshufb' for sparse24PairProbe's shuffle but received 'vpermw'");
   });
 });

@@ -406,8 +406,9 @@ Napi::Value BenchSparse24Qu8(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// (iterations) -> { macs, cpuSeconds (this thread), instruction } of the vpermb + vpdpbusd pair probe (the 2:4 int8
-// kernel's step), or null where the CPU lacks AVX-512 VBMI + VNNI. See qs8-peak-probe-avx512vbmi.cc.
+// (iterations, shuffle = 'vpermb' | 'vpshufb') -> { macs, cpuSeconds (this thread), instruction } of the shuffle +
+// vpdpbusd pair probe (the 2:4 int8 kernel's step), or null where the CPU lacks AVX-512 VBMI + VNNI. See
+// qs8-peak-probe-avx512vbmi.cc.
 Napi::Value Sparse24PairProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
 #if defined(__x86_64__) || defined(_M_X64)
@@ -416,11 +417,19 @@ Napi::Value Sparse24PairProbe(const Napi::CallbackInfo& info) {
   const double iterations = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
   if (!(iterations >= 1 && iterations <= 1e10))
     throw Napi::TypeError::New(env, "Expected an iteration count of at least 1 for sparse24PairProbe");
+  const std::string shuffle =
+      info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : std::string("vpermb");
+  if (shuffle != "vpermb" && shuffle != "vpshufb") {
+    throw Napi::TypeError::New(
+        env, "Expected 'vpermb' or 'vpshufb' for sparse24PairProbe's shuffle but received '" + shuffle + "'");
+  }
+  const Qs8PeakProbeFn probe =
+      shuffle == "vpermb" ? qs8_peak_probe__vpermb_dpbusd_avx512vbmi : qs8_peak_probe__vpshufb_dpbusd_avx512vbmi;
   const double t0 = thread_ms();
-  const Qs8PeakProbeResult r = qs8_peak_probe__vpermb_dpbusd_avx512vbmi(static_cast<size_t>(iterations), 1);
+  const Qs8PeakProbeResult r = probe(static_cast<size_t>(iterations), 1);
   const double t1 = thread_ms();
   Napi::Object out = Napi::Object::New(env);
-  out.Set("instruction", "vpermb+vpdpbusd zmm");
+  out.Set("instruction", shuffle + "+vpdpbusd zmm");
   out.Set("macs", static_cast<double>(r.macs));
   out.Set("cpuSeconds", (t1 - t0) / 1e3);
   out.Set("sink", static_cast<double>(r.sink & 1));

@@ -24,6 +24,8 @@ Qs8PeakProbeResult qs8_peak_probe__avx512vnni(size_t iterations, int32_t seed);
 // vpermb zmm + vpdpbusd zmm pairs, the 2:4 int8 kernel's step (AVX-512 VBMI + VNNI): 64 MACs per pair counted
 // (the vpdpbusd's), each pair standing in for two dense vpdpbusd.
 Qs8PeakProbeResult qs8_peak_probe__vpermb_dpbusd_avx512vbmi(size_t iterations, int32_t seed);
+// The same pairs with vpshufb zmm (in-lane byte shuffle, AVX-512 BW) instead of vpermb.
+Qs8PeakProbeResult qs8_peak_probe__vpshufb_dpbusd_avx512vbmi(size_t iterations, int32_t seed);
 // tdpbusd (AMX-INT8): 16384 MACs per instruction; only where qs8_amx_available().
 Qs8PeakProbeResult qs8_peak_probe__amx(size_t iterations, int32_t seed);
 #endif
