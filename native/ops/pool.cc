@@ -117,19 +117,22 @@ class GlobalPoolOp final : public Op {
       for (size_t t = begin; t < end; ++t) {
         const int64_t b = static_cast<int64_t>(t) / blocks, c0 = (static_cast<int64_t>(t) % blocks) * kBlock;
         const int64_t w = std::min(kBlock, c_count - c0);
-        float* out = y + b * c_count + c0;
+        // A local block of accumulators: the compiler keeps it in vector registers across the pixels, where
+        // accumulating in `y` (which may alias `x` as far as it knows) reloads and stores it for every pixel.
+        // Same summation order per channel either way.
+        float acc[kBlock];
+        for (int64_t c = 0; c < kBlock; ++c) acc[c] = kMax ? std::numeric_limits<float>::lowest() : 0.f;
         const float* in = x + b * hw * c_count + c0;
-        for (int64_t c = 0; c < w; ++c) out[c] = kMax ? std::numeric_limits<float>::lowest() : 0.f;
-        for (int64_t i = 0; i < hw; ++i, in += c_count) {
-          if (kMax)
-            for (int64_t c = 0; c < w; ++c) out[c] = in[c] > out[c] ? in[c] : out[c];
-          else
-            for (int64_t c = 0; c < w; ++c) out[c] += in[c];
+        switch (w) {
+          case 16: accumulate<16>(in, hw, c_count, acc); break;
+          case 32: accumulate<32>(in, hw, c_count, acc); break;
+          case 48: accumulate<48>(in, hw, c_count, acc); break;
+          case 64: accumulate<64>(in, hw, c_count, acc); break;
+          default: accumulate_partial(in, hw, c_count, w, acc);
         }
-        if (!kMax && hw > 0) {
-          const float scale = 1.f / static_cast<float>(hw);
-          for (int64_t c = 0; c < w; ++c) out[c] *= scale;
-        }
+        const float scale = !kMax && hw > 0 ? 1.f / static_cast<float>(hw) : 1.f;
+        float* out = y + b * c_count + c0;
+        for (int64_t c = 0; c < w; ++c) out[c] = kMax ? acc[c] : acc[c] * scale;
       }
     }, grain);
   }
@@ -137,6 +140,21 @@ class GlobalPoolOp final : public Op {
 
  private:
   static constexpr int64_t kBlock = 64;
+
+  static void combine(float* acc, const float* in, int64_t w) {
+    if (kMax)
+      for (int64_t c = 0; c < w; ++c) acc[c] = in[c] > acc[c] ? in[c] : acc[c];
+    else
+      for (int64_t c = 0; c < w; ++c) acc[c] += in[c];
+  }
+  // Common widths as constants, so the loop over channels unrolls into registers.
+  template <int64_t W>
+  static void accumulate(const float* in, int64_t hw, int64_t stride, float* acc) {
+    for (int64_t i = 0; i < hw; ++i, in += stride) combine(acc, in, W);
+  }
+  static void accumulate_partial(const float* in, int64_t hw, int64_t stride, int64_t w, float* acc) {
+    for (int64_t i = 0; i < hw; ++i, in += stride) combine(acc, in, w);
+  }
   int32_t x_, y_;
   int64_t n_, hw_, c_;
 };

@@ -111,7 +111,7 @@ SPARQ_TEST(average_pool_count_include_pad_hand_values) {
 }
 
 SPARQ_TEST(global_pools_reduce_h_and_w) {
-  for (int64_t c : {3, 64, 130}) {
+  for (int64_t c : {3, 16, 32, 48, 64, 112, 130}) {  // every unrolled block width, partial blocks, several blocks
     TestPlan t;
     const int64_t n = 2, h = 5, w = 7;
     const auto xv = sparq_test::random_floats(static_cast<size_t>(n * h * w * c), -4, 4, 8);
