@@ -45,6 +45,15 @@ Plan::Plan(PlanDesc desc, const OpRegistry& registry)
   for (size_t k = 0; k < desc_.ops.size(); ++k)
     for (int32_t id : desc_.ops[k].outputs)
       if (id >= 0) producer_[static_cast<size_t>(id)] = static_cast<int32_t>(k);
+  // An op whose outputs are all empty has nothing to write, so it is never run: its loops over the other dims of
+  // its operands (a hostile model can make them count to 2^62 around one zero dim) never start.
+  idle_.assign(desc_.ops.size(), 0);
+  for (size_t k = 0; k < desc_.ops.size(); ++k) {
+    bool empty = !desc_.ops[k].outputs.empty();
+    for (int32_t id : desc_.ops[k].outputs)
+      if (id >= 0 && bytes_[static_cast<size_t>(id)] != 0) empty = false;
+    idle_[k] = empty;
+  }
 
   try {
     const size_t size = static_cast<size_t>(desc_.arena_bytes) + kArenaAlignment;
@@ -215,7 +224,7 @@ RunOutcome Plan::run_ops(const std::vector<InputView>& inputs, const std::vector
   const OpClock clock;
   uint64_t start = clock.start_ticks();
   for (size_t k = 0; k < stop; ++k) {
-    ops_[k]->run(ctx_);
+    if (!idle_[k]) ops_[k]->run(ctx_);
     const uint64_t end = op_clock_ticks();
     timings[k] = end > start ? static_cast<double>(end - start) : 0.0;  // a counter that stepped back reads 0
     start = end;

@@ -105,6 +105,7 @@ class Plan {
   std::vector<std::unique_ptr<Op>> ops_;
   std::vector<uint64_t> bytes_;        // per tensor
   std::vector<int32_t> producer_;      // per tensor: index of the last op writing it, -1 if none
+  std::vector<uint8_t> idle_;          // per op: 1 when all its outputs are empty (it is skipped)
   std::unique_ptr<uint8_t[]> arena_storage_;
   uint8_t* arena_ = nullptr;           // arena_storage_ aligned up to 64 bytes
   RunContext ctx_;

@@ -189,6 +189,38 @@ SPARQ_TEST(plan_zero_sized_tensors) {
   CHECK_EQ(out[0].size(), size_t(0));
 }
 
+SPARQ_TEST(plan_skips_ops_whose_outputs_are_all_empty) {
+  // Nothing to write, nothing to run: a TestFail writing an empty tensor is never called...
+  PlanDesc p;
+  p.arena_bytes = 0;
+  p.tensors.push_back(tensor({0, 3}, TensorKind::kInput, 0));
+  p.tensors.push_back(tensor({0, 3}, TensorKind::kOutput, 0));
+  p.ops.push_back(op("TestFail", "never", {0}, {1}));
+  p.inputs = {0};
+  p.outputs = {1};
+  sparq::Plan plan(p, test_registry());
+  CHECK_EQ(plan.run({{nullptr, 0}})[0].size(), size_t(0));
+  // ...and a real Softmax over 2^40 empty rows returns at once instead of looping over the rows.
+  PlanDesc q;
+  q.arena_bytes = 0;
+  q.tensors.push_back(tensor({int64_t{1} << 40, 0}, TensorKind::kInput, 0));
+  q.tensors.push_back(tensor({int64_t{1} << 40, 0}, TensorKind::kOutput, 0));
+  q.ops.push_back(op("Softmax", "softmax", {0}, {1}));
+  q.ops[0].attrs.numbers["axis"] = {1};
+  q.inputs = {0};
+  q.outputs = {1};
+  sparq::Plan softmax(q);
+  CHECK_EQ(softmax.run({{nullptr, 0}})[0].size(), size_t(0));
+  // A failing op with a non-empty output still runs (and fails).
+  PlanDesc r = p;
+  r.arena_bytes = 64;
+  r.tensors[0].shape = {1, 3};
+  r.tensors[1] = tensor({1, 3}, TensorKind::kOutput, 0);
+  sparq::Plan failing(r, test_registry());
+  const std::vector<float> x(3, 1.f);
+  CHECK_THROWS(failing.run({{x.data(), 12}}));
+}
+
 SPARQ_TEST(plan_rejects_wrong_inputs) {
   sparq::Plan plan(add_chain_plan(), test_registry());
   const std::vector<float> x = {1, 2, 3, 4};
