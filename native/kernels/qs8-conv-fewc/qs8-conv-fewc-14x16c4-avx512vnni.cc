@@ -7,4 +7,8 @@ void qs8_conv_fewc_ukernel_14x16c4__avx512vnni(const Qs8FewcRowArgs& args) {
   qs8_conv_fewc_body<14, 1, FewcZmm>(args);
 }
 
+void qs8_conv_fewc_u8_ukernel_14x16c4__avx512vnni(const Qs8FewcRowArgs& args, const Qs8FewcU8Out& out) {
+  qs8_conv_fewc_u8_body<14, 1>(args, out);
+}
+
 }  // namespace sparq
