@@ -3,6 +3,7 @@
 // strides, asymmetric padding, vertical dilation, output channels around the panels, rows around the pixel tiles
 // and the pixel chunk, batches, threads, extreme data and zero points. Then the u8 outputs (fused into the kernels
 // that have ukernel_u8, the separate epilogue otherwise) against the reference epilogue, byte for byte.
+#include <algorithm>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -120,7 +121,7 @@ Qs8QuantizedOutput u8_form(std::mt19937& rng, int form, size_t m, size_t depth) 
 }
 
 // The output of one form through QConv's epilogue for this ISA against the reference epilogue of the reference
-// accumulators (output bytes poisoned first).
+// accumulators (output bytes poisoned first); the 64 bytes after the output stay untouched.
 void check_case_u8(const Qs8FewcKernel& kernel, const FewcCase& k, int form, uint32_t seed, ThreadPool* pool) {
   std::mt19937 rng(seed);
   const std::string what = describe(k, kernel) + " form " + std::to_string(form);
@@ -131,9 +132,12 @@ void check_case_u8(const Qs8FewcKernel& kernel, const FewcCase& k, int form, uin
   const Qs8Requantization rq(q, k.m);
   const Qs8FewChannelConv conv(pr.g, kernel, pr.w.data(), pr.bias.data(), pr.zero_point);
   const std::vector<uint8_t> want = reference_outputs(pr.want, k.m, r, q);
-  std::vector<uint8_t> got(want.size(), 0x5a);
+  constexpr size_t kGuard = 64;
+  std::vector<uint8_t> got(want.size() + kGuard, 0x5a);
   const Qs8EpilogueFn epilogue = select_qs8_gemm_kernel(features_for_level(default_level())).epilogue;
   conv.run(pool, pr.x.data(), rq.params(), epilogue, r.empty() ? nullptr : r.data(), got.data());
+  CHECK_EQ(std::count(got.end() - kGuard, got.end(), uint8_t{0x5a}), std::ptrdiff_t(kGuard));
+  got.resize(want.size());
   CHECK_EQ(count_mismatches(got, want, q.output == Qs8Output::kFloat ? 4 : 1, what), size_t(0));
 }
 
