@@ -28,10 +28,12 @@ std::vector<const Qs8FewcKernel*> qs8_fewc_kernels(const CpuFeatures& features) 
   // about 15% faster than the 6x64 kernel on the ResNet stem on a quiet machine, 1.5-2x slower under load, so no.
   static const Qs8FewcKernel wide{"qs8-conv-fewc-6x64c4-avx512vnni", qs8_conv_fewc_ukernel_6x64c4__avx512vnni, 64, 32,
                                   0, qs8_conv_fewc_u8_ukernel_6x64c4__avx512vnni};
+  static const Qs8FewcKernel mid{"qs8-conv-fewc-12x32c4-avx512vnni", qs8_conv_fewc_ukernel_12x32c4__avx512vnni, 32, 16,
+                                 0, qs8_conv_fewc_u8_ukernel_12x32c4__avx512vnni};
   static const Qs8FewcKernel narrow{"qs8-conv-fewc-14x16c4-avx512vnni", qs8_conv_fewc_ukernel_14x16c4__avx512vnni,
                                     16, 0, 0, qs8_conv_fewc_u8_ukernel_14x16c4__avx512vnni};
   static const Qs8FewcKernel vnni256{"qs8-conv-fewc-6x16c4-avxvnni", qs8_conv_fewc_ukernel_6x16c4__avxvnni, 16, 0, 0};
-  if (features.avx512vnni) out.push_back(&wide), out.push_back(&narrow);
+  if (features.avx512vnni) out.push_back(&wide), out.push_back(&mid), out.push_back(&narrow);
   if (features.avxvnni) out.push_back(&vnni256);
 #endif
 #if defined(__aarch64__)

@@ -1,4 +1,4 @@
-// AVX-512 VNNI few-channel direct conv kernel, 14 pixels x 16 output channels (stems with up to 32 channels).
+// AVX-512 VNNI few-channel direct conv kernel, 14 pixels x 16 output channels (stems with up to 16 channels).
 #include "kernels/qs8-conv-fewc/qs8-conv-fewc-avx512vnni.h"
 
 namespace sparq {

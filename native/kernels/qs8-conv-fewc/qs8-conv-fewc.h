@@ -46,11 +46,14 @@ struct Qs8FewcU8Out {
 using Qs8FewcRowU8Fn = void (*)(const Qs8FewcRowArgs& args, const Qs8FewcU8Out& out);
 
 #if defined(__x86_64__) || defined(_M_X64)
-// AVX-512 VNNI: 14 pixels x 16 channels and 6 pixels x 64 channels per register tile (vpdpbusd zmm).
+// AVX-512 VNNI: 14 pixels x 16 channels, 12 pixels x 32 channels and 6 pixels x 64 channels per register tile
+// (vpdpbusd zmm).
 void qs8_conv_fewc_ukernel_14x16c4__avx512vnni(const Qs8FewcRowArgs& args);
+void qs8_conv_fewc_ukernel_12x32c4__avx512vnni(const Qs8FewcRowArgs& args);
 void qs8_conv_fewc_ukernel_6x64c4__avx512vnni(const Qs8FewcRowArgs& args);
 // The same tiles with the u8 fast epilogue fused (qs8_epilogue__avx512 from the accumulator registers).
 void qs8_conv_fewc_u8_ukernel_14x16c4__avx512vnni(const Qs8FewcRowArgs& args, const Qs8FewcU8Out& out);
+void qs8_conv_fewc_u8_ukernel_12x32c4__avx512vnni(const Qs8FewcRowArgs& args, const Qs8FewcU8Out& out);
 void qs8_conv_fewc_u8_ukernel_6x64c4__avx512vnni(const Qs8FewcRowArgs& args, const Qs8FewcU8Out& out);
 // AVX-VNNI: 6 pixels x 16 channels (vpdpbusd ymm).
 void qs8_conv_fewc_ukernel_6x16c4__avxvnni(const Qs8FewcRowArgs& args);
