@@ -144,7 +144,7 @@ void Qs8FewChannelConv::run(ThreadPool* pool, const uint8_t* x, const Qs8Epilogu
   else body(0, out_rows);
 }
 
-void Qs8FewChannelConv::run_panels_u8(Qs8FewcRowArgs args, const Qs8EpilogueParams& p, const uint8_t* r,
+void Qs8FewChannelConv::run_panels_u8(Qs8FewcRowArgs& args, const Qs8EpilogueParams& p, const uint8_t* r,
                                       uint8_t* y) const {
   const size_t m = g_.out_c, nr = kernel_->nr;
   for (size_t panel = 0; panel < panels_; ++panel) {
