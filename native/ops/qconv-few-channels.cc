@@ -1,5 +1,6 @@
 // Few-channel QConv driver: pads the input rows once per run, then one task per output row runs the direct kernel
-// over pixel chunks and column panels and applies the fused epilogue to each chunk.
+// over pixel chunks and column panels and applies the fused epilogue to each chunk (inside the kernel, from its
+// registers, for the u8 fast form where the kernel has a u8 variant).
 #include "ops/qconv-few-channels.h"
 
 #include <algorithm>
