@@ -1,5 +1,6 @@
 // Few-channel QConv driver: pads the input rows once per run, then one task per output row runs the direct kernel
-// over pixel chunks and column panels and applies the fused epilogue to each chunk.
+// over pixel chunks and column panels and applies the fused epilogue to each chunk (inside the kernel, from its
+// registers, for the u8 fast form where the kernel has a u8 variant).
 #include "ops/qconv-few-channels.h"
 
 #include <algorithm>
@@ -27,11 +28,13 @@ std::vector<const Qs8FewcKernel*> qs8_fewc_kernels(const CpuFeatures& features) 
   // AMX was tried here too (one 64-byte tile depth block per kernel row, read straight from the padded rows):
   // about 15% faster than the 6x64 kernel on the ResNet stem on a quiet machine, 1.5-2x slower under load, so no.
   static const Qs8FewcKernel wide{"qs8-conv-fewc-6x64c4-avx512vnni", qs8_conv_fewc_ukernel_6x64c4__avx512vnni, 64, 32,
-                                  0};
+                                  0, qs8_conv_fewc_u8_ukernel_6x64c4__avx512vnni};
+  static const Qs8FewcKernel mid{"qs8-conv-fewc-12x32c4-avx512vnni", qs8_conv_fewc_ukernel_12x32c4__avx512vnni, 32, 16,
+                                 0, qs8_conv_fewc_u8_ukernel_12x32c4__avx512vnni};
   static const Qs8FewcKernel narrow{"qs8-conv-fewc-14x16c4-avx512vnni", qs8_conv_fewc_ukernel_14x16c4__avx512vnni,
-                                    16, 0, 0};
+                                    16, 0, 0, qs8_conv_fewc_u8_ukernel_14x16c4__avx512vnni};
   static const Qs8FewcKernel vnni256{"qs8-conv-fewc-6x16c4-avxvnni", qs8_conv_fewc_ukernel_6x16c4__avxvnni, 16, 0, 0};
-  if (features.avx512vnni) out.push_back(&wide), out.push_back(&narrow);
+  if (features.avx512vnni) out.push_back(&wide), out.push_back(&mid), out.push_back(&narrow);
   if (features.avxvnni) out.push_back(&vnni256);
 #endif
 #if defined(__aarch64__)
@@ -101,10 +104,11 @@ void Qs8FewChannelConv::run(ThreadPool* pool, const uint8_t* x, const Qs8Epilogu
 
   const size_t out_bytes = p.output == Qs8Output::kUint8 ? 1 : 4;
   const size_t nr = kernel_->nr, acc_stride = panels_ * nr, step = g.stride_w * c;
+  const bool fused = kernel_->ukernel_u8 && qs8_fused_u8_form(p);
   auto body = [&](size_t begin, size_t end) {
     static thread_local std::vector<int32_t> acc;
     static thread_local std::vector<const uint8_t*> rows;
-    if (acc.size() < kChunkPixels * acc_stride) acc.resize(kChunkPixels * acc_stride);
+    if (!fused && acc.size() < kChunkPixels * acc_stride) acc.resize(kChunkPixels * acc_stride);
     if (rows.size() < g.kernel_h) rows.resize(g.kernel_h);
     int32_t* const acc_data = acc.data();
     const uint8_t** const row_ptrs = rows.data();
@@ -121,19 +125,35 @@ void Qs8FewChannelConv::run(ThreadPool* pool, const uint8_t* x, const Qs8Epilogu
         Qs8FewcRowArgs args{row_ptrs, g.kernel_h, dwords_, step, pixels, nullptr, nullptr, acc_stride};
         if (p0 > 0)
           for (size_t ki = 0; ki < g.kernel_h; ++ki) row_ptrs[ki] += kChunkPixels * step;
+        const size_t first = t * g.out_w + p0;
+        const uint8_t* chunk_r = r ? r + first * m : nullptr;
+        if (fused) {
+          run_panels_u8(args, p, chunk_r, static_cast<uint8_t*>(y) + first * m);
+          continue;
+        }
         for (size_t panel = 0; panel < panels_; ++panel) {
           args.packed = packed_.data() + panel * panel_bytes_;
           args.acc = acc_data + panel * nr;
           kernel_->ukernel(args);
         }
-        const size_t first = t * g.out_w + p0;
-        epilogue(pixels, m, 0, acc_data, acc_stride, p, r ? r + first * m : nullptr, m,
-                 static_cast<uint8_t*>(y) + first * m * out_bytes, m);
+        epilogue(pixels, m, 0, acc_data, acc_stride, p, chunk_r, m, static_cast<uint8_t*>(y) + first * m * out_bytes,
+                 m);
       }
     }
   };
   if (pool && pool->threads() > 1) pool->parallel_for(out_rows, 1, body);
   else body(0, out_rows);
+}
+
+void Qs8FewChannelConv::run_panels_u8(Qs8FewcRowArgs& args, const Qs8EpilogueParams& p, const uint8_t* r,
+                                      uint8_t* y) const {
+  const size_t m = g_.out_c, nr = kernel_->nr;
+  for (size_t panel = 0; panel < panels_; ++panel) {
+    const size_t n0 = panel * nr;
+    args.packed = packed_.data() + panel * panel_bytes_;
+    const Qs8FewcU8Out out{std::min(nr, m - n0), p.scale + n0, &p, r ? r + n0 : nullptr, m, y + n0, m};
+    kernel_->ukernel_u8(args, out);
+  }
 }
 
 }  // namespace sparq

@@ -21,6 +21,7 @@ struct Qs8FewcKernel {
   size_t nr;         // output channels per packed panel
   size_t min_out_c;  // chosen only for convs with more output channels than this (narrower ones waste it)
   int32_t a_offset;  // the kernel multiplies (x - a_offset) (Qs8PackSpec::a_offset, folded into the bias)
+  Qs8FewcRowU8Fn ukernel_u8 = nullptr;  // ukernel with the u8 fast epilogue of this ISA fused, or null
 };
 
 // Kernels usable with these features, best first (empty when the CPU has none: im2col + GEMM then).
@@ -42,10 +43,16 @@ class Qs8FewChannelConv {
   const char* kernel_name() const { return kernel_->name; }
 
   // y (u8 or f32 as p says, NHWC) = epilogue(conv(x)); residual r (u8 NHWC like y) read when p.residual.
+  // `epilogue` is the GEMM epilogue of the CPU's ISA; the u8 fast form skips it where the kernel has it fused.
   void run(ThreadPool* pool, const uint8_t* x, const Qs8EpilogueParams& p, Qs8EpilogueFn epilogue,
            const uint8_t* r, void* y) const;
 
  private:
+  // Every column panel of one pixel chunk through ukernel_u8 (sets args.packed; args.acc unused): y and r (or null)
+  // point at the chunk's first pixel. args by reference: a copy per row read back wider than it was written (a
+  // store-forwarding stall) cost ~15% of a 28x28 stem.
+  void run_panels_u8(Qs8FewcRowArgs& args, const Qs8EpilogueParams& p, const uint8_t* r, uint8_t* y) const;
+
   ConvGeometry g_;
   const Qs8FewcKernel* kernel_;
   size_t panels_, dwords_, panel_bytes_;

@@ -75,10 +75,6 @@ Qs8GemmSplit qs8_gemm_split(size_t m_tiles, size_t panels, size_t a_bytes, size_
   return s;
 }
 
-// The u8 fast form (with or without a residual added after requantization), which the fused-u8 kernels
-// (ukernel_u8, ukernel_seg_u8) requantize from their registers.
-bool fused_u8_form(const Qs8EpilogueParams& p) { return p.output == Qs8Output::kUint8 && p.fast; }
-
 // The residual bytes of the tile at row m0, column n0, or null when p has no residual.
 const uint8_t* tile_residual(const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, size_t m0,
                              size_t n0) {
@@ -133,7 +129,7 @@ void Qs8PackedGemm::compute_segmented(size_t m, const uint8_t* const* rows, size
                                       void* out, size_t out_stride) const {
   const Qs8GemmKernel& kn = *kernel_;
   alignas(64) int32_t acc[32 * 64];
-  const bool fused = kn.ukernel_seg_u8 && fused_u8_form(p);
+  const bool fused = kn.ukernel_seg_u8 && qs8_fused_u8_form(p);
   const size_t nr = kn.pack.nr;
   for (size_t panel_index = panel_begin; panel_index < panel_end; ++panel_index) {
     const size_t n0 = panel_index * nr;
@@ -158,7 +154,7 @@ void Qs8PackedGemm::run_tiles(size_t m, const uint8_t* a_rows, size_t a_rows_str
   const size_t mr = kn.mr;
   const size_t m_tiles = (m + mr - 1) / mr;
   alignas(64) int32_t acc[32 * 64];
-  const bool fused = kn.ukernel_u8 && fused_u8_form(p);
+  const bool fused = kn.ukernel_u8 && qs8_fused_u8_form(p);
   const size_t nr = kn.pack.nr;
   if (kn.begin) kn.begin();
   for (size_t t = begin; t < end; ++t) {

@@ -1,7 +1,9 @@
 // Every usable few-channel direct conv kernel (not only the one QConv picks) against the plain int8 reference
 // convolution, s32 accumulators compared exactly: C 1..4, kernel shapes up to 7x7 and 64-byte windows,
 // strides, asymmetric padding, vertical dilation, output channels around the panels, rows around the pixel tiles
-// and the pixel chunk, batches, threads, extreme data and zero points.
+// and the pixel chunk, batches, threads, extreme data and zero points. Then the u8 outputs (fused into the kernels
+// that have ukernel_u8, the separate epilogue otherwise) against the reference epilogue, byte for byte.
+#include <algorithm>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -9,10 +11,13 @@
 #include <vector>
 
 #include "kernels/qs8-epilogue/qs8-epilogue.h"
+#include "kernels/qs8-epilogue/qs8-requantization.h"
 #include "ops/qconv-few-channels.h"
 #include "reference/qs8-conv-reference.h"
 #include "runtime/cpu.h"
+#include "runtime/dispatch-qs8.h"
 #include "runtime/thread-pool.h"
+#include "test/qs8-op-fixture.h"
 #include "test/test-harness.h"
 
 using namespace sparq;
@@ -34,46 +39,106 @@ std::string describe(const FewcCase& k, const Qs8FewcKernel& kernel) {
   return os.str();
 }
 
-void check_case(const Qs8FewcKernel& kernel, const FewcCase& k, uint32_t seed, ThreadPool* pool) {
-  std::mt19937 rng(seed);
+// One case's geometry, data and reference accumulators.
+struct FewcProblem {
   ConvGeometry g;
+  std::vector<uint8_t> x;
+  std::vector<int8_t> w;
+  std::vector<int32_t> bias, want;  // want: reference accumulators, NHWC
+  int32_t zero_point;
+};
+
+// False (reported) when the geometry does not suit the direct kernels.
+bool make_problem(const FewcCase& k, std::mt19937& rng, const std::string& what, FewcProblem& pr) {
+  ConvGeometry& g = pr.g;
   g.batch = k.n, g.in_h = k.h, g.in_w = k.w, g.in_c = k.c, g.out_c = k.m;
   g.kernel_h = k.kh, g.kernel_w = k.kw, g.stride_h = k.sh, g.stride_w = k.sw, g.dilation_h = k.dh;
   g.pad_top = k.pt, g.pad_left = k.pl, g.pad_bottom = k.pb, g.pad_right = k.pr;
   g.out_h = (k.h + k.pt + k.pb - k.dh * (k.kh - 1) - 1) / k.sh + 1;
   g.out_w = (k.w + k.pl + k.pr - k.kw) / k.sw + 1;
   if (!Qs8FewChannelConv::suits(g)) {
-    report_failure(__FILE__, __LINE__, describe(k, kernel) + ": the geometry should suit the direct kernels");
-    return;
+    report_failure(__FILE__, __LINE__, what + ": the geometry should suit the direct kernels");
+    return false;
   }
   std::uniform_int_distribution<int> u8(0, 255), s8(-128, 127), b32(-30000, 30000);
-  std::vector<uint8_t> x(k.n * k.h * k.w * k.c);
-  std::vector<int8_t> w(k.m * k.c * k.kh * k.kw);
-  std::vector<int32_t> bias(k.m);
-  for (auto& v : x) v = static_cast<uint8_t>(k.extreme == 1 ? 255 : k.extreme == 2 ? 0 : u8(rng));
-  for (auto& v : w) v = static_cast<int8_t>(k.extreme == 1 ? -128 : k.extreme == 2 ? 127 : s8(rng));
-  for (auto& v : bias) v = b32(rng);
-  const int32_t zp = k.zero_point >= 0 ? k.zero_point : u8(rng);
-
-  const Qs8FewChannelConv conv(g, kernel, w.data(), bias.data(), zp);
-  Qs8EpilogueParams p;
-  p.output = Qs8Output::kInt32;
-  const size_t outputs = k.n * g.out_h * g.out_w * k.m;
-  std::vector<int32_t> got(outputs, 0x5a5a5a5a);
-  conv.run(pool, x.data(), p, qs8_epilogue__scalar, nullptr, got.data());
+  pr.x.resize(k.n * k.h * k.w * k.c);
+  pr.w.resize(k.m * k.c * k.kh * k.kw);
+  pr.bias.resize(k.m);
+  for (auto& v : pr.x) v = static_cast<uint8_t>(k.extreme == 1 ? 255 : k.extreme == 2 ? 0 : u8(rng));
+  for (auto& v : pr.w) v = static_cast<int8_t>(k.extreme == 1 ? -128 : k.extreme == 2 ? 127 : s8(rng));
+  for (auto& v : pr.bias) v = b32(rng);
+  pr.zero_point = k.zero_point >= 0 ? k.zero_point : u8(rng);
 
   Qs8ConvReferenceShape s;
   s.batch = k.n, s.in_h = k.h, s.in_w = k.w, s.in_c = k.c, s.out_h = g.out_h, s.out_w = g.out_w, s.out_c = k.m;
   s.kernel_h = k.kh, s.kernel_w = k.kw, s.stride_h = k.sh, s.stride_w = k.sw, s.dilation_h = k.dh;
   s.pad_top = k.pt, s.pad_left = k.pl;
-  std::vector<int32_t> want(outputs);
-  qs8_conv_reference(s, x.data(), zp, w.data(), bias.data(), want.data());
+  pr.want.resize(k.n * g.out_h * g.out_w * k.m);
+  qs8_conv_reference(s, pr.x.data(), pr.zero_point, pr.w.data(), pr.bias.data(), pr.want.data());
+  return true;
+}
+
+void check_case(const Qs8FewcKernel& kernel, const FewcCase& k, uint32_t seed, ThreadPool* pool) {
+  std::mt19937 rng(seed);
+  FewcProblem pr;
+  if (!make_problem(k, rng, describe(k, kernel), pr)) return;
+  const Qs8FewChannelConv conv(pr.g, kernel, pr.w.data(), pr.bias.data(), pr.zero_point);
+  Qs8EpilogueParams p;
+  p.output = Qs8Output::kInt32;
+  std::vector<int32_t> got(pr.want.size(), 0x5a5a5a5a);
+  conv.run(pool, pr.x.data(), p, qs8_epilogue__scalar, nullptr, got.data());
   size_t bad = 0;
-  for (size_t i = 0; i < outputs; ++i)
-    if (got[i] != want[i] && bad++ == 0)
+  for (size_t i = 0; i < got.size(); ++i)
+    if (got[i] != pr.want[i] && bad++ == 0)
       report_failure(__FILE__, __LINE__, describe(k, kernel) + ": element " + std::to_string(i) + " is " +
-                                             std::to_string(got[i]) + ", want " + std::to_string(want[i]));
+                                             std::to_string(got[i]) + ", want " + std::to_string(pr.want[i]));
   CHECK_EQ(bad, size_t(0));
+}
+
+// The output forms of the u8 checks: 0 fast; 1 fast with relu and output zero point 0; 2 fast with clip, output
+// zero point 255 and huge scales (results far outside 0..255); 3 a residual added after requantization with relu;
+// 4 the same with extreme zero points and scales (sums far outside 0..255); 5 a residual added before
+// requantization with hard_swish (general form); 6 f32 output. 0-4 run fused where the kernel has ukernel_u8.
+constexpr int kU8Forms = 7;
+
+Qs8QuantizedOutput u8_form(std::mt19937& rng, int form, size_t m, size_t depth) {
+  const Qs8Activation act = form == 1 || form == 3 ? Qs8Activation::kRelu
+                            : form == 2            ? Qs8Activation::kClip
+                            : form == 5            ? Qs8Activation::kHardSwish
+                                                   : Qs8Activation::kNone;
+  Qs8QuantizedOutput q = random_quantization(rng, m, depth, form == 6 ? Qs8Output::kFloat : Qs8Output::kUint8, act,
+                                             form >= 3 && form <= 5, form % 2 == 0);
+  if (form == 1) q.y_zero_point = 0;
+  if (form == 2) q.y_zero_point = 255, q.a_scale *= 50.f;
+  if (form == 3 || form == 4) {
+    q.residual_after_requantization = true;
+    q.add_y_scale = form == 3 ? q.y_scale * 1.3f : q.y_scale * 0.05f;
+    q.add_y_zero_point = form == 3 ? 20 : 255;
+    q.add_relu = form == 3;
+    if (form == 4) q.residual_zero_point = 0, q.residual_scale *= 8.f;
+  }
+  return q;
+}
+
+// The output of one form through QConv's epilogue for this ISA against the reference epilogue of the reference
+// accumulators (output bytes poisoned first); the 64 bytes after the output stay untouched.
+void check_case_u8(const Qs8FewcKernel& kernel, const FewcCase& k, int form, uint32_t seed, ThreadPool* pool) {
+  std::mt19937 rng(seed);
+  const std::string what = describe(k, kernel) + " form " + std::to_string(form);
+  FewcProblem pr;
+  if (!make_problem(k, rng, what, pr)) return;
+  const Qs8QuantizedOutput q = u8_form(rng, form, k.m, k.c * k.kh * k.kw);
+  const std::vector<uint8_t> r = random_values<uint8_t>(rng, q.residual ? pr.want.size() : 0, 0, 255);
+  const Qs8Requantization rq(q, k.m);
+  const Qs8FewChannelConv conv(pr.g, kernel, pr.w.data(), pr.bias.data(), pr.zero_point);
+  const std::vector<uint8_t> want = reference_outputs(pr.want, k.m, r, q);
+  constexpr size_t kGuard = 64;
+  std::vector<uint8_t> got(want.size() + kGuard, 0x5a);
+  const Qs8EpilogueFn epilogue = select_qs8_gemm_kernel(features_for_level(default_level())).epilogue;
+  conv.run(pool, pr.x.data(), rq.params(), epilogue, r.empty() ? nullptr : r.data(), got.data());
+  CHECK_EQ(std::count(got.end() - kGuard, got.end(), uint8_t{0x5a}), std::ptrdiff_t(kGuard));
+  got.resize(want.size());
+  CHECK_EQ(count_mismatches(got, want, q.output == Qs8Output::kFloat ? 4 : 1, what), size_t(0));
 }
 
 FewcCase square(size_t n, size_t hw, size_t c, size_t m, size_t k, size_t s, size_t p) {
@@ -126,5 +191,39 @@ SPARQ_TEST(qs8_fewc_every_kernel_matches_reference) {
           k.zero_point = zp;
           check_case(*kernel, k, seed++, nullptr);
         }
+  }
+}
+
+SPARQ_TEST(qs8_fewc_u8_outputs_match_reference_epilogue) {
+  const std::vector<const Qs8FewcKernel*> kernels = qs8_fewc_kernels(features_for_level(default_level()));
+  std::cout << "  [" << default_level() << "] few-channel kernels with the u8 epilogue fused:";
+  for (const Qs8FewcKernel* k : kernels)
+    if (k->ukernel_u8) std::cout << " " << k->name;
+  std::cout << "\n";
+  ThreadPool pool(3);
+  for (const Qs8FewcKernel* kernel : kernels) {
+    uint32_t seed = 5000;
+    // output channels inside, at and past the 16- and 64-wide panels; C 1..4; strides 1 and 2; padding 0..2;
+    // batches of 1 and 2; rows of 11 to 28 pixels (partial pixel tiles)
+    for (size_t c : {1, 2, 3, 4})
+      for (size_t m : {1, 8, 16, 24, 40, 64, 70})
+        for (size_t s : {1, 2}) {
+          FewcCase k = square(1 + seed % 2, 9 + 5 * c, c, m, 3, s, seed % 3);
+          k.w = 11 + (seed * 7) % 18;
+          check_case_u8(*kernel, k, static_cast<int>(seed % kU8Forms), seed, nullptr);
+          ++seed;
+        }
+    for (int form = 0; form < kU8Forms; ++form) {
+      check_case_u8(*kernel, square(2, 28, 1, 16, 3, 1, 1), form, seed++, &pool);  // Fashion-MNIST stems
+      check_case_u8(*kernel, square(1, 28, 1, 24, 3, 1, 1), form, seed++, nullptr);
+      check_case_u8(*kernel, FewcCase{1, 5, 100, 3, 40, 5, 5, 1, 1, 1, 2, 2, 2, 2}, form, seed++, nullptr);  // chunks
+      for (int extreme : {1, 2})
+        for (int zp : {0, 255}) {
+          FewcCase k = square(1, 12, 1 + seed % 4, extreme == 1 ? 24 : 70, 3, 1 + seed % 2, 1);
+          k.extreme = extreme;
+          k.zero_point = zp;
+          check_case_u8(*kernel, k, form, seed++, nullptr);
+        }
+    }
   }
 }

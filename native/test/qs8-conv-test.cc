@@ -5,6 +5,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reference/qs8-conv-reference.h"
@@ -242,6 +243,12 @@ SPARQ_TEST(qconv_few_channel_direct_kernels_sweep) {
         }
   for (size_t m : {15, 31, 32, 63, 65, 100, 130})
     CHECK(contains(run_case(conv(1, 10, 13, 3, m, 1, 3, 3, 1, 1), seed++), path));
+  // AVX-512 VNNI: the kernel whose panels fit the output channels best (16, 32, then 64 wide)
+  if (features_for_level(default_level()).avx512vnni)
+    for (const auto& [m, kernel] : std::vector<std::pair<size_t, std::string>>{
+             {16, "qs8-conv-fewc-14x16c4"}, {17, "qs8-conv-fewc-12x32c4"}, {24, "qs8-conv-fewc-12x32c4"},
+             {32, "qs8-conv-fewc-12x32c4"}, {33, "qs8-conv-fewc-6x64c4"}})
+      CHECK(contains(run_case(conv(1, 28, 28, 1, m, 1, 3, 3, 1, 1), seed++), kernel));
   for (size_t w : {5, 6, 7, 8, 9, 13, 14, 15, 28, 29, 83, 84, 85, 241}) {
     CHECK(contains(run_case(conv(1, 3, w, 1, 16, 1, 3, 3, 1, 1), seed++), path));
     CHECK(contains(run_case(conv(1, 3, w, 3, 64, 1, 3, 3, 1, 1), seed++), path));

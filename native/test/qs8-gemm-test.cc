@@ -332,19 +332,19 @@ SPARQ_TEST(qs8_gemm_fused_u8_microkernels_match_kernel_plus_epilogue) {
         const std::vector<uint8_t> residual = fused_u8_residual(rng, params, mr, residual_stride);
         const uint8_t* r = params.residual ? residual.data() : nullptr;
         for (size_t count = 1; count <= mr; ++count)
-          for (size_t nc : {size_t{1}, size_t{15}, size_t{16}, size_t{17}, nr - 5, nr}) {
-            if (nc > nr) continue;
-            const size_t out_stride = nr + 7;
-            std::vector<int32_t> acc(mr * nr);
-            kernel.ukernel(count, k, p.a.data(), p.a_stride, g.panel(0), acc.data());
-            std::vector<uint8_t> want(mr * out_stride, 0xA5), got(mr * out_stride, 0xA5);
-            kernel.epilogue(count, nc, 0, acc.data(), nr, params, r, residual_stride, want.data(), out_stride);
-            kernel.ukernel_u8(count, k, p.a.data(), p.a_stride, g.panel(0), nc, params.scale, params, r,
-                              residual_stride, got.data(), out_stride);
-            const size_t bad = byte_mismatches(got, want);
-            if (bad) std::cout << "  " << kernel.name << " k " << k << " rows " << count << " cols " << nc << "\n";
-            CHECK_EQ(bad, size_t(0));
-          }
+          for (size_t nc : {size_t{1}, size_t{15}, size_t{16}, size_t{17}, nr - 5, nr})
+            for (const size_t out_stride : {nr + 7, nc}) {  // a gap after each row, or rows back to back
+              if (nc > nr) continue;
+              std::vector<int32_t> acc(mr * nr);
+              kernel.ukernel(count, k, p.a.data(), p.a_stride, g.panel(0), acc.data());
+              std::vector<uint8_t> want(mr * out_stride, 0xA5), got(mr * out_stride, 0xA5);
+              kernel.epilogue(count, nc, 0, acc.data(), nr, params, r, residual_stride, want.data(), out_stride);
+              kernel.ukernel_u8(count, k, p.a.data(), p.a_stride, g.panel(0), nc, params.scale, params, r,
+                                residual_stride, got.data(), out_stride);
+              const size_t bad = byte_mismatches(got, want);
+              if (bad) std::cout << "  " << kernel.name << " k " << k << " rows " << count << " cols " << nc << "\n";
+              CHECK_EQ(bad, size_t(0));
+            }
       }
   }
 }
@@ -375,23 +375,23 @@ SPARQ_TEST(qs8_gemm_fused_u8_segmented_microkernels_match_kernel_plus_epilogue) 
           const std::vector<uint8_t> residual = fused_u8_residual(rng, params, mr, residual_stride);
           const uint8_t* r = params.residual ? residual.data() : nullptr;
           for (size_t count = 1; count <= mr; ++count)
-            for (size_t nc : {size_t{1}, size_t{7}, size_t{15}, size_t{16}, size_t{17}, nr - 3, nr}) {
-              if (nc > nr) continue;
-              const size_t out_stride = nr + 5;
-              std::vector<int32_t> acc(mr * nr);
-              kernel.ukernel_seg(count, segs, seg_len, a.seg_stride, a.rows.data(), g.panel(0), acc.data());
-              std::vector<uint8_t> want(mr * out_stride, 0xA5), got(mr * out_stride, 0xA5);
-              kernel.epilogue(count, nc, 0, acc.data(), nr, params, r, residual_stride, want.data(), out_stride);
-              kernel.ukernel_seg_u8(count, segs, seg_len, a.seg_stride, a.rows.data(), g.panel(0), nc, params.scale,
-                                    params, r, residual_stride, got.data(), out_stride);
-              const size_t bad = byte_mismatches(got, want);
-              if (bad)
-                std::cout << "  " << kernel.name << " segs " << segs << " x " << seg_len << " variant " << variant
-                          << " rows " << count << " cols " << nc << ": " << bad << " bytes differ\n";
-              CHECK_EQ(bad, size_t(0));
-              for (size_t i = 0; i < count; ++i)
-                for (size_t j = 0; j < nc; ++j) seen[got[i * out_stride + j]] = true;
-            }
+            for (size_t nc : {size_t{1}, size_t{7}, size_t{15}, size_t{16}, size_t{17}, nr - 3, nr})
+              for (const size_t out_stride : {nr + 5, nc}) {  // a gap after each row, or rows back to back
+                if (nc > nr) continue;
+                std::vector<int32_t> acc(mr * nr);
+                kernel.ukernel_seg(count, segs, seg_len, a.seg_stride, a.rows.data(), g.panel(0), acc.data());
+                std::vector<uint8_t> want(mr * out_stride, 0xA5), got(mr * out_stride, 0xA5);
+                kernel.epilogue(count, nc, 0, acc.data(), nr, params, r, residual_stride, want.data(), out_stride);
+                kernel.ukernel_seg_u8(count, segs, seg_len, a.seg_stride, a.rows.data(), g.panel(0), nc, params.scale,
+                                      params, r, residual_stride, got.data(), out_stride);
+                const size_t bad = byte_mismatches(got, want);
+                if (bad)
+                  std::cout << "  " << kernel.name << " segs " << segs << " x " << seg_len << " variant " << variant
+                            << " rows " << count << " cols " << nc << ": " << bad << " bytes differ\n";
+                CHECK_EQ(bad, size_t(0));
+                for (size_t i = 0; i < count; ++i)
+                  for (size_t j = 0; j < nc; ++j) seen[got[i * out_stride + j]] = true;
+              }
         }
     size_t distinct = 0;
     for (bool b : seen) distinct += b;

@@ -7,4 +7,8 @@ void qs8_conv_fewc_ukernel_6x64c4__avx512vnni(const Qs8FewcRowArgs& args) {
   qs8_conv_fewc_body<6, 4, FewcZmm>(args);
 }
 
+void qs8_conv_fewc_u8_ukernel_6x64c4__avx512vnni(const Qs8FewcRowArgs& args, const Qs8FewcU8Out& out) {
+  qs8_conv_fewc_u8_body<6, 4>(args, out);
+}
+
 }  // namespace sparq

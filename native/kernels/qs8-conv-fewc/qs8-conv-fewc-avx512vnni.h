@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include "kernels/qs8-conv-fewc/qs8-conv-fewc-body.h"
+#include "kernels/qs8-gemm/qs8-gemm-c4-avx512vnni.h"
 
 namespace sparq {
 namespace {
@@ -15,6 +16,16 @@ struct FewcZmm {
   static Vec dot(Vec acc, Vec a, Vec w) { return _mm512_dpbusd_epi32(acc, a, w); }
   static void store(void* p, Vec v) { _mm512_storeu_si512(p, v); }
 };
+
+// The tiles requantized to u8 from their registers by the GEMM kernels' fused epilogue (c4_finish_u8).
+template <size_t MR, size_t NV>
+inline void qs8_conv_fewc_u8_body(const Qs8FewcRowArgs& args, const Qs8FewcU8Out& o) {
+  qs8_conv_fewc_tiles<MR, NV, FewcZmm>(args, [&o](size_t p0, size_t mr, const __m512i (&vacc)[MR][NV]) {
+    const uint8_t* residual = o.residual ? o.residual + p0 * o.residual_stride : nullptr;
+    c4_finish_u8<MR, NV>(vacc, mr, o.nc, o.scale, *o.p, residual, o.residual_stride, o.out + p0 * o.out_stride,
+                         o.out_stride);
+  });
+}
 
 }  // namespace
 }  // namespace sparq

@@ -44,6 +44,10 @@ struct Qs8EpilogueParams {
   QAddParams add;
 };
 
+// The u8 fast form (with or without a residual added after requantization), which the kernels with the epilogue
+// fused (the int8 GEMM's ukernel_u8 / ukernel_seg_u8, the few-channel conv's ukernel_u8) requantize from registers.
+inline bool qs8_fused_u8_form(const Qs8EpilogueParams& p) { return p.output == Qs8Output::kUint8 && p.fast; }
+
 // Applies the epilogue to an mr x nc block of accumulators whose first column is output column n0.
 // acc row stride `acc_stride`, out row stride `out_stride` and residual row stride in elements.
 using Qs8EpilogueFn = void (*)(size_t mr, size_t nc, size_t n0, const int32_t* acc, size_t acc_stride,

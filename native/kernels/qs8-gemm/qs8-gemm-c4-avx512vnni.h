@@ -59,8 +59,8 @@ inline void c4_store(const __m512i (&vacc)[MR][NV], int32_t* acc) {
 // The u8 fast epilogue (kernels/qs8-epilogue/qs8-epilogue.h) straight from the accumulator registers, bit-identical
 // to qs8_epilogue__avx512: rows i < mr, columns j < nc of `out`. With kAdd, each requantized vector then takes the
 // QAdd of the residual bytes (residual_after_requantization), one vector at a time as the epilogue does it. Without,
-// two 16-column vectors per row (8x32) go through the saturating packs of qs8-pack-u8-avx512.h two rows at a time;
-// one vector per row (14x16) as the epilogue does it.
+// the vectors go through the saturating packs of qs8-pack-u8-avx512.h four at a time: two rows of two 16-column
+// vectors (8x32), or four rows of one (14x16, stored as one 64-byte block when the four rows are contiguous).
 template <size_t MR, size_t NV, bool kAdd>
 inline void c4_store_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, const float* scale,
                         const Qs8EpilogueParams& p, const uint8_t* residual, size_t residual_stride, uint8_t* out,
@@ -90,6 +90,32 @@ inline void c4_store_u8(const __m512i (&vacc)[MR][NV], size_t mr, size_t nc, con
       } else {
         _mm256_mask_storeu_epi8(row, row_mask, _mm512_castsi512_si256(b));
         if (i + 1 < mr) _mm256_mask_storeu_epi8(row + out_stride, row_mask, _mm512_extracti64x4_epi64(b, 1));
+      }
+    }
+    return;
+  }
+  if (NV == 1 && !kAdd) {
+    const PackU8Constants k(p.hi, p.lo, p.zero_point);
+    const bool dense = nc == 16 && out_stride == 16;  // four whole rows are 64 contiguous bytes
+#pragma GCC unroll 4
+    for (size_t i = 0; i < MR; i += 4) {
+      if (i >= mr) break;
+      __m512i q[4];  // rows past MR repeat the last one (computed, not stored)
+#pragma GCC unroll 4
+      for (size_t t = 0; t < 4; ++t) q[t] = rne_below_hi(vacc[i + t < MR ? i + t : MR - 1][0], vscale[0], k);
+      const __m512i b = pack4_u8(q[0], q[1], q[2], q[3], k);
+      uint8_t* row = out + i * out_stride;
+      if (dense && i + 4 <= mr) {
+        _mm512_storeu_si512(row, b);
+        continue;
+      }
+      const __m128i bytes[4] = {_mm512_castsi512_si128(b), _mm512_extracti32x4_epi32(b, 1),
+                                _mm512_extracti32x4_epi32(b, 2), _mm512_extracti32x4_epi32(b, 3)};
+#pragma GCC unroll 4
+      for (size_t t = 0; t < 4; ++t) {
+        if (i + t >= mr) break;
+        if (nc >= 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(row + t * out_stride), bytes[t]);
+        else _mm_mask_storeu_epi8(row + t * out_stride, mask[0], bytes[t]);
       }
     }
     return;
