@@ -56,7 +56,7 @@ test('npm run demo prints the table the README shows: same rows, top-1 and sizes
     else expect(Math.abs(row.top1 - shown[i].top1)).toBeLessThanOrEqual(0.25);
     expect(Math.abs(row.sizeKiB - shown[i].sizeKiB)).toBeLessThanOrEqual(0.02 * shown[i].sizeKiB);
     expect(row.p50).toBeGreaterThan(0);
-    // speed-up = fp32 p50 / this p50, from unrounded times: within the rounding of the printed 3-decimal p50s.
+    // speed-up = fp32 p50 / this p50, from unrounded times: within the rounding of the printed 4-decimal p50s.
     expect(Math.abs(row.speedUp - got[0].p50 / row.p50)).toBeLessThanOrEqual(0.02 * row.speedUp + 0.01);
   });
   expect(got[0].speedUp).toBe(1);

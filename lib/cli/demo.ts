@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     const r = row.runner;
     if (!r) return [row.label, '-', '-', '-', '-', row.note ?? ''];
     const p50 = median(times.get(r)!);
-    return [row.label, `${accuracy.get(r)!.toFixed(2)}%`, `${p50.toFixed(3)} ms`, `${(base / p50).toFixed(2)}x`, `${(r.sizeBytes! / 1024).toFixed(0)} KiB`, row.note ?? ''];
+    return [row.label, `${accuracy.get(r)!.toFixed(2)}%`, `${p50.toFixed(4)} ms`, `${(base / p50).toFixed(2)}x`, `${(r.sizeBytes! / 1024).toFixed(0)} KiB`, row.note ?? ''];
   });
   console.log(textTable(['model', 'top-1', 'p50 batch 1', 'speed-up', 'size', ''], table));
   console.log(`\np50 batch 1: sparq runSync and onnxruntime-node run, both computing on the calling thread (sparq's async run adds a worker hand-off).`);
