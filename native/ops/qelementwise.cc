@@ -16,15 +16,7 @@ namespace {
 std::unique_ptr<Op> make_qadd(const OpDesc& desc, const BuildContext& ctx) {
   bool same_shape = false;
   BroadcastPlan plan = qu8_binary_plan(desc, ctx, &same_shape);
-  QAddParams p;
-  p.a_scale = quant_scale_attr(desc, "a_scale");
-  p.b_scale = quant_scale_attr(desc, "b_scale");
-  p.y_scale = quant_scale_attr(desc, "y_scale");
-  p.a_zero_point = quant_zero_point_attr(desc, "a_zero_point", 0, 255);
-  p.b_zero_point = quant_zero_point_attr(desc, "b_zero_point", 0, 255);
-  p.y_zero_point = quant_zero_point_attr(desc, "y_zero_point", 0, 255);
-  p.lo = static_cast<float>(-p.y_zero_point);
-  p.hi = static_cast<float>(255 - p.y_zero_point);
+  QAddParams p = qu8_binary_params<QAddParams>(desc);
   const std::string activation = desc.attrs.s("activation", "none");
   if (activation != "none" && activation != "relu")
     plan_fail(desc, "expected activation none or relu but received '" + activation + "'");

@@ -9,6 +9,7 @@
 #include "ops/broadcast.h"
 #include "ops/op-checks.h"
 #include "ops/parallel-elements.h"
+#include "ops/quant-families.h"
 #include "runtime/op.h"
 
 namespace sparq {
@@ -132,6 +133,22 @@ inline BroadcastPlan qu8_binary_plan(const OpDesc& desc, const BuildContext& ctx
   if (y.shape.size() > static_cast<size_t>(kMaxBroadcastRank)) plan_fail(desc, "rank too large");
   *same_shape = a.shape == y.shape && b.shape == y.shape;
   return make_broadcast_plan(y.shape, {a.shape, b.shape});
+}
+
+// The quantization attributes QAdd and QMul share (scales and u8 zero points of A, B and Y) into a QAddParams or
+// QMulParams, with the clamp bounds of Y's range.
+template <typename Params>
+Params qu8_binary_params(const OpDesc& desc) {
+  Params p;
+  p.a_scale = quant_scale_attr(desc, "a_scale");
+  p.b_scale = quant_scale_attr(desc, "b_scale");
+  p.y_scale = quant_scale_attr(desc, "y_scale");
+  p.a_zero_point = quant_zero_point_attr(desc, "a_zero_point", 0, 255);
+  p.b_zero_point = quant_zero_point_attr(desc, "b_zero_point", 0, 255);
+  p.y_zero_point = quant_zero_point_attr(desc, "y_zero_point", 0, 255);
+  p.lo = static_cast<float>(-p.y_zero_point);
+  p.hi = static_cast<float>(255 - p.y_zero_point);
+  return p;
 }
 
 }  // namespace sparq
