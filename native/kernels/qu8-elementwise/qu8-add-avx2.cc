@@ -1,25 +1,18 @@
 // AVX2 QAdd u8 + u8 -> u8, 8 values per step: two separately rounded products, one add, relu, divide, requantize.
-#include <immintrin.h>
-
+#include "kernels/qu8-elementwise/qu8-binary-avx2.h"
 #include "reference/qu8-ops-reference.h"
 
 namespace sparq {
 namespace {
 
-// The empty asm keeps the product out of an fma (this file is built with -mfma), like unfused_product().
-inline __m256 real8(const uint8_t* q, __m256i zero_point, __m256 scale) {
-  const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q)));
-  __m256 r = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, zero_point)), scale);
-  __asm__("" : "+x"(r));
-  return r;
-}
+using qu8_binary_avx2::real8;
+using qu8_binary_avx2::Requantize8;
 
 template <bool kBroadcastB>
 void add(size_t n, const uint8_t* a, const uint8_t* b, const QAddParams& p, uint8_t* y) {
   const __m256i a_zp = _mm256_set1_epi32(p.a_zero_point), b_zp = _mm256_set1_epi32(p.b_zero_point);
   const __m256 a_scale = _mm256_set1_ps(p.a_scale), b_scale = _mm256_set1_ps(p.b_scale);
-  const __m256 y_scale = _mm256_set1_ps(p.y_scale), lo = _mm256_set1_ps(p.lo), hi = _mm256_set1_ps(p.hi);
-  const __m256i y_zp = _mm256_set1_epi32(p.y_zero_point);
+  const Requantize8 out(p);
   uint8_t b_splat[8];
   for (int k = 0; k < 8; ++k) b_splat[k] = b[0];
   const __m256 rb_splat = real8(b_splat, b_zp, b_scale);
@@ -28,12 +21,7 @@ void add(size_t n, const uint8_t* a, const uint8_t* b, const QAddParams& p, uint
     const __m256 rb = kBroadcastB ? rb_splat : real8(b + i, b_zp, b_scale);
     __m256 sum = _mm256_add_ps(real8(a + i, a_zp, a_scale), rb);
     if (p.relu) sum = _mm256_max_ps(sum, _mm256_setzero_ps());  // NaN -> 0, like `sum > 0 ? sum : 0`
-    __m256 v = _mm256_div_ps(sum, y_scale);
-    v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
-    v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
-    const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), y_zp);  // 0..255
-    const __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), _mm_packus_epi16(q16, q16));
+    out.store<true>(sum, y + i);
   }
   if (i < n) qu8_add__reference(n - i, a + i, kBroadcastB ? b : b + i, kBroadcastB ? 0 : 1, p, y + i);
 }

@@ -4,35 +4,14 @@
 
 #include <algorithm>
 
+#include "kernels/qu8-elementwise/qu8-binary-avx2.h"
 #include "reference/qu8-ops-reference.h"
 
 namespace sparq {
 namespace {
 
-// float(q - zero_point) * scale: DequantizeLinear's value (it only feeds a multiply, so no fma can form).
-inline __m256 real8(const uint8_t* q, __m256i zero_point, __m256 scale) {
-  const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q)));
-  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, zero_point)), scale);
-}
-
-struct Requantize8 {
-  __m256 y_scale, lo, hi;
-  __m256i y_zp;
-  explicit Requantize8(const QMulParams& p)
-      : y_scale(_mm256_set1_ps(p.y_scale)), lo(_mm256_set1_ps(p.lo)), hi(_mm256_set1_ps(p.hi)),
-        y_zp(_mm256_set1_epi32(p.y_zero_point)) {}
-
-  // QuantizeLinear of the product: divide, NaN -> 0 (only when kMayBeNaN), clamp, round to nearest even, + zp.
-  template <bool kMayBeNaN>
-  void store(__m256 product, uint8_t* y) const {
-    __m256 v = _mm256_div_ps(product, y_scale);
-    if (kMayBeNaN) v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
-    v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
-    const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), y_zp);  // 0..255
-    const __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(y), _mm_packus_epi16(q16, q16));
-  }
-};
+using qu8_binary_avx2::real8;
+using qu8_binary_avx2::Requantize8;
 
 template <bool kBroadcastB, bool kMayBeNaN>
 void mul(size_t n, const uint8_t* a, const uint8_t* b, const QMulParams& p, uint8_t* y) {
