@@ -261,20 +261,7 @@ class QdqImporter {
   }
 
   private matchAdd(node: Node): void {
-    const a = this.quantizedInput(node.inputs[0]);
-    const b = a && this.quantizedInput(node.inputs[1]);
-    if (!a || !b) return;
-    const chain = this.outputChain(node.outputs[0], ['relu']);
-    if (!chain.q) return;
-    this.replace(node, 'QAdd', [a.value, b.value], {
-      a_scale: attr.f(a.params.scale[0]),
-      a_zero_point: attr.i(a.params.zeroPoint[0]),
-      b_scale: attr.f(b.params.scale[0]),
-      b_zero_point: attr.i(b.params.zeroPoint[0]),
-      y_scale: attr.f(chain.qParams!.scale[0]),
-      y_zero_point: attr.i(chain.qParams!.zeroPoint[0]),
-      activation: attr.s(chain.act?.name ?? 'none'),
-    }, chain);
+    this.matchBinary(node, 'QAdd', ['relu']);
   }
 
   /**
@@ -282,18 +269,24 @@ class QdqImporter {
    * native arithmetic is the chain's own float steps, so the result is bit-identical to running it unfused.
    */
   private matchMul(node: Node): void {
+    this.matchBinary(node, 'QMul', []);
+  }
+
+  /** DQ(a), DQ(b) → node → [activation in `acts`] → Q becomes `op` on the u8 values, with the chain's scales. */
+  private matchBinary(node: Node, op: 'QAdd' | 'QMul', acts: string[]): void {
     const a = this.quantizedInput(node.inputs[0]);
     const b = a && this.quantizedInput(node.inputs[1]);
     if (!a || !b) return;
-    const chain = this.outputChain(node.outputs[0], []);
+    const chain = this.outputChain(node.outputs[0], acts);
     if (!chain.q) return;
-    this.replace(node, 'QMul', [a.value, b.value], {
+    this.replace(node, op, [a.value, b.value], {
       a_scale: attr.f(a.params.scale[0]),
       a_zero_point: attr.i(a.params.zeroPoint[0]),
       b_scale: attr.f(b.params.scale[0]),
       b_zero_point: attr.i(b.params.zeroPoint[0]),
       y_scale: attr.f(chain.qParams!.scale[0]),
       y_zero_point: attr.i(chain.qParams!.zeroPoint[0]),
+      ...(acts.length ? { activation: attr.s(chain.act?.name ?? 'none') } : {}),
     }, chain);
   }
 
