@@ -22,7 +22,9 @@ import { saveSparq } from './format/sparq-writer';
 import { isSparqFile, loadSparq, SparqFileRest } from './format/sparq-reader';
 import { readModelFile, readModelFileSync } from './format/sparq-file';
 import { CompiledPlan, compilePlan } from './plan/compile';
-import { ExitRequest, ExitResult, ExitRunOptions, computedOutputs, nativeExitRule, validateExitOptions, wantsEarlyExit } from './dynamic/early-exit';
+import { ExitRequest, ExitResult, ExitRunOptions, wantsEarlyExit } from './dynamic/early-exit';
+import { ExitRuleCache, readExitOutcome } from './dynamic/exit-rule';
+import type { NativeExitRule } from './native';
 import { PlanCache } from './plan/plan-cache';
 import { Tensor, TensorData, TensorType, engineTensor, isTensorType } from './tensor';
 import { EngineOptions, FeedValidator, RunOptions, ValueDescription, shapeSignature, validateEngineOptions, validateRunOptions } from './validate';
@@ -63,6 +65,8 @@ interface OutputTemplate {
   type: TensorType;
   array: new (buffer: ArrayBuffer) => TensorData;
   dims: readonly number[];
+  /** Has a zero dim: its empty buffer is a computed value, not an output an early exit skipped. */
+  empty: boolean;
 }
 
 /** Plans compiled earlier (stored in a .sparq file) by input-shape signature; only threads and isa are replaced. */
@@ -121,6 +125,8 @@ export class Engine {
   private readonly plans: PlanCache<PlanEntry>;
   private readonly feedValidator: FeedValidator;
   private lastPlan: PlanEntry | undefined;
+  /** The last early-exit request and its native rule, reused by runs that repeat it. */
+  private readonly exitRules = new ExitRuleCache();
   private disposed = false;
   private storedPlans: StoredPlans | undefined;
   /** The model as decoded (standard ONNX ops, not optimized): what quantize, prune, exportOnnx and save start from. */
@@ -338,11 +344,11 @@ export class Engine {
       const exit = this.exitRequest(options);
       const { entry, data, wanted } = this.prepare(feeds, exit ? exit.rest : options);
       if (exit) {
-        const rule = nativeExitRule(entry.compiled, exit);
+        const rule = this.exitRules.ruleFor(entry.compiled, exit);
         return new Promise((resolve, reject) => {
-          entry.plan.run(data, (err, r) => {
-            if (err || !r) reject(wrapNativeError(err ?? new Error('native run returned no outputs')));
-            else resolve(this.exitResult(entry, exit, r.outputs, r.exit, r.confident, wanted));
+          entry.plan.run(data, (err, buffers) => {
+            if (err || !buffers) reject(wrapNativeError(err ?? new Error('native run returned no outputs')));
+            else resolve(this.exitResult(entry, exit, buffers, rule, wanted));
           }, undefined, rule);
         });
       }
@@ -365,8 +371,8 @@ export class Engine {
     const { entry, data, wanted } = this.prepare(feeds, exit ? exit.rest : options);
     try {
       if (exit) {
-        const r = entry.plan.runSync(data, undefined, nativeExitRule(entry.compiled, exit));
-        return this.exitResult(entry, exit, r.outputs, r.exit, r.confident, wanted);
+        const rule = this.exitRules.ruleFor(entry.compiled, exit);
+        return this.exitResult(entry, exit, entry.plan.runSync(data, undefined, rule), rule, wanted);
       }
       return this.collect(entry, entry.plan.runSync(data), wanted);
     } catch (err) {
@@ -391,6 +397,7 @@ export class Engine {
     this.disposed = true;
     this.plans.clear();
     this.lastPlan = undefined;
+    this.exitRules.clear();
   }
 
   private checkAlive(): void {
@@ -427,6 +434,7 @@ export class Engine {
         type: out.dtype as TensorType,
         array: ARRAY_OF[out.dtype as TensorType],
         dims: Object.freeze(out.shape.slice()),
+        empty: out.shape.some((d) => d === 0),
       }));
       entry = { signature, compiled, plan, outputs };
       this.plans.set(signature, entry);
@@ -447,20 +455,22 @@ export class Engine {
   private exitRequest(options: unknown): ExitRequest | undefined {
     if (!wantsEarlyExit(options)) return undefined;
     this.checkAlive();
-    return validateExitOptions(options as Record<string, unknown>, this.outputs);
+    return this.exitRules.requestFor(options as Record<string, unknown>, this.outputs);
   }
 
-  private exitResult(entry: PlanEntry, exit: ExitRequest, buffers: ArrayBuffer[], index: number, confident: boolean, wanted: Set<string> | undefined): ExitResult {
-    const outputs = this.collect(entry, buffers, computedOutputs(entry.compiled, buffers, wanted));
-    return { exit: exit.exits[index], exitIndex: index, confident, outputs };
+  /** The outcome the run wrote into `rule`, and the outputs it computed (empty buffers of non-empty outputs were not). */
+  private exitResult(entry: PlanEntry, exit: ExitRequest, buffers: ArrayBuffer[], rule: NativeExitRule, wanted: Set<string> | undefined): ExitResult {
+    const { exit: index, confident } = readExitOutcome(rule);
+    return { exit: exit.exits[index], exitIndex: index, confident, outputs: this.collect(entry, buffers, wanted, true) };
   }
 
-  private collect(entry: PlanEntry, buffers: ArrayBuffer[], wanted: Set<string> | undefined): Record<string, Tensor> {
+  private collect(entry: PlanEntry, buffers: ArrayBuffer[], wanted: Set<string> | undefined, skipUncomputed = false): Record<string, Tensor> {
     const result: Record<string, Tensor> = {};
     const outputs = entry.outputs;
     for (let i = 0; i < outputs.length; i++) {
       const out = outputs[i];
       if (wanted && !wanted.has(out.name)) continue;
+      if (skipUncomputed && buffers[i].byteLength === 0 && !out.empty) continue;
       result[out.name] = engineTensor(out.type, new out.array(buffers[i]), out.dims);
     }
     return result;

@@ -15,24 +15,15 @@ export interface NativeCapabilities {
   arch: 'x64' | 'arm64' | string;
 }
 
-/** Early exit for one run: stop after the first exit tensor (ids, in execution order) whose rows are all confident. */
-export interface NativeExitRule {
-  /** Top softmax probability threshold in [0, 1]. */
-  confidence: number;
-  /** Exit tensor ids, in the order the plan computes them; default the plan's `exits`. The last always answers. */
-  exits?: number[];
-}
-
-/** An early-exit run's result; outputs written by ops that never ran are empty ArrayBuffers. */
-export interface NativeExitResult {
-  outputs: ArrayBuffer[];
-  /** Index into the exit list of the exit that answered. */
-  exit: number;
-  /** False when the last exit answered without reaching the threshold. */
-  confident: boolean;
-  /** How many ops ran. */
-  opsRun: number;
-}
+/**
+ * Early exit for one run, as one Float64Array (lib/dynamic/exit-rule.ts EXIT_RULE_SLOT names the slots):
+ * `[confidence, exit, confident, opsRun, exit ids...]`. The run stops after the first exit tensor (ids in execution
+ * order; none listed = the plan's `exits`) whose rows all reach the top softmax probability `confidence`, the last
+ * always answering, and writes into slots 1-3 the index of the exit that answered, 1 if it was confident (else 0)
+ * and how many ops ran. A typed array rather than an object: reading and building objects costs N-API calls on
+ * every run.
+ */
+export type NativeExitRule = Float64Array;
 
 export interface NativePlan {
   /**
@@ -41,17 +32,21 @@ export interface NativePlan {
    * (calibration mode); they are appended after the outputs in the order given.
    */
   runSync(inputs: ArrayBufferView[], capture?: number[]): ArrayBuffer[];
-  /** With an exit rule: runs until the first confident exit (see NativeExitRule). */
-  runSync(inputs: ArrayBufferView[], capture: number[] | undefined, exit: NativeExitRule): NativeExitResult;
+  /**
+   * With an exit rule: runs until the first confident exit and writes the outcome into `exit` (see NativeExitRule).
+   * Outputs written by ops that never ran are empty ArrayBuffers.
+   */
+  runSync(inputs: ArrayBufferView[], capture: number[] | undefined, exit: NativeExitRule): ArrayBuffer[];
   /** Same, on a libuv worker thread; the inputs are copied before the call returns. */
   run(
     inputs: ArrayBufferView[],
     callback: (err: Error | null, outputs?: ArrayBuffer[]) => void,
     capture?: number[],
   ): void;
+  /** With an exit rule: the outcome is in `exit` when the callback runs (read it there, before any other run). */
   run(
     inputs: ArrayBufferView[],
-    callback: (err: Error | null, result?: NativeExitResult) => void,
+    callback: (err: Error | null, outputs?: ArrayBuffer[]) => void,
     capture: number[] | undefined,
     exit: NativeExitRule,
   ): void;

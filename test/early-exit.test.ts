@@ -160,6 +160,42 @@ describe('early exit', () => {
     }
   }, 120000);
 
+  test('repeated, changed and mutated options give the same exits as fresh options (the engine reuses the last rule)', async () => {
+    // Forced exits (confidence 0 stops at the first listed exit) make the expected answer independent of the data.
+    const feeds = batch(3, 1);
+    const reused = { exits: ['exit1', 'exit2', 'logits'], confidence: 0 };
+    const sequence: [Record<string, unknown>, string, string[]][] = [
+      [reused, 'exit1', ['exit1']],
+      [reused, 'exit1', ['exit1']],
+      [{ exits: ['exit1', 'exit2', 'logits'], confidence: 0 }, 'exit1', ['exit1']],
+      [{ exits: ['exit2', 'logits'], confidence: 0 }, 'exit2', ['exit1', 'exit2']],
+      [{ exits: ['exit1', 'exit2', 'logits'], confidence: 1 }, 'logits', EXITS],
+      [{ exits: ['exit1', 'exit2', 'logits'], confidence: 0, outputs: ['exit1'] }, 'exit1', ['exit1']],
+      [{ exits: ['exit2', 'logits'], confidence: 0, outputs: ['logits', 'exit2'] }, 'exit2', ['exit2']],
+      [reused, 'exit1', ['exit1']],
+    ];
+    for (const [options, exit, outputs] of sequence) {
+      const sync = engine.runSync(feeds, options as never);
+      expect({ exit: sync.exit, outputs: Object.keys(sync.outputs).sort() }).toEqual({ exit, outputs: [...outputs].sort() });
+      const async = await engine.run(feeds, options as never);
+      expect({ exit: async.exit, outputs: Object.keys(async.outputs).sort() }).toEqual({ exit, outputs: [...outputs].sort() });
+    }
+    // The same array mutated in place is read again, not taken from the last run.
+    reused.exits.splice(0, 1);
+    expect(engine.runSync(feeds, reused).exit).toBe('exit2');
+    reused.exits.splice(0, 2, 'logits', 'exit1');
+    expect(() => engine.runSync(feeds, reused)).toThrow(/Expected exits in the order the model computes them/);
+    reused.exits.splice(0, 2, 'exit1', 'logits');
+    expect(engine.runSync(feeds, reused).exit).toBe('exit1');
+    reused.confidence = 2;
+    expect(() => engine.runSync(feeds, reused)).toThrow(RangeError);
+    // Concurrent async runs with one options object each get their own outcome.
+    const options = { exits: EXITS, confidence: 0.9 };
+    const inputs = [0, 1, 2, 3, 4, 5].map((i) => batch(i, 1));
+    const want = inputs.map((f) => engine.runSync(f, options).exit);
+    expect((await Promise.all(inputs.map((f) => engine.run(f, options)))).map((r) => r.exit)).toEqual(want);
+  });
+
   test('bad options fail before running, with the house-style message', async () => {
     const feeds = batch(0, 1);
     const bad: [unknown, Error][] = [

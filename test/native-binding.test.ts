@@ -270,6 +270,43 @@ describe('Plan with real ops', () => {
     }
   });
 
+  test('an exit rule array stops the run and receives the outcome; bad rule arrays throw', async () => {
+    // Exits: t = x + b (written by op 0) and y = Relu(t) (op 1). x = [10, 0, 0]: t = [10.5, -1, 2] is confident at 0.9.
+    const plan = new binding.Plan(reluAddDesc(1, 1));
+    const x = new Float32Array([10, 0, 0]);
+    const rule = (confidence: number) => new Float64Array([confidence, -1, -1, -1, 2, 3]);
+    const early = rule(0.9);
+    const out = plan.runSync([x], undefined, early);
+    expect(Array.from(early)).toEqual([0.9, 0, 1, 1, 2, 3]);
+    expect(out[0].byteLength).toBe(0); // y was never computed
+    const late = rule(1);
+    expect(floats(plan.runSync([x], undefined, late)[0])).toEqual([10.5, 0, 2]);
+    expect(Array.from(late.subarray(1, 4))).toEqual([1, 0, 2]); // the last exit answers, unconfident
+    const asyncRule = rule(0.9);
+    const asyncOut = await new Promise<ArrayBuffer[]>((resolve, reject) =>
+      plan.run([x], (err, o) => (err ? reject(err) : resolve(o as ArrayBuffer[])), undefined, asyncRule),
+    );
+    expect(asyncOut[0].byteLength).toBe(0);
+    expect(Array.from(asyncRule.subarray(1, 4))).toEqual([0, 1, 1]);
+
+    const what = 'Expected a Float64Array [confidence, exit, confident, opsRun, exit ids...] for exit but received';
+    for (const bad of [{ confidence: 0.5 }, new Float64Array(3), new Float32Array(5), [0.5, 0, 0, 0, 2]]) {
+      const err = thrown(() => plan.runSync([x], undefined, bad as unknown as Float64Array));
+      expect([err.name, err.message.startsWith(what)]).toEqual(['TypeError', true]);
+      expect(() => plan.run([x], () => undefined, undefined, bad as unknown as Float64Array)).toThrow(what);
+    }
+    expect(thrown(() => plan.runSync([x], undefined, new Float64Array([0.5, 0, 0, 0, 2.5]))).message).toBe(
+      'Expected an integer tensor id for exit[4] but received 2.500000',
+    );
+    const outOfRange = thrown(() => plan.runSync([x], undefined, new Float64Array([0.5, 0, 0, 0, 9])));
+    expect([outOfRange.name, outOfRange.message]).toEqual(['RangeError', 'Expected a tensor id in [0, 4) for exits[0] but received 9']);
+    expect(thrown(() => plan.runSync([x], undefined, new Float64Array([1.5, 0, 0, 0, 2]))).name).toBe('RangeError');
+    expect(() => plan.run([x], () => undefined, undefined, new Float64Array([0.5, 0, 0, 0, 3, 2]))).toThrow(
+      'Expected exits in the order the plan computes them',
+    );
+    plan.dispose();
+  });
+
   test('concurrent async runs of one plan each get their own results', async () => {
     const plan = new binding.Plan(reluAddDesc(256, 2));
     const xs = Array.from({ length: 20 }, (_, k) => inputFor(256).map((v) => v * (k - 10)));

@@ -1,7 +1,5 @@
 /** Early exit: validates `{ exits, confidence }` run options and maps them onto the native plan's exit rule. */
 import { expected } from '../errors';
-import type { CompiledPlan } from '../plan/compile';
-import type { NativeExitRule } from '../native';
 import type { Tensor } from '../tensor';
 import type { RunOptions, ValueDescription } from '../validate';
 
@@ -81,71 +79,6 @@ export function validateExitOptions(options: Record<string, unknown>, outputs: r
   }
   if (confidence < 0 || confidence > 1) throw new RangeError(expected('a number in [0, 1]', 'run options.confidence', confidence));
   return { exits: exits.slice() as string[], confidence, rest: rest && Object.keys(rest).length ? (rest as RunOptions) : undefined };
-}
-
-/**
- * The native rule for a compiled plan: exit names → output tensor ids.
- * @throws RangeError when the exits are not listed in the order the plan computes them.
- */
-export function nativeExitRule(compiled: CompiledPlan, request: ExitRequest): NativeExitRule {
-  // Every run asks: look the exits up in a table made once per plan, and work out the error only when there is one.
-  const steps = exitSteps(compiled);
-  const ids: number[] = [];
-  let previous = -1;
-  for (let i = 0; i < request.exits.length; i++) {
-    const step = steps.get(request.exits[i]);
-    if (step === undefined || step.op < 0 || step.op < previous) return describeExitOrder(compiled, request);
-    previous = step.op;
-    ids.push(step.id);
-  }
-  return { exits: ids, confidence: request.confidence };
-}
-
-/** Per compiled plan and output name (its first occurrence): its tensor id and the last op writing it, -1 for none. */
-const exitStepsOf = new WeakMap<CompiledPlan, Map<string, { id: number; op: number }>>();
-
-function exitSteps(compiled: CompiledPlan): Map<string, { id: number; op: number }> {
-  let steps = exitStepsOf.get(compiled);
-  if (!steps) {
-    const producer = new Map<number, number>();
-    compiled.desc.ops.forEach((op, k) => op.outputs.forEach((id) => producer.set(id, k)));
-    steps = new Map();
-    for (let i = 0; i < compiled.outputs.length; i++) {
-      const name = compiled.outputs[i].name;
-      const id = compiled.desc.outputs[i];
-      if (!steps.has(name)) steps.set(name, { id, op: producer.get(id) ?? -1 });
-    }
-    exitStepsOf.set(compiled, steps);
-  }
-  return steps;
-}
-
-/** nativeExitRule the long way: throws the RangeError naming the order the model computes the exits in. */
-function describeExitOrder(compiled: CompiledPlan, request: ExitRequest): NativeExitRule {
-  const ids = request.exits.map((name) => compiled.desc.outputs[compiled.outputs.findIndex((o) => o.name === name)]);
-  const producer = new Map<number, number>();
-  compiled.desc.ops.forEach((op, k) => op.outputs.forEach((id) => producer.set(id, k)));
-  const steps = ids.map((id) => producer.get(id) ?? -1);
-  if (steps.some((k, i) => k < 0 || (i > 0 && k < steps[i - 1]))) {
-    const order = request.exits
-      .map((name, i) => ({ name, k: steps[i] }))
-      .sort((a, b) => a.k - b.k)
-      .map((e) => JSON.stringify(e.name));
-    throw new RangeError(
-      expected(`exits in the order the model computes them (${order.join(', ')}), each computed by an op`, 'run options.exits', request.exits),
-    );
-  }
-  return { exits: ids, confidence: request.confidence };
-}
-
-/** Output names whose values the stopped run produced (non-empty buffers), restricted to `wanted` when given. */
-export function computedOutputs(compiled: CompiledPlan, buffers: ArrayBuffer[], wanted: Set<string> | undefined): Set<string> {
-  const names = new Set<string>();
-  compiled.outputs.forEach((o, i) => {
-    const empty = buffers[i].byteLength === 0 && o.shape.every((d) => d !== 0);
-    if (!empty && (!wanted || wanted.has(o.name))) names.add(o.name);
-  });
-  return names;
 }
 
 /**

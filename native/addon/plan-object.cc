@@ -56,19 +56,39 @@ std::vector<int32_t> capture_ids(const Napi::Value& value, const std::string& na
   return ids;
 }
 
-// The optional early-exit argument { confidence: number, exits?: number[] }; false when absent.
-bool exit_rule(const Napi::Value& value, const RunKeys& keys, sparq::ExitRule& rule) {
+// The optional early-exit argument: a Float64Array laid out as kExitRule* says (lib/native.ts NativeExitRule):
+// [confidence, exit, confident, opsRun, exit ids...]. The first slot and the ids are read here; the run writes its
+// outcome into slots 1-3 (write_exit_outcome). One typed array instead of an object: reading an object's fields
+// and building a result object took ~30 N-API calls, over a microsecond of every early-exit run.
+enum ExitRuleSlot : size_t { kExitRuleConfidence, kExitRuleExit, kExitRuleConfident, kExitRuleOpsRun, kExitRuleIds };
+
+// False when `value` is undefined or null (no early exit).
+bool exit_rule(const Napi::Value& value, sparq::ExitRule& rule) {
   if (value.IsUndefined() || value.IsNull()) return false;
   Napi::Env env = value.Env();
-  if (!value.IsObject() || value.IsArray()) throw expected_type(env, "an object { confidence, exits? }", "exit", value);
-  Napi::Object o = value.As<Napi::Object>();
-  const Napi::Array names = keys.names();
-  Napi::Value confidence = o.Get(names.Get(RunKeys::kConfidence));
-  if (!confidence.IsNumber()) throw expected_type(env, "a number in [0, 1]", "exit.confidence", confidence);
-  rule.confidence = confidence.As<Napi::Number>().DoubleValue();
-  Napi::Value exits = o.Get(names.Get(RunKeys::kExits));
-  if (!exits.IsUndefined() && !exits.IsNull()) rule.exits = capture_ids(exits, "exit.exits");
+  const char* what = "a Float64Array [confidence, exit, confident, opsRun, exit ids...]";
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw expected_type(env, what, "exit", value);
+  Napi::Float64Array a = value.As<Napi::Float64Array>();
+  if (a.ElementLength() < kExitRuleIds) throw expected_type(env, what, "exit", value);
+  const double* d = a.Data();
+  rule.confidence = d[kExitRuleConfidence];
+  rule.exits.clear();
+  for (size_t i = kExitRuleIds; i < a.ElementLength(); ++i) {
+    if (d[i] != static_cast<double>(static_cast<int32_t>(d[i])))
+      throw Napi::TypeError::New(env, "Expected an integer tensor id for exit[" + std::to_string(i) + "] but received " +
+                                          std::to_string(d[i]));
+    rule.exits.push_back(static_cast<int32_t>(d[i]));
+  }
   return true;
+}
+
+void write_exit_outcome(Napi::Float64Array rule, const sparq::RunOutcome& outcome) {
+  if (rule.ElementLength() < kExitRuleIds) return;  // checked before the run; the caller cannot shrink it
+  double* d = rule.Data();
+  d[kExitRuleExit] = outcome.exit;
+  d[kExitRuleConfident] = outcome.confident ? 1 : 0;
+  d[kExitRuleOpsRun] = static_cast<double>(outcome.ops_run);
 }
 
 Napi::Array to_array_buffers(Napi::Env env, const std::vector<std::vector<uint8_t>>& results) {
@@ -85,7 +105,8 @@ Napi::Array to_array_buffers(Napi::Env env, const std::vector<std::vector<uint8_
 // so N-API is usable), without the intermediate vectors of Plan::run.
 class ArrayBufferSink final : public sparq::ResultSink {
  public:
-  ArrayBufferSink(Napi::Env env, size_t slots) : env_(env), slots_(slots), out_(Napi::Array::New(env, slots)) {}
+  ArrayBufferSink(Napi::Env env, size_t slots)
+      : env_(env), slots_(slots), out_(Napi::Array::New(env, slots)), written_(slots, false) {}
 
   void write(size_t slot, const uint8_t* data, size_t bytes) override {
     void* dst = nullptr;
@@ -93,16 +114,17 @@ class ArrayBufferSink final : public sparq::ResultSink {
     NAPI_THROW_IF_FAILED_VOID(env_, napi_create_arraybuffer(env_, bytes, &dst, &buffer));
     if (bytes) std::memcpy(dst, data, bytes);
     out_.Set(static_cast<uint32_t>(slot), Napi::Value(env_, buffer));
-    ++written_;
+    if (slot < written_.size()) written_[slot] = true;
   }
 
   // The results; slots never written (outputs of ops after an early exit) share one empty ArrayBuffer, which the
   // facade never hands out (it tells them from computed outputs by their empty bytes).
   Napi::Array finish() {
-    if (written_ < slots_) {
-      Napi::ArrayBuffer empty = Napi::ArrayBuffer::New(env_, 0);
-      for (uint32_t i = 0; i < slots_; ++i)
-        if (!out_.Has(i)) out_.Set(i, empty);
+    Napi::Value empty;
+    for (uint32_t i = 0; i < slots_; ++i) {
+      if (written_[i]) continue;
+      if (empty.IsEmpty()) empty = Napi::ArrayBuffer::New(env_, 0);
+      out_.Set(i, empty);
     }
     return out_;
   }
@@ -111,19 +133,8 @@ class ArrayBufferSink final : public sparq::ResultSink {
   Napi::Env env_;
   size_t slots_;
   Napi::Array out_;
-  size_t written_ = 0;
+  std::vector<bool> written_;
 };
-
-// An early-exit run's result: { outputs, exit, confident, opsRun }; outputs never computed are empty ArrayBuffers.
-Napi::Object to_exit_result(Napi::Env env, const RunKeys& keys, Napi::Array outputs, const sparq::RunOutcome& result) {
-  const Napi::Array names = keys.names();
-  Napi::Object out = Napi::Object::New(env);
-  out.Set(names.Get(RunKeys::kOutputs), outputs);
-  out.Set(names.Get(RunKeys::kExit), Napi::Number::New(env, result.exit));
-  out.Set(names.Get(RunKeys::kConfident), Napi::Boolean::New(env, result.confident));
-  out.Set(names.Get(RunKeys::kOpsRun), Napi::Number::New(env, static_cast<double>(result.ops_run)));
-  return out;
-}
 
 // A RunError carries the failing op; JS gets it as err.opType / err.node.
 Napi::Error run_error(Napi::Env env, const std::string& message, const std::string& op_type, const std::string& node) {
@@ -138,17 +149,19 @@ Napi::Error run_error(Napi::Env env, const std::string& message, const std::stri
 // Runs a plan on a libuv worker. Everything it needs is plain C++ owned here; N-API is touched only in OnOK/OnError.
 class RunWorker : public Napi::AsyncWorker {
  public:
-  // `keys` belong to the receiver, which the worker keeps alive until its callback has run.
+  // `exit_array` is the caller's exit-rule Float64Array (empty without a rule): the outcome is written into it just
+  // before the callback runs, and the callback reads it at once.
   RunWorker(Napi::Object receiver, Napi::Function callback, std::shared_ptr<sparq::Plan> plan,
             std::vector<std::vector<uint8_t>> inputs, std::vector<int32_t> capture, bool has_rule, sparq::ExitRule rule,
-            const RunKeys& keys)
+            Napi::Value exit_array)
       : Napi::AsyncWorker(receiver, callback, "sparq.Plan.run"),
-        keys_(keys),
         plan_(std::move(plan)),
         inputs_(std::move(inputs)),
         capture_(std::move(capture)),
         has_rule_(has_rule),
-        rule_(std::move(rule)) {}
+        rule_(std::move(rule)) {
+    if (has_rule_) exit_array_ = Napi::Persistent(exit_array.As<Napi::Float64Array>());
+  }
 
   void Execute() override {
     try {
@@ -171,8 +184,8 @@ class RunWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::Value outputs = has_rule_ ? Napi::Value(to_exit_result(env, keys_, to_array_buffers(env, results_.buffers), results_))
-                                    : to_array_buffers(env, results_.buffers);
+    Napi::Array outputs = to_array_buffers(env, results_.buffers);
+    if (has_rule_) write_exit_outcome(exit_array_.Value(), results_);
     results_ = sparq::RunResult();
     Callback().Call(Receiver().Value(), {env.Null(), outputs});
   }
@@ -183,24 +196,17 @@ class RunWorker : public Napi::AsyncWorker {
   }
 
  private:
-  const RunKeys& keys_;
   std::shared_ptr<sparq::Plan> plan_;
   std::vector<std::vector<uint8_t>> inputs_;
   std::vector<int32_t> capture_;
   bool has_rule_;
   sparq::ExitRule rule_;
+  Napi::Reference<Napi::Float64Array> exit_array_;
   sparq::RunResult results_;
   std::string op_type_, node_;
 };
 
 }  // namespace
-
-RunKeys::RunKeys(Napi::Env env) {
-  Napi::Array names = Napi::Array::New(env, 6);
-  const char* const spelled[] = {"confidence", "exits", "outputs", "exit", "confident", "opsRun"};
-  for (uint32_t i = 0; i < 6; ++i) names.Set(i, Napi::String::New(env, spelled[i]));
-  names_ = Napi::Persistent(names);
-}
 
 Napi::Function PlanObject::define_class(Napi::Env env) {
   return DefineClass(env, "Plan",
@@ -214,7 +220,7 @@ Napi::Function PlanObject::define_class(Napi::Env env) {
 }
 
 PlanObject::PlanObject(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<PlanObject>(info), keys_(info.Env()) {
+    : Napi::ObjectWrap<PlanObject>(info) {
   Napi::Env env = info.Env();
   sparq::PlanDesc desc = decode_plan(info[0]);
   try {
@@ -240,7 +246,7 @@ Napi::Value PlanObject::run_sync(const Napi::CallbackInfo& info) {
   const std::vector<sparq::InputView> inputs = input_views(info[0]);
   const std::vector<int32_t> capture = capture_ids(info[1]);
   sparq::ExitRule rule;
-  const bool has_rule = exit_rule(info[2], keys_, rule);
+  const bool has_rule = exit_rule(info[2], rule);
   ArrayBufferSink sink(env, plan->desc().outputs.size() + capture.size());
   sparq::RunOutcome outcome;
   try {
@@ -254,7 +260,7 @@ Napi::Value PlanObject::run_sync(const Napi::CallbackInfo& info) {
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
   }
-  if (has_rule) return to_exit_result(env, keys_, sink.finish(), outcome);
+  if (has_rule) write_exit_outcome(info[2].As<Napi::Float64Array>(), outcome);
   return sink.finish();
 }
 
@@ -266,7 +272,7 @@ Napi::Value PlanObject::run(const Napi::CallbackInfo& info) {
   const std::vector<sparq::InputView> views = input_views(info[0]);
   std::vector<int32_t> capture = capture_ids(info[2]);
   sparq::ExitRule rule;
-  const bool has_rule = exit_rule(info[3], keys_, rule);
+  const bool has_rule = exit_rule(info[3], rule);
   std::vector<size_t> sizes;
   for (const auto& v : views) sizes.push_back(v.bytes);
   try {
@@ -283,7 +289,7 @@ Napi::Value PlanObject::run(const Napi::CallbackInfo& info) {
     inputs.emplace_back(p, p + v.bytes);
   }
   auto* worker = new RunWorker(info.This().As<Napi::Object>(), info[1].As<Napi::Function>(), std::move(plan),
-                               std::move(inputs), std::move(capture), has_rule, std::move(rule), keys_);
+                               std::move(inputs), std::move(capture), has_rule, std::move(rule), info[3]);
   worker->Queue();
   return env.Undefined();
 }

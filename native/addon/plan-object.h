@@ -8,20 +8,6 @@
 
 namespace sparq_addon {
 
-// Property names read and written on every early-exit run, made once per plan object and kept in a JS array (N-API
-// before version 10 has no references to strings): napi_*_named_property would make a string from a C string and
-// look it up in V8's string table on every call, ~100 ns apiece.
-class RunKeys {
- public:
-  enum Key : uint32_t { kConfidence, kExits, kOutputs, kExit, kConfident, kOpsRun };
-  explicit RunKeys(Napi::Env env);
-  // The names as JS strings, indexed by Key; valid while the caller's handle scope is.
-  Napi::Array names() const { return names_.Value(); }
-
- private:
-  Napi::Reference<Napi::Array> names_;
-};
-
 class PlanObject : public Napi::ObjectWrap<PlanObject> {
  public:
   static Napi::Function define_class(Napi::Env env);
@@ -40,7 +26,6 @@ class PlanObject : public Napi::ObjectWrap<PlanObject> {
   std::shared_ptr<sparq::Plan> live(const Napi::Env& env) const;
 
   std::shared_ptr<sparq::Plan> plan_;
-  RunKeys keys_;
 };
 
 }  // namespace sparq_addon
