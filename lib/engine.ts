@@ -65,8 +65,6 @@ interface OutputTemplate {
   type: TensorType;
   array: new (buffer: ArrayBuffer) => TensorData;
   dims: readonly number[];
-  /** Has a zero dim: its empty buffer is a computed value, not an output an early exit skipped. */
-  empty: boolean;
 }
 
 /** Plans compiled earlier (stored in a .sparq file) by input-shape signature; only threads and isa are replaced. */
@@ -434,7 +432,6 @@ export class Engine {
         type: out.dtype as TensorType,
         array: ARRAY_OF[out.dtype as TensorType],
         dims: Object.freeze(out.shape.slice()),
-        empty: out.shape.some((d) => d === 0),
       }));
       entry = { signature, compiled, plan, outputs };
       this.plans.set(signature, entry);
@@ -458,20 +455,22 @@ export class Engine {
     return this.exitRules.requestFor(options as Record<string, unknown>, this.outputs);
   }
 
-  /** The outcome the run wrote into `rule`, and the outputs it computed (empty buffers of non-empty outputs were not). */
-  private exitResult(entry: PlanEntry, exit: ExitRequest, buffers: ArrayBuffer[], rule: NativeExitRule, wanted: Set<string> | undefined): ExitResult {
+  /** The outcome the run wrote into `rule`, and the outputs it computed (the others are holes in `buffers`). */
+  private exitResult(entry: PlanEntry, exit: ExitRequest, buffers: (ArrayBuffer | undefined)[], rule: NativeExitRule, wanted: Set<string> | undefined): ExitResult {
     const { exit: index, confident } = readExitOutcome(rule);
-    return { exit: exit.exits[index], exitIndex: index, confident, outputs: this.collect(entry, buffers, wanted, true) };
+    return { exit: exit.exits[index], exitIndex: index, confident, outputs: this.collect(entry, buffers, wanted) };
   }
 
-  private collect(entry: PlanEntry, buffers: ArrayBuffer[], wanted: Set<string> | undefined, skipUncomputed = false): Record<string, Tensor> {
+  /** Tensors of the computed outputs (`buffers` holes are outputs an early exit never computed), filtered by `wanted`. */
+  private collect(entry: PlanEntry, buffers: (ArrayBuffer | undefined)[], wanted: Set<string> | undefined): Record<string, Tensor> {
     const result: Record<string, Tensor> = {};
     const outputs = entry.outputs;
     for (let i = 0; i < outputs.length; i++) {
       const out = outputs[i];
       if (wanted && !wanted.has(out.name)) continue;
-      if (skipUncomputed && buffers[i].byteLength === 0 && !out.empty) continue;
-      result[out.name] = engineTensor(out.type, new out.array(buffers[i]), out.dims);
+      const buffer = buffers[i];
+      if (buffer === undefined) continue;
+      result[out.name] = engineTensor(out.type, new out.array(buffer), out.dims);
     }
     return result;
   }

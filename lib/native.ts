@@ -34,9 +34,9 @@ export interface NativePlan {
   runSync(inputs: ArrayBufferView[], capture?: number[]): ArrayBuffer[];
   /**
    * With an exit rule: runs until the first confident exit and writes the outcome into `exit` (see NativeExitRule).
-   * Outputs written by ops that never ran are empty ArrayBuffers.
+   * Outputs written by ops that never ran are holes (undefined) in the result.
    */
-  runSync(inputs: ArrayBufferView[], capture: number[] | undefined, exit: NativeExitRule): ArrayBuffer[];
+  runSync(inputs: ArrayBufferView[], capture: number[] | undefined, exit: NativeExitRule): (ArrayBuffer | undefined)[];
   /** Same, on a libuv worker thread; the inputs are copied before the call returns. */
   run(
     inputs: ArrayBufferView[],
@@ -46,7 +46,7 @@ export interface NativePlan {
   /** With an exit rule: the outcome is in `exit` when the callback runs (read it there, before any other run). */
   run(
     inputs: ArrayBufferView[],
-    callback: (err: Error | null, outputs?: ArrayBuffer[]) => void,
+    callback: (err: Error | null, outputs?: (ArrayBuffer | undefined)[]) => void,
     capture: number[] | undefined,
     exit: NativeExitRule,
   ): void;

@@ -91,9 +91,12 @@ void write_exit_outcome(Napi::Float64Array rule, const sparq::RunOutcome& outcom
   d[kExitRuleOpsRun] = static_cast<double>(outcome.ops_run);
 }
 
-Napi::Array to_array_buffers(Napi::Env env, const std::vector<std::vector<uint8_t>>& results) {
+// One ArrayBuffer per result; slots not `written` (when given) stay holes, read as undefined.
+Napi::Array to_array_buffers(Napi::Env env, const std::vector<std::vector<uint8_t>>& results,
+                             const std::vector<bool>* written = nullptr) {
   Napi::Array out = Napi::Array::New(env, results.size());
   for (size_t i = 0; i < results.size(); ++i) {
+    if (written && !(*written)[i]) continue;
     Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, results[i].size());
     if (!results[i].empty()) std::memcpy(buffer.Data(), results[i].data(), results[i].size());
     out.Set(static_cast<uint32_t>(i), buffer);
@@ -105,8 +108,7 @@ Napi::Array to_array_buffers(Napi::Env env, const std::vector<std::vector<uint8_
 // so N-API is usable), without the intermediate vectors of Plan::run.
 class ArrayBufferSink final : public sparq::ResultSink {
  public:
-  ArrayBufferSink(Napi::Env env, size_t slots)
-      : env_(env), slots_(slots), out_(Napi::Array::New(env, slots)), written_(slots, false) {}
+  ArrayBufferSink(Napi::Env env, size_t slots) : env_(env), out_(Napi::Array::New(env, slots)) {}
 
   void write(size_t slot, const uint8_t* data, size_t bytes) override {
     void* dst = nullptr;
@@ -114,26 +116,14 @@ class ArrayBufferSink final : public sparq::ResultSink {
     NAPI_THROW_IF_FAILED_VOID(env_, napi_create_arraybuffer(env_, bytes, &dst, &buffer));
     if (bytes) std::memcpy(dst, data, bytes);
     out_.Set(static_cast<uint32_t>(slot), Napi::Value(env_, buffer));
-    if (slot < written_.size()) written_[slot] = true;
   }
 
-  // The results; slots never written (outputs of ops after an early exit) share one empty ArrayBuffer, which the
-  // facade never hands out (it tells them from computed outputs by their empty bytes).
-  Napi::Array finish() {
-    Napi::Value empty;
-    for (uint32_t i = 0; i < slots_; ++i) {
-      if (written_[i]) continue;
-      if (empty.IsEmpty()) empty = Napi::ArrayBuffer::New(env_, 0);
-      out_.Set(i, empty);
-    }
-    return out_;
-  }
+  // The results; slots never written (outputs of ops after an early exit) are holes, read as undefined.
+  Napi::Array finish() { return out_; }
 
  private:
   Napi::Env env_;
-  size_t slots_;
   Napi::Array out_;
-  std::vector<bool> written_;
 };
 
 // A RunError carries the failing op; JS gets it as err.opType / err.node.
@@ -184,7 +174,7 @@ class RunWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::Array outputs = to_array_buffers(env, results_.buffers);
+    Napi::Array outputs = to_array_buffers(env, results_.buffers, has_rule_ ? &results_.written : nullptr);
     if (has_rule_) write_exit_outcome(exit_array_.Value(), results_);
     results_ = sparq::RunResult();
     Callback().Call(Receiver().Value(), {env.Null(), outputs});

@@ -14,13 +14,19 @@ namespace {
 std::string describe_op(const OpDesc& op) { return "'" + op.type + "' (node '" + op.name + "')"; }
 
 // The results of Plan::run's vector overloads.
+// Copies each result into its vector and, when given `written`, marks the slot as computed.
 class VectorSink final : public ResultSink {
  public:
-  explicit VectorSink(std::vector<std::vector<uint8_t>>& buffers) : buffers_(buffers) {}
-  void write(size_t slot, const uint8_t* data, size_t bytes) override { buffers_[slot].assign(data, data + bytes); }
+  explicit VectorSink(std::vector<std::vector<uint8_t>>& buffers, std::vector<bool>* written = nullptr)
+      : buffers_(buffers), written_(written) {}
+  void write(size_t slot, const uint8_t* data, size_t bytes) override {
+    buffers_[slot].assign(data, data + bytes);
+    if (written_) (*written_)[slot] = true;
+  }
 
  private:
   std::vector<std::vector<uint8_t>>& buffers_;
+  std::vector<bool>* written_;
 };
 
 }  // namespace
@@ -175,8 +181,9 @@ std::vector<std::vector<uint8_t>> Plan::run(const std::vector<InputView>& inputs
 
 RunResult Plan::run(const std::vector<InputView>& inputs, const std::vector<int32_t>& capture, const ExitRule& rule) {
   RunResult result;
-  VectorSink sink(result.buffers);
+  VectorSink sink(result.buffers, &result.written);
   result.buffers.resize(desc_.outputs.size() + capture.size());
+  result.written.assign(result.buffers.size(), false);
   static_cast<RunOutcome&>(result) = run(inputs, capture, &rule, sink);
   return result;
 }

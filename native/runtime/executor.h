@@ -43,6 +43,7 @@ struct RunOutcome {
 // What an early-exit run produced. Outputs written by ops after the stop are empty (never computed).
 struct RunResult : RunOutcome {
   std::vector<std::vector<uint8_t>> buffers;  // as Plan::run: outputs, then captures
+  std::vector<bool> written;                  // per slot: false for outputs of ops after the stop (never computed)
 };
 
 // Where a run puts its results: slot i < outputs is plan output i, then one slot per capture. The executor calls

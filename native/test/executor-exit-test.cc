@@ -1,5 +1,5 @@
 // Early exit in the executor: which exit fires (top softmax probability, every row), that later ops never run,
-// outputs never computed come back empty, and bad exit rules / plan exits are refused.
+// outputs never computed come back empty and unmarked, and bad exit rules / plan exits are refused.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -104,6 +104,7 @@ SPARQ_TEST(exit_fires_where_the_probabilities_say) {
     for (int k = 0; k < 3; ++k) {
       // Outputs of ops that ran hold their values; later ones are empty.
       const auto& buf = r.buffers[static_cast<size_t>(k)];
+      CHECK_EQ(r.written[static_cast<size_t>(k)], k <= want);
       if (k > want) {
         CHECK(buf.empty());
         continue;
@@ -133,7 +134,9 @@ SPARQ_TEST(exit_last_listed_exit_always_answers) {
   CHECK(!r.confident);
   CHECK_EQ(r.ops_run, size_t(2));
   CHECK(r.buffers[2].empty());
+  CHECK(!r.written[2]);
   CHECK_EQ(r.buffers[1].size(), size_t(24));
+  CHECK(r.written[1]);
 }
 
 SPARQ_TEST(exit_plan_exits_are_the_default) {
@@ -148,6 +151,8 @@ SPARQ_TEST(exit_plan_exits_are_the_default) {
   const sparq::RunResult r = plan.run({{x.data(), 24}}, {4, 5}, sparq::ExitRule{{4}, 0.0});
   CHECK_EQ(r.buffers[3].size(), size_t(24));
   CHECK(r.buffers[4].empty());
+  CHECK_EQ(r.written.size(), size_t(5));
+  CHECK(r.written[3] && !r.written[4]);
 }
 
 SPARQ_TEST(exit_bad_rules_are_input_errors) {
