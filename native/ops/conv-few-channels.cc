@@ -20,8 +20,8 @@ constexpr size_t kMinTaskMacs = 32 * 1024;
 
 bool F32FewChannelConv::suits(const ConvGeometry& g) {
   if (g.group != 1 || g.in_c == 0 || g.in_c > 4 || g.out_c == 0 || g.out_h == 0 || g.out_w == 0) return false;
-  const bool pointwise = g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
-                         g.pad_left == 0 && g.pad_bottom == 0 && g.pad_right == 0;
+  const bool pointwise = g.kernel_h == 1 && g.kernel_w == 1 && g.pad_top == 0 && g.pad_left == 0 && g.pad_bottom == 0 &&
+                         g.pad_right == 0;
   return !pointwise;
 }
 
@@ -40,13 +40,22 @@ double F32FewChannelConv::cycles(const F32ConvFewcKernelInfo& kernel, const Conv
                  10.0 * static_cast<double>(tiles * panels));
 }
 
-// Measured with `npm run bench -- exits` (the stem cases: this path vs algorithm "gemm" in the same run, Zen 5):
-// on the AVX-512 tiles the 1->24 and 1->16 stems run 1.6-1.9x faster than the f32-dconv tiles. Where the outputs
-// fill the dconv tiles' 16-lane vectors and are many (>= 64), the dconv tiles' single broadcast per pixel and tap
-// serves more FMAs, so they keep those.
+// Measured with benchConvFewChannelsF32 (this path vs algorithm "gemm" in the same run, 1 and 3 input channels,
+// 4-96 outputs, 3x3 s1/s2 and 7x7 s2, 28-112 pixels, Zen 5; the stems are in `npm run bench -- exits`):
+// - AVX-512: 1.14-2.7x faster for up to 24 outputs, 1.02-1.23x for 32 except on narrow maps (0.94 at 14 columns);
+//   from 40 outputs on the f32-dconv tiles' 16-lane vectors are full and one broadcast serves more FMAs: 0.74-1.18x.
+// - AVX2 (the 6x16 dconv tile pads to 16 channels): 1.29-3.0x for up to 8 outputs, 1.07-1.42x where the outputs
+//   end in half a vector (24, 40), 1.04-1.52x for one input channel up to 32; 3-channel 12/16/32 outputs are mixed.
 const F32ConvFewcKernelInfo* F32FewChannelConv::choose(const CpuFeatures& features, const ConvGeometry& g) {
-  if (!suits(g) || !(features.avx512f || features.avx2)) return nullptr;
-  // TEMP if (g.out_c >= 64 && g.out_c % 16 == 0) return nullptr;
+  if (!suits(g)) return nullptr;
+  const size_t m = g.out_c;
+  if (features.avx512f) {
+    if (!(m <= 24 || (m <= 32 && g.out_w >= 16))) return nullptr;
+  } else if (features.avx2) {
+    if (!(m <= 8 || (m <= 40 && (m % 16 == 8 || g.in_c == 1)))) return nullptr;
+  } else {
+    return nullptr;
+  }
   const F32ConvFewcKernelInfo* best = nullptr;
   double best_cycles = 0;
   for (const F32ConvFewcKernelInfo* kernel : f32_conv_fewc_kernels_for(features)) {

@@ -17,11 +17,11 @@ namespace sparq {
 
 class F32FewChannelConv {
  public:
-  // One group, 1..4 input channels, not a plain 1x1 stride-1 unpadded conv (the direct GEMM reads those rows as
-  // they are). g.out_* must be set.
+  // One group, 1..4 input channels, not an unpadded 1x1 conv (the GEMM reads those rows as they are, or gathered).
+  // g.out_* must be set.
   static bool suits(const ConvGeometry& g);
   // The tile `auto` runs this conv with, or nullptr where the direct-conv (f32-dconv) or GEMM paths are faster: only
-  // the AVX-512 and AVX2 tiles, for the shapes measured faster (see conv-few-channels.cc).
+  // the AVX-512 and AVX2 tiles, for the output-channel counts measured faster (see conv-few-channels.cc).
   static const F32ConvFewcKernelInfo* choose(const CpuFeatures& features, const ConvGeometry& g);
   // That tile's estimated cycles (2 FMAs per cycle, the epilogue per output vector), to pick among one ISA's tiles.
   static double cycles(const F32ConvFewcKernelInfo& kernel, const ConvGeometry& g);
