@@ -27,7 +27,7 @@ bool F32FewChannelConv::suits(const ConvGeometry& g) {
 
 // Per tile and panel: taps x pairs x octets FMAs at 2 per cycle (every octet of the panel, used or not), then per
 // stored vector (2 pixels x 8 channels) ~2.5 cycles of de-interleave, clamp and stores, plus ~10 cycles of tile
-// setup; measured on the 9-tap stems (Zen 5: 16x24 on 24 outputs ~150 cycles per 7-pair tile).
+// setup; measured on the 9-tap stems (Zen 5: 16x24 on 24 outputs ~140 cycles per 7-pair tile).
 double F32FewChannelConv::cycles(const F32ConvFewcKernelInfo& kernel, const ConvGeometry& g) {
   const size_t max_pairs = kernel.mr / 2, lanes = kernel.nr % 8 == 0 ? 8 : 4;
   const size_t pairs = (g.out_w + 1) / 2, tiles = (pairs + max_pairs - 1) / max_pairs;

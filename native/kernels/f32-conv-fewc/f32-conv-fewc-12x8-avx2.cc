@@ -31,7 +31,7 @@ struct Epilogue {
 
 // `pixels` (2P - 1 or 2P) pixels x one panel of `channels` (1..8) at out; x0 is pair 0's tap-0 input.
 template <int P>
-void tile(const float* x0, const size_t* tap_offsets, size_t taps, const float* w, const float* bias, size_t pixels,
+__attribute__((always_inline)) inline void tile(const float* x0, const size_t* tap_offsets, size_t taps, const float* w, const float* bias, size_t pixels,
           size_t channels, const float* residual, float* out, const Epilogue& e) {
   __m256 acc[P][2];
   for (int q = 0; q < 2; ++q) {
@@ -51,6 +51,10 @@ void tile(const float* x0, const size_t* tap_offsets, size_t taps, const float* 
   }
   // (p0 c0, p1 c0, p0 c1, ...) -> p0 c0..3 | p1 c0..3: each 128-bit half is one pixel's 4 channels.
   const __m256i deinterleave = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  // Locals, not e's fields: e is a reference the output stores could alias (each field reloaded after each store).
+  const size_t stride = e.stride;
+  const bool clamp = e.clamp;
+  const __m256 vmin = e.vmin, vmax = e.vmax;
   const bool last_second = pixels == 2 * static_cast<size_t>(P);
   for (int q = 0; q < 2; ++q) {
     if (4 * static_cast<size_t>(q) >= channels) break;
@@ -59,21 +63,21 @@ void tile(const float* x0, const size_t* tap_offsets, size_t taps, const float* 
     float* c = out + 4 * q;
     const float* r = residual ? residual + 4 * q : nullptr;
 #pragma GCC unroll 8
-    for (int i = 0; i < P; ++i, c += 2 * e.stride) {
+    for (int i = 0; i < P; ++i, c += 2 * stride) {
       const bool second = i + 1 < P || last_second;
       __m256 y = _mm256_permutevar8x32_ps(acc[i][q], deinterleave);
       if (r) {
-        const __m128 r1 = second ? _mm_maskload_ps(r + e.stride, m) : _mm_setzero_ps();
+        const __m128 r1 = second ? _mm_maskload_ps(r + stride, m) : _mm_setzero_ps();
         y = _mm256_add_ps(y, _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_maskload_ps(r, m)), r1, 1));
-        r += 2 * e.stride;
+        r += 2 * stride;
       }
-      if (e.clamp) y = _mm256_min_ps(_mm256_max_ps(y, e.vmin), e.vmax);
+      if (clamp) y = _mm256_min_ps(_mm256_max_ps(y, vmin), vmax);
       if (lanes == 4) {
         _mm_storeu_ps(c, _mm256_castps256_ps128(y));
-        if (second) _mm_storeu_ps(c + e.stride, _mm256_extractf128_ps(y, 1));
+        if (second) _mm_storeu_ps(c + stride, _mm256_extractf128_ps(y, 1));
       } else {
         _mm_maskstore_ps(c, m, _mm256_castps256_ps128(y));
-        if (second) _mm_maskstore_ps(c + e.stride, m, _mm256_extractf128_ps(y, 1));
+        if (second) _mm_maskstore_ps(c + stride, m, _mm256_extractf128_ps(y, 1));
       }
     }
   }
