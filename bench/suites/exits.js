@@ -1,6 +1,9 @@
 // Suite `exits`: the early-exit fixture at batch 1, one thread: average latency with native early exit at a chosen
 // confidence vs always running to the last exit, over the same rotating test images, beside the average-MAC saving
 // the exits taken predict. Mean over images (not median): the saving comes from the mix of early and late stops.
+// Every run pays the stem however early it stops, so the suite also times the fixtures' one-channel stems on the
+// few-channel kernels (the Conv op's `auto`) vs the direct-conv kernels they replaced (`gemm`), in the same native
+// call on the same data (median thread CPU time, runs alternated).
 'use strict';
 const path = require('path');
 
@@ -29,6 +32,24 @@ function meanOfMinimumLatencies(candidates, count, passes) {
     }
   }
   return best.map((b) => b.reduce((sum, t) => sum + t, 0) / count);
+}
+
+// The fixtures' stems: exits-fmnist 1->24, resnet-fmnist 1->16, mobilenet-fmnist 1->16 stride 2 (hard-swish).
+const STEMS = [
+  { name: 'exits-fmnist stem', c: 1, m: 24, k: 3, stride: 1, h: 28, activation: 'relu' },
+  { name: 'resnet-fmnist stem', c: 1, m: 16, k: 3, stride: 1, h: 28, activation: 'relu' },
+  { name: 'mobilenet-fmnist stem', c: 1, m: 16, k: 3, stride: 2, h: 28, activation: 'hard_swish' },
+];
+
+function stemRecords(quick, log) {
+  const native = require('bindings')('sparq');
+  if (typeof native.benchConvFewChannelsF32 !== 'function') throw new Error('the addon does not export benchConvFewChannelsF32');
+  return STEMS.map(({ name, ...shape }) => {
+    const r = native.benchConvFewChannelsF32({ ...shape, reps: quick ? 201 : 2001 });
+    const caseName = `${name} ${shape.c}x${shape.h}x${shape.h} -> ${shape.m} k${shape.k} s${shape.stride} t1`;
+    log(`${caseName}: ${r.kernel} ${(r.ms * 1000).toFixed(2)} us vs ${r.baselineKernel} ${(r.baselineMs * 1000).toFixed(2)} us (${(r.baselineMs / r.ms).toFixed(2)}x, max |diff| ${r.maxAbsDiff.toExponential(1)})`);
+    return { case: caseName, metric: 'latency', value: r.ms, unit: 'ms', vs: 'f32-dconv', ratio: r.baselineMs / r.ms, kernel: r.kernel, baseline: r.baselineKernel, baselineMs: r.baselineMs };
+  });
 }
 
 async function run({ quick, log }) {
@@ -69,11 +90,12 @@ async function run({ quick, log }) {
   } finally {
     engine.dispose();
   }
+  records.push(...stemRecords(quick, log));
   return records;
 }
 
 module.exports = {
   name: 'exits',
-  description: 'early exit on the Fashion-MNIST exits fixture vs always running to the end, batch 1, 1 thread',
+  description: 'early exit on the Fashion-MNIST exits fixture vs always running to the end, and the fixtures\' stems on the few-channel kernels vs direct conv, batch 1, 1 thread',
   run,
 };

@@ -1,5 +1,6 @@
-// Benchmark exports for the Winograd and 2:4 sparse kernels: each call times ours and the baseline in the same run
-// on the same data (median of many runs after warm-up, inputs rotated) and returns both, one thread.
+// Benchmark exports for the Winograd, 2:4 sparse and few-channel (stem) conv kernels: each call times ours and the
+// baseline in the same run on the same data (median of many runs after warm-up, inputs rotated) and returns both,
+// one thread.
 #include "addon/kernel-bench-sparse.h"
 
 #include <algorithm>
@@ -257,6 +258,40 @@ Napi::Value BenchWinogradF32(const Napi::CallbackInfo& info) {
                            features);
 }
 
+// { h, w, c, m, k, stride, activation, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: a stem
+// (batch 1, k x k, pad k / 2, bias + activation) through the Conv op with algorithm "auto" (the few-channel kernels
+// where ops/conv-few-channels.cc picks them) vs algorithm "gemm" (the direct-conv or im2col paths).
+Napi::Value BenchConvFewChannelsF32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Object o = info[0].As<Napi::Object>();
+  const size_t h = get_size(o, "h", 28), wd = get_size(o, "w", h), c = get_size(o, "c", 1), m = get_size(o, "m", 24),
+               k = get_size(o, "k", 3), stride = get_size(o, "stride", 1), reps = get_size(o, "reps", 200);
+  const std::string activation = o.Has("activation") ? o.Get("activation").As<Napi::String>().Utf8Value() : "relu";
+  const CpuFeatures features = features_for_level(default_level());
+  const size_t pad = k / 2, oh = (h + 2 * pad - k) / stride + 1, ow = (wd + 2 * pad - k) / stride + 1;
+  std::mt19937 rng(44);
+  std::vector<Aligned64Vector<float>> xs;
+  for (size_t r = 0; r < kRotations; ++r) xs.push_back(random_floats(h * wd * c, rng));
+  const auto weights = random_floats(m * c * k * k, rng);
+  const auto bias = random_floats(m, rng);
+  const auto i64 = [](size_t v) { return static_cast<int64_t>(v); };
+  F32OpBench bench;
+  std::vector<int32_t> ix;
+  for (size_t r = 0; r < kRotations; ++r)
+    ix.push_back(bench.tensor({1, i64(h), i64(wd), i64(c)}, TensorKind::kArena, xs[r].data()));
+  const int32_t iw = bench.tensor({i64(m), i64(c), i64(k), i64(k)}, TensorKind::kConstant, weights.data());
+  const int32_t ib = bench.tensor({i64(m)}, TensorKind::kConstant, bias.data());
+  const int32_t iy_ours = bench.tensor({1, i64(oh), i64(ow), i64(m)}, TensorKind::kArena, nullptr);
+  const int32_t iy_base = bench.tensor({1, i64(oh), i64(ow), i64(m)}, TensorKind::kArena, nullptr);
+  OpAttrs at;
+  at.numbers["kernel_shape"] = {double(k), double(k)};
+  at.numbers["pads"] = {double(pad), double(pad), double(pad), double(pad)};
+  at.numbers["strides"] = {double(stride), double(stride)};
+  at.strings["activation"] = activation;
+  return compare_with_gemm(env, bench, "Conv", ix, {iw, ib}, iy_ours, iy_base, oh * ow * m, at, "auto", reps,
+                           features);
+}
+
 // { m, n, k, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: the Gemm op Y = X * Wᵀ + bias, ReLU,
 // with W [N x K] 2:4 along K, algorithm "sparse24" vs algorithm "gemm" on the same (zero-filled) weights.
 Napi::Value BenchSparse24F32(const Napi::CallbackInfo& info) {
@@ -446,6 +481,7 @@ void AddSparseBenchExports(Napi::Env env, Napi::Object exports) {
   exports.Set("sparse24PairProbe", Napi::Function::New(env, Sparse24PairProbe));
   exports.Set("benchWinogradF32", Napi::Function::New(env, BenchWinogradF32));
   exports.Set("benchSparse24F32", Napi::Function::New(env, BenchSparse24F32));
+  exports.Set("benchConvFewChannelsF32", Napi::Function::New(env, BenchConvFewChannelsF32));
   exports.Set("benchWinogradQu8", Napi::Function::New(env, BenchWinogradQu8));
   exports.Set("benchSparse24Qu8", Napi::Function::New(env, BenchSparse24Qu8));
 }

@@ -2,7 +2,8 @@
 // weights by direct-conv kernels on a zero-padded copy of the input (a tile's accumulators stay in registers over
 // every tap, nothing is unfolded), other KxK by blocked im2col + GEMM, depthwise by direct channel-vectorised
 // kernels; grouped convs run one GEMM per group. 3x3 stride-1 convs may run as Winograd
-// F(2,3) and convs with 2:4-sparse weights on the 2:4 kernels (ops/conv-algorithm.h chooses per layer).
+// F(2,3) and convs with 2:4-sparse weights on the 2:4 kernels (ops/conv-algorithm.h chooses per layer); stems with
+// 1-4 input channels may run on the few-channel kernels (ops/conv-few-channels.h).
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "ops/aligned-buffer.h"
 #include "ops/conv-algorithm-sparse24.h"
 #include "ops/conv-algorithm.h"
+#include "ops/conv-few-channels.h"
 #include "ops/conv-geometry.h"
 #include "ops/conv-transpose.h"
 #include "ops/f32-gemm-driver.h"
@@ -31,7 +33,7 @@ size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
 class ConvOp : public Op {
  public:
-  enum class Path { kDirect, kGather, kIm2col, kDconv, kDepthwise, kWinograd, kSparse24 };
+  enum class Path { kDirect, kGather, kIm2col, kDconv, kDepthwise, kWinograd, kSparse24, kFewChannels };
 
   ConvOp(const OpDesc& desc, const BuildContext& ctx) {
     check_inputs(desc, 2, 4);
@@ -116,6 +118,13 @@ class ConvOp : public Op {
         return;
       }
     }
+    // Only `auto` picks the few-channel kernels: `gemm` keeps the dense paths (and the benchmarks' baseline).
+    const F32ConvFewcKernelInfo* fewc = nullptr;
+    if (path_ == Path::kIm2col && algorithm == ConvAlgorithm::kAuto && (fewc = F32FewChannelConv::choose(ctx.features, g_))) {
+      path_ = Path::kFewChannels;
+      fewc_ = std::make_unique<F32FewChannelConv>(g_, *fewc, weights.data(), has_bias_ ? bias.data() : nullptr);
+      return;
+    }
     if (path_ == Path::kIm2col && algorithm != ConvAlgorithm::kSparse24 && (dconv_ = choose_f32_dconv(ctx.features, g_))) {
       build_dconv(b_matrix, bias);
       return;
@@ -150,6 +159,7 @@ class ConvOp : public Op {
       return;
     }
     if (path_ == Path::kDconv) return run_dconv(ctx, x, r, y);
+    if (path_ == Path::kFewChannels) return fewc_->run(ctx.pool, x, r, act_, y);
     const size_t rows = g_.batch * g_.out_h * g_.out_w, k = g_.taps() * g_.group_in(), mg = g_.group_out();
     const size_t bias_stride = round_up(mg, gemm_->nr);
     f32_gemm_parallel(ctx.pool, g_.group, rows, mg, k, gemm_->mr, gemm_->nr,
@@ -175,6 +185,7 @@ class ConvOp : public Op {
   std::string kernel_name() const override {
     if (path_ == Path::kDepthwise) return dw_->name;
     if (path_ == Path::kDconv) return dconv_->name;
+    if (path_ == Path::kFewChannels) return fewc_->kernel_name();
     if (path_ == Path::kWinograd) return std::string(wino_.name) + " winograd";
     if (path_ == Path::kSparse24) return sparse_->name() + (sparse_direct_ ? " sparse24 direct" : " sparse24 im2col");
     const char* how = path_ == Path::kDirect   ? " direct"
@@ -358,6 +369,7 @@ class ConvOp : public Op {
   WinogradF23Problem wino_problem_;
   WinogradF23F32Weights wino_weights_;
   std::unique_ptr<F32Sparse24Layer> sparse_;
+  std::unique_ptr<F32FewChannelConv> fewc_;
   bool sparse_direct_ = false;
   AlignedFloats packed_, bias_, padded_;
   size_t group_packed_ = 0, padded_h_ = 0, padded_w_ = 0;

@@ -50,6 +50,23 @@ const DconvEntry kDconvTable[] = {
     {Isa::kScalar, {"f32-dconv-4x8-scalar", f32_dconv_ukernel_4x8__scalar, 4, 8}},
 };
 
+struct ConvFewcEntry {
+  Isa isa;
+  F32ConvFewcKernelInfo info;
+};
+
+// Grouped by ISA, best ISA first; within an ISA the tiles are alternatives chosen per shape.
+const ConvFewcEntry kConvFewcTable[] = {
+#if defined(__x86_64__)
+    {Isa::kAvx512, {"f32-conv-fewc-16x24-avx512", f32_conv_fewc_ukernel_16x24__avx512, 16, 24}},
+    {Isa::kAvx512, {"f32-conv-fewc-24x16-avx512", f32_conv_fewc_ukernel_24x16__avx512, 24, 16}},
+    {Isa::kAvx512, {"f32-conv-fewc-12x32-avx512", f32_conv_fewc_ukernel_12x32__avx512, 12, 32}},
+    {Isa::kAvx512, {"f32-conv-fewc-48x8-avx512", f32_conv_fewc_ukernel_48x8__avx512, 48, 8}},
+    {Isa::kAvx2, {"f32-conv-fewc-12x8-avx2", f32_conv_fewc_ukernel_12x8__avx2, 12, 8}},
+#endif
+    {Isa::kScalar, {"f32-conv-fewc-4x8-scalar", f32_conv_fewc_ukernel_4x8__scalar, 4, 8}},
+};
+
 struct DwconvEntry {
   Isa isa;
   F32DwconvKernelInfo info;
@@ -103,6 +120,24 @@ std::vector<const F32DconvKernelInfo*> f32_dconv_kernels_for(const CpuFeatures& 
 std::vector<const F32DconvKernelInfo*> f32_dconv_all_kernels_for(const CpuFeatures& features) {
   std::vector<const F32DconvKernelInfo*> out;
   for (const auto& e : kDconvTable)
+    if (allowed(e.isa, features)) out.push_back(&e.info);
+  return out;
+}
+
+std::vector<const F32ConvFewcKernelInfo*> f32_conv_fewc_kernels_for(const CpuFeatures& features) {
+  std::vector<const F32ConvFewcKernelInfo*> out;
+  const ConvFewcEntry* first = nullptr;
+  for (const auto& e : kConvFewcTable) {
+    if (!allowed(e.isa, features) || (first && e.isa != first->isa)) continue;
+    if (!first) first = &e;
+    out.push_back(&e.info);
+  }
+  return out;
+}
+
+std::vector<const F32ConvFewcKernelInfo*> f32_conv_fewc_all_kernels_for(const CpuFeatures& features) {
+  std::vector<const F32ConvFewcKernelInfo*> out;
+  for (const auto& e : kConvFewcTable)
     if (allowed(e.isa, features)) out.push_back(&e.info);
   return out;
 }

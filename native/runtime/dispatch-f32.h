@@ -1,8 +1,10 @@
-// fp32 dispatch tables: the best GEMM, direct-conv and depthwise-conv microkernels for a plan's CPU features.
+// fp32 dispatch tables: the best GEMM, direct-conv, few-channel-conv and depthwise-conv microkernels for a plan's CPU
+// features.
 #pragma once
 #include <cstddef>
 #include <vector>
 
+#include "kernels/f32-conv-fewc/f32-conv-fewc.h"
 #include "kernels/f32-dconv/f32-dconv.h"
 #include "kernels/f32-dwconv/f32-dwconv.h"
 #include "kernels/f32-gemm/f32-gemm.h"
@@ -25,6 +27,12 @@ struct F32DconvKernelInfo {
   size_t mr, nr;  // output pixels x output channels per tile; weights packed in panels of nr
 };
 
+struct F32ConvFewcKernelInfo {
+  const char* name;  // e.g. "f32-conv-fewc-16x24-avx512"
+  F32ConvFewcUkernel ukernel;
+  size_t mr, nr;  // output pixels (MR / 2 pairs) x output channels per tile; weights packed in panels of nr
+};
+
 struct F32DwconvKernelInfo {
   const char* name;  // e.g. "f32-dwconv-c16-avx512"
   F32DwconvUkernel ukernel;
@@ -43,5 +51,8 @@ std::vector<const F32GemmKernelInfo*> f32_gemm_kernels_for(const CpuFeatures& fe
 // allowed tile of every ISA (tests sweep them all).
 std::vector<const F32DconvKernelInfo*> f32_dconv_kernels_for(const CpuFeatures& features);
 std::vector<const F32DconvKernelInfo*> f32_dconv_all_kernels_for(const CpuFeatures& features);
+// The same two views of the few-channel conv tiles (ops/conv-few-channels.h picks one per shape).
+std::vector<const F32ConvFewcKernelInfo*> f32_conv_fewc_kernels_for(const CpuFeatures& features);
+std::vector<const F32ConvFewcKernelInfo*> f32_conv_fewc_all_kernels_for(const CpuFeatures& features);
 
 }  // namespace sparq

@@ -265,7 +265,7 @@ SPARQ_TEST(matmul_sparse24_matches_dense_on_zero_filled_weights) {
 }
 
 SPARQ_TEST(auto_algorithm_follows_the_cost_model) {
-  // Conv: Winograd on a 3x3 64-channel layer, dense on 3-channel input and on strided convs.
+  // Conv: Winograd on a 3x3 64-channel layer, dense on 3-channel input with many outputs and on strided convs.
   auto conv_kernel = [](size_t c, size_t m, size_t k, size_t stride, const std::vector<float>* w) {
     sparq_test::F32PlanFixture f;
     const int64_t size = 16, pad = static_cast<int64_t>(k / 2);
@@ -280,7 +280,10 @@ SPARQ_TEST(auto_algorithm_follows_the_cost_model) {
     return f.build("Conv", {ix, iw}, f.output({1, out, out, static_cast<int64_t>(m)}), at)->kernel_name();
   };
   CHECK(conv_kernel(64, 64, 3, 1, nullptr).find("winograd") != std::string::npos);
-  CHECK(conv_kernel(3, 32, 3, 1, nullptr).find("f32-dconv") != std::string::npos);
+  CHECK(conv_kernel(3, 64, 3, 1, nullptr).find("f32-dconv") != std::string::npos);
+  // A one-channel stem: the few-channel kernels where the CPU has them (ops/conv-few-channels.cc), else direct conv.
+  const sparq::CpuFeatures features = sparq::features_for_level(sparq::default_level());
+  CHECK(conv_kernel(1, 24, 3, 1, nullptr).find(features.avx2 || features.avx512f ? "f32-conv-fewc" : "f32-dconv") == 0);
   CHECK(conv_kernel(64, 64, 3, 2, nullptr).find("f32-dconv") != std::string::npos);
   // A 1x1 conv whose weights are 2:4 along C runs sparse; the same layer with dense weights does not.
   std::vector<float> b = random_floats(256 * 128, 3);
