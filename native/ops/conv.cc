@@ -218,7 +218,7 @@ class ConvOp : public Op {
   // W = OIHW is what the Winograd packing transforms; the residual joins in the output transform.
   void build_winograd(const BuildContext& ctx, const std::vector<float>& weights, const std::vector<float>& bias) {
     path_ = Path::kWinograd;
-    wino_ = winograd_f32_kernel(ctx.features);
+    wino_ = winograd_f32_kernel_for(ctx.features, g_.out_c);
     wino_problem_.batch = g_.batch;
     wino_problem_.in_h = g_.in_h;
     wino_problem_.in_w = g_.in_w;
@@ -238,7 +238,7 @@ class ConvOp : public Op {
     auto body = [&](size_t t0, size_t t1) {
       thread_local AlignedFloats workspace;
       workspace.resize(winograd_f23_f32_workspace_floats(p.channels, mp, wino_.mr));
-      wino_.conv(p, x, wino_weights_, act_, y, workspace.data(), t0, t1);
+      wino_.conv(p, wino_.gemm_tile(), x, wino_weights_, act_, y, workspace.data(), t0, t1);
     };
     if (ctx.pool && ctx.pool->threads() > 1) {
       // Whole tile blocks per task, but never fewer tasks than threads.
