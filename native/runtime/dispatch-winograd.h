@@ -1,9 +1,10 @@
-// Dispatch tables of the Winograd F(2,3) conv kernels (fp32 and int8), best first; an entry carries its kernel, tile
-// and packing.
+// Dispatch tables of the Winograd conv kernels (F(2,3) stride 1, polyphase stride 2; fp32 and int8), best first; an
+// entry carries its kernel, tile and packing.
 #pragma once
 #include <vector>
 
 #include "kernels/winograd/winograd-f23.h"
+#include "kernels/winograd/winograd-s2.h"
 #include "runtime/cpu.h"
 
 namespace sparq {
@@ -21,6 +22,18 @@ struct WinogradF32Kernel {
 std::vector<WinogradF32Kernel> winograd_f32_kernels(const CpuFeatures& features);
 // The best ISA's kernel for a conv with this many output channels (the GEMM tile that pads them least).
 WinogradF32Kernel winograd_f32_kernel_for(const CpuFeatures& features, size_t out_channels);
+
+// The stride-2 (polyphase) Winograd kernels: the same GEMM microkernels around the 5x5-tile transforms.
+struct WinogradS2F32Kernel {
+  const char* name;  // e.g. "f32-winograd-s2-8x48-avx512"
+  size_t mr, nr;     // pack with winograd_s2_f32_pack(..., nr); workspace winograd_s2_f32_workspace_floats(.., mr)
+  WinogradS2F32ConvFn conv;
+  WinogradF32GemmFn gemm;
+  bool (*supported)(const CpuFeatures&);
+  WinogradF32Gemm gemm_tile() const { return {gemm, mr, nr}; }
+};
+std::vector<WinogradS2F32Kernel> winograd_s2_f32_kernels(const CpuFeatures& features);
+WinogradS2F32Kernel winograd_s2_f32_kernel_for(const CpuFeatures& features, size_t out_channels);
 
 struct WinogradQU8Kernel {
   const char* name;  // e.g. "qu8-winograd-f23-8x32-avx512vnni"
