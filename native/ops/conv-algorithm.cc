@@ -18,8 +18,9 @@ ConvAlgorithm read_conv_algorithm(const OpDesc& desc) {
 }
 
 bool winograd_applies(const ConvGeometry& g) {
-  return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-         g.dilation_w == 1 && g.group == 1;
+  const bool stride_1_or_2 = g.stride_h == g.stride_w && (g.stride_h == 1 || g.stride_h == 2);
+  return g.kernel_h == 3 && g.kernel_w == 3 && stride_1_or_2 && g.dilation_h == 1 && g.dilation_w == 1 &&
+         g.group == 1;
 }
 
 // A cost model rather than timing both at build: plans are compiled once per shape signature and must be
@@ -30,6 +31,7 @@ bool winograd_applies(const ConvGeometry& g) {
 // 2.25x fewer multiplies save, and below a handful of tiles the per-block setup dominates.
 bool winograd_pays_off(const ConvGeometry& g) {
   if (!winograd_applies(g)) return false;
+  if (g.stride_h != 1) return false;  // stride 2: not measured yet
   const size_t tiles = g.batch * ((g.out_h + 1) / 2) * ((g.out_w + 1) / 2);
   return g.in_c >= 16 && g.out_c >= 16 && tiles >= 4;
 }
