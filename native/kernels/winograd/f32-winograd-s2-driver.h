@@ -118,14 +118,21 @@ void winograd_s2_f32_run(const WinogradS2Problem& p, const WinogradF32Gemm& gemm
       winograd_tile_pixels<5>(x, n, p.in_h, p.in_w, C, iy0, ix0, zeros, rows);
       winograd_s2_input_tile(rows, C, v + t * P * C, C);
     }
-    // 2. 25 GEMMs: prod[., pos] (count x MP) = V[., pos] (count x C) * U[pos] (C x MP); a panel stays hot across rows.
-    for (size_t pos = 0; pos < P; ++pos) {
-      const float* a = v + pos * C;
-      float* c = prod + pos * MP;
-      for (size_t j = 0; j < panels; ++j) {
-        const float* b = w.u.data() + (pos * panels + j) * C * NR;
-        for (size_t r = 0; r < count; r += MR) {
-          gemm.fn(std::min(MR, count - r), C, a + r * P * C, P * C, b, c + r * P * MP + j * NR, P * MP);
+    // 2. 25 GEMMs: prod[., pos] (count x MP) = V[., pos] (count x C) * U[matrix of pos] (C x MP). The 1, 2 or 4
+    // positions sharing a matrix run back to back, so each panel is read once per block and stays hot in L1.
+    for (size_t ui = 0; ui < 4; ++ui) {
+      for (size_t uj = 0; uj < 4; ++uj) {
+        for (size_t j = 0; j < panels; ++j) {
+          const float* b = w.u.data() + (winograd_s2_matrix_of(ui, uj) * panels + j) * C * NR;
+          for (size_t i = ui; i <= (ui == 3 ? 4 : ui); ++i) {
+            for (size_t jj = uj; jj <= (uj == 3 ? 4 : uj); ++jj) {
+              const size_t pos = i * 5 + jj;
+              for (size_t r = 0; r < count; r += MR) {
+                gemm.fn(std::min(MR, count - r), C, v + (r * P + pos) * C, P * C, b, prod + (r * P + pos) * MP + j * NR,
+                        P * MP);
+              }
+            }
+          }
         }
       }
     }

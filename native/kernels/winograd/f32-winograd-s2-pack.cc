@@ -27,8 +27,8 @@ WinogradS2F32Weights winograd_s2_f32_pack(const float* w, const float* bias, siz
   out.nr = nr;
   out.out_channels_padded = (out_channels + nr - 1) / nr * nr;
   const size_t mp = out.out_channels_padded, panels = mp / nr;
-  // dst = 25 x (Mpad/NR) x C x NR: one contiguous K x NR panel per position and column block.
-  out.u.assign(kWinogradS2Positions * mp * channels, 0.f);
+  // dst = 16 x (Mpad/NR) x C x NR: one contiguous K x NR panel per distinct matrix and column block.
+  out.u.assign(kWinogradS2Matrices * mp * channels, 0.f);
   out.bias.assign(mp, 0.f);
   if (bias) std::copy(bias, bias + out_channels, out.bias.begin());
   for (size_t m = 0; m < out_channels; ++m) {
@@ -40,12 +40,12 @@ WinogradS2F32Weights winograd_s2_f32_pack(const float* w, const float* bias, siz
         winograd_s2_filter_1d(g + j, 3, col);
         for (int i = 0; i < 5; ++i) gt[i][j] = col[i];
       }
-      for (int i = 0; i < 5; ++i) {
-        float u[5];  // row i of (G g) Gᵀ
+      for (size_t i = 0; i < 4; ++i) {
+        float u[5];  // row i of (G g) Gᵀ; row 4 and column 4 repeat row 3 and column 3
         winograd_s2_filter_1d(gt[i], 1, u);
-        for (int j = 0; j < 5; ++j) {
-          const size_t pos = static_cast<size_t>(i * 5 + j);
-          out.u[((pos * panels + m / nr) * channels + c) * nr + m % nr] = u[j];
+        for (size_t j = 0; j < 4; ++j) {
+          const size_t matrix = winograd_s2_matrix_of(i, j);
+          out.u[((matrix * panels + m / nr) * channels + c) * nr + m % nr] = u[j];
         }
       }
     }
@@ -55,8 +55,8 @@ WinogradS2F32Weights winograd_s2_f32_pack(const float* w, const float* bias, siz
 
 size_t winograd_s2_tile_block(size_t channels, size_t out_channels_padded, size_t mr) {
   // The F(2,3) rule (f32-winograd-f23-pack.cc) with 25 positions: 768 KB of the 2 MB L2 for one block's V and
-  // products, more when U (25 x C x M floats, streamed once per block) outgrows it.
-  const size_t u_bytes = kWinogradS2Positions * sizeof(float) * channels * out_channels_padded;
+  // products, more when U (16 x C x M floats, streamed once per block) outgrows it.
+  const size_t u_bytes = kWinogradS2Matrices * sizeof(float) * channels * out_channels_padded;
   const size_t budget = std::max<size_t>(768 * 1024, u_bytes / 2);
   size_t t = budget / (kWinogradS2Positions * sizeof(float) * (channels + out_channels_padded));
   t = std::max<size_t>(t, 2 * mr);

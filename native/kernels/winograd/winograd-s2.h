@@ -17,6 +17,10 @@
 namespace sparq {
 
 constexpr size_t kWinogradS2Positions = 25;
+// G repeats its row [0,1,0] (rows 3 and 4: both odd inputs meet w1), so U = G g Gᵀ has equal rows 3, 4 and equal
+// columns 3, 4: only 4 x 4 distinct matrices. Position (i, j) multiplies by matrix (min(i, 3), min(j, 3)).
+constexpr size_t kWinogradS2Matrices = 16;
+inline size_t winograd_s2_matrix_of(size_t i, size_t j) { return (i < 3 ? i : 3) * 4 + (j < 3 ? j : 3); }
 
 // One 3x3 stride-2 conv: X [batch, in_h, in_w, channels] NHWC, Y [batch, out_h, out_w, out_channels] NHWC.
 // out_h = (in_h + pad_top + pad_bottom - 3) / 2 + 1 (the caller derives it from its pads).
@@ -31,8 +35,8 @@ struct WinogradS2Problem {
   size_t tiles() const { return batch * tiles_h() * tiles_w(); }
 };
 
-// Transformed weights U = G g Gᵀ, one C x M matrix per position of the 5x5 tile, packed for the GEMM microkernel.
-// u = [25 positions][out_channels_padded / nr panels][channels][nr]; padded columns are zero.
+// Transformed weights U = G g Gᵀ, one C x M matrix per distinct 5x5 position (16, see kWinogradS2Matrices), packed for
+// the GEMM microkernel: u = [16 matrices][out_channels_padded / nr panels][channels][nr]; padded columns are zero.
 struct WinogradS2F32Weights {
   size_t channels = 0, out_channels = 0, out_channels_padded = 0, nr = 0;
   Aligned64Vector<float> u;
