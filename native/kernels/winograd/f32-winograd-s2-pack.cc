@@ -27,8 +27,8 @@ WinogradS2F32Weights winograd_s2_f32_pack(const float* w, const float* bias, siz
   out.nr = nr;
   out.out_channels_padded = (out_channels + nr - 1) / nr * nr;
   const size_t mp = out.out_channels_padded, panels = mp / nr;
-  // dst = 16 x (Mpad/NR) x C x NR: one contiguous K x NR panel per distinct matrix and column block.
-  out.u.assign(kWinogradS2Matrices * mp * channels, 0.f);
+  // dst = per group g (at slot(g) * C * Mpad): Mpad/NR panels of K_g x NR, K_g = positions(g) x C in slot order.
+  out.u.assign(kWinogradS2Positions * mp * channels, 0.f);
   out.bias.assign(mp, 0.f);
   if (bias) std::copy(bias, bias + out_channels, out.bias.begin());
   for (size_t m = 0; m < out_channels; ++m) {
@@ -40,12 +40,14 @@ WinogradS2F32Weights winograd_s2_f32_pack(const float* w, const float* bias, siz
         winograd_s2_filter_1d(g + j, 3, col);
         for (int i = 0; i < 5; ++i) gt[i][j] = col[i];
       }
-      for (size_t i = 0; i < 4; ++i) {
-        float u[5];  // row i of (G g) Gᵀ; row 4 and column 4 repeat row 3 and column 3
+      for (int i = 0; i < 5; ++i) {
+        float u[5];  // row i of (G g) Gᵀ
         winograd_s2_filter_1d(gt[i], 1, u);
-        for (size_t j = 0; j < 4; ++j) {
-          const size_t matrix = winograd_s2_matrix_of(i, j);
-          out.u[((matrix * panels + m / nr) * channels + c) * nr + m % nr] = u[j];
+        for (int j = 0; j < 5; ++j) {
+          const size_t g = static_cast<size_t>(kWinogradS2GroupOf[i] * 3 + kWinogradS2GroupOf[j]);
+          const size_t first = winograd_s2_group_slot(g), k = winograd_s2_group_positions(g) * channels;
+          const size_t row = (winograd_s2_slot(i, j) - first) * channels + c;
+          out.u[first * channels * mp + (m / nr * k + row) * nr + m % nr] = u[j];
         }
       }
     }
@@ -54,11 +56,11 @@ WinogradS2F32Weights winograd_s2_f32_pack(const float* w, const float* bias, siz
 }
 
 size_t winograd_s2_tile_block(size_t channels, size_t out_channels_padded, size_t mr) {
-  // The F(2,3) rule (f32-winograd-f23-pack.cc) with 25 positions: 768 KB of the 2 MB L2 for one block's V and
-  // products, more when U (16 x C x M floats, streamed once per block) outgrows it.
-  const size_t u_bytes = kWinogradS2Matrices * sizeof(float) * channels * out_channels_padded;
+  // The F(2,3) rule (f32-winograd-f23-pack.cc): 768 KB of the L2 for one block's V (25 C per tile) and products
+  // (9 M per tile), more when U (25 x C x M floats, streamed once per block) outgrows it.
+  const size_t u_bytes = kWinogradS2Positions * sizeof(float) * channels * out_channels_padded;
   const size_t budget = std::max<size_t>(768 * 1024, u_bytes / 2);
-  size_t t = budget / (kWinogradS2Positions * sizeof(float) * (channels + out_channels_padded));
+  size_t t = budget / (sizeof(float) * (kWinogradS2Positions * channels + kWinogradS2Groups * out_channels_padded));
   t = std::max<size_t>(t, 2 * mr);
   t = std::min<size_t>(t, 16 * mr);
   return t / mr * mr;
@@ -67,9 +69,8 @@ size_t winograd_s2_tile_block(size_t channels, size_t out_channels_padded, size_
 size_t winograd_s2_f32_workspace_floats(size_t channels, size_t out_channels_padded, size_t mr) {
   const size_t t = winograd_s2_tile_block(channels, out_channels_padded, mr);
   // V and products, the zero pixel (+16 spare), the discard row, and 16 floats of alignment slack.
-  return kWinogradS2Positions *
-             (winograd_position_stride(t * channels) + winograd_position_stride(t * out_channels_padded)) +
-         channels + 16 + out_channels_padded + 16;
+  return t * (kWinogradS2Positions * channels + kWinogradS2Groups * out_channels_padded) + channels + 16 +
+         out_channels_padded + 16;
 }
 
 }  // namespace sparq

@@ -17,10 +17,43 @@
 namespace sparq {
 
 constexpr size_t kWinogradS2Positions = 25;
-// G repeats its row [0,1,0] (rows 3 and 4: both odd inputs meet w1), so U = G g Gᵀ has equal rows 3, 4 and equal
-// columns 3, 4: only 4 x 4 distinct matrices. Position (i, j) multiplies by matrix (min(i, 3), min(j, 3)).
-constexpr size_t kWinogradS2Matrices = 16;
-inline size_t winograd_s2_matrix_of(size_t i, size_t j) { return (i < 3 ? i : 3) * 4 + (j < 3 ? j : 3); }
+
+// Per dimension y0 = (m0 + m3) + m1 and y1 = m1 + (m2 + m4): positions {0, 3}, {1} and {2, 4} form groups a, b, c
+// whose products are only ever summed, so each group is one GEMM with its positions stacked along K
+// ([V0 | V3] * [U0; U3]). In 2D the 25 positions form 9 groups (K = 4C, 2C or C): the same FMAs, but 9 products per
+// tile instead of 25 for the GEMMs to store and the output transform to read, and fewer, longer GEMM calls.
+// Slots order the 25 positions group by group (aa, ab, ac, ba, bb, bc, ca, cb, cc), rows then columns inside a group.
+constexpr size_t kWinogradS2Groups = 9;
+constexpr int kWinogradS2GroupOf[5] = {0, 1, 2, 0, 2};  // position -> a, b, c
+constexpr int kWinogradS2IndexInGroup[5] = {0, 0, 0, 1, 1};
+constexpr size_t kWinogradS2GroupSize[3] = {2, 1, 2};
+// First slot of group g = 3 * row group + column group.
+constexpr size_t winograd_s2_group_slot(size_t g) {
+  size_t slot = 0;
+  for (size_t u = 0; u < g; ++u) slot += kWinogradS2GroupSize[u / 3] * kWinogradS2GroupSize[u % 3];
+  return slot;
+}
+constexpr size_t winograd_s2_group_positions(size_t g) {
+  return kWinogradS2GroupSize[g / 3] * kWinogradS2GroupSize[g % 3];
+}
+struct WinogradS2Slots {
+  size_t of[25];
+};
+constexpr WinogradS2Slots winograd_s2_slots() {
+  WinogradS2Slots s{};
+  for (int i = 0; i < 5; ++i) {
+    for (int j = 0; j < 5; ++j) {
+      const int gi = kWinogradS2GroupOf[i], gj = kWinogradS2GroupOf[j];
+      s.of[i * 5 + j] = winograd_s2_group_slot(static_cast<size_t>(gi * 3 + gj)) +
+                        static_cast<size_t>(kWinogradS2IndexInGroup[i]) * kWinogradS2GroupSize[gj] +
+                        static_cast<size_t>(kWinogradS2IndexInGroup[j]);
+    }
+  }
+  return s;
+}
+// Slot of position (i, j) of the 5x5 tile (a table built at compile time: the transforms index it in their loops).
+constexpr WinogradS2Slots kWinogradS2Slot = winograd_s2_slots();
+constexpr size_t winograd_s2_slot(int i, int j) { return kWinogradS2Slot.of[i * 5 + j]; }
 
 // One 3x3 stride-2 conv: X [batch, in_h, in_w, channels] NHWC, Y [batch, out_h, out_w, out_channels] NHWC.
 // out_h = (in_h + pad_top + pad_bottom - 3) / 2 + 1 (the caller derives it from its pads).
@@ -35,8 +68,9 @@ struct WinogradS2Problem {
   size_t tiles() const { return batch * tiles_h() * tiles_w(); }
 };
 
-// Transformed weights U = G g Gᵀ, one C x M matrix per distinct 5x5 position (16, see kWinogradS2Matrices), packed for
-// the GEMM microkernel: u = [16 matrices][out_channels_padded / nr panels][channels][nr]; padded columns are zero.
+// Transformed weights U = G g Gᵀ (5x5 per channel pair), one K x M matrix per group (K = its positions x C, rows in slot
+// order), packed for the GEMM microkernel: group g starts at slot(g) * C * Mpad floats and holds Mpad / nr panels of
+// K x nr. 25 x C x Mpad floats in all; padded columns are zero.
 struct WinogradS2F32Weights {
   size_t channels = 0, out_channels = 0, out_channels_padded = 0, nr = 0;
   Aligned64Vector<float> u;
@@ -48,7 +82,7 @@ WinogradS2F32Weights winograd_s2_f32_pack(const float* w, const float* bias, siz
                                           size_t nr);
 
 // Tiles transformed, multiplied and inverse-transformed together: chosen so the block's transformed input and
-// products (25 x tiles x (C + M) floats) stay in the L2 cache; a multiple of mr.
+// products (tiles x (25 C + 9 M) floats) stay in the L2 cache; a multiple of mr.
 size_t winograd_s2_tile_block(size_t channels, size_t out_channels_padded, size_t mr);
 
 // Floats of workspace one call needs (per thread).
