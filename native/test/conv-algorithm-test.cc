@@ -285,10 +285,11 @@ SPARQ_TEST(matmul_sparse24_matches_dense_on_zero_filled_weights) {
 }
 
 SPARQ_TEST(auto_algorithm_follows_the_cost_model) {
-  // Conv: Winograd on a 3x3 64-channel layer, dense on 3-channel input and on strided convs.
-  auto conv_kernel = [](size_t c, size_t m, size_t k, size_t stride, const std::vector<float>* w) {
+  // Conv: Winograd on a 3x3 64-channel layer, dense on 3-channel input; stride 2 on Winograd where the output size is
+  // even (16 -> 8x8), on direct conv where it is odd (14 -> 7x7: 2x2 tiles waste a third of their work).
+  auto conv_kernel = [](size_t c, size_t m, size_t k, size_t stride, const std::vector<float>* w, int64_t size = 16) {
     sparq_test::F32PlanFixture f;
-    const int64_t size = 16, pad = static_cast<int64_t>(k / 2);
+    const int64_t pad = static_cast<int64_t>(k / 2);
     const int64_t out = (size + 2 * pad - static_cast<int64_t>(k)) / static_cast<int64_t>(stride) + 1;
     const int32_t ix = f.input({1, size, size, static_cast<int64_t>(c)}, random_floats(size * size * c, 1));
     const int32_t iw = f.constant({static_cast<int64_t>(m), static_cast<int64_t>(c), static_cast<int64_t>(k), static_cast<int64_t>(k)},
@@ -301,7 +302,9 @@ SPARQ_TEST(auto_algorithm_follows_the_cost_model) {
   };
   CHECK(conv_kernel(64, 64, 3, 1, nullptr).find("winograd") != std::string::npos);
   CHECK(conv_kernel(3, 32, 3, 1, nullptr).find("f32-dconv") != std::string::npos);
-  CHECK(conv_kernel(64, 64, 3, 2, nullptr).find("f32-dconv") != std::string::npos);
+  CHECK(conv_kernel(64, 64, 3, 2, nullptr).find("f32-winograd-s2-") == 0);
+  CHECK(conv_kernel(64, 64, 3, 2, nullptr, 14).find("f32-dconv") != std::string::npos);
+  CHECK(conv_kernel(8, 64, 3, 2, nullptr).find("f32-dconv") != std::string::npos);
   // A 1x1 conv whose weights are 2:4 along C runs sparse; the same layer with dense weights does not.
   std::vector<float> b = random_floats(256 * 128, 3);
   CHECK(conv_kernel(256, 128, 1, 1, &b).find("f32-gemm") != std::string::npos);
