@@ -31,10 +31,10 @@ std::string describe(const WinogradS2F32Kernel& k, const S2Case& s) {
 // Worst-case rounding error of the Winograd result at each output, first order in u = 2^-24. Per dimension the three
 // products an output sums are bounded by (3|w0| + |w1| + |w2|) * D <= 3 * sum|w| * D, D = max |x| over the output's
 // own 3-tap window (y0 = (d0-d2)w0 + d2(w0+w2) + d1 w1 only reads d0..d2), so in 2D the 9 products sum to at most
-// 9 * T with T = sum_c sum_taps |w| * D_c. Every one passes through at most C + 16 roundings (<= 3 adds in each
-// transform, the product, C - 1 adds of the GEMM in any order, <= 8 adds of the output transform, bias and
-// residual), and the activations tested are at most 1.5-Lipschitz (hard_swish), hence
-//   |got - want| <= 1.5 * (C + 16) * u * (9 * T + |bias| + |residual|)  (+ a few u of |want| for the final rounding).
+// 9 * T with T = sum_c sum_taps |w| * D_c. Every one passes through at most 4C + 16 roundings (<= 3 adds in each
+// transform, the product, < 4C adds of a grouped GEMM (K = up to 4 positions x C) in any order, <= 6 adds of the
+// output transform, bias and residual), and the activations tested are at most 1.5-Lipschitz (hard_swish), hence
+//   |got - want| <= 1.5 * (4C + 16) * u * (9 * T + |bias| + |residual|)  (+ a few u of |want| for the final rounding).
 // A wrong tap, pad pixel or bias costs about |w| * |x| ~ 0.1 per channel, far above it.
 std::vector<double> winograd_s2_error_bound(const S2Case& s, size_t oh, size_t ow, const std::vector<float>& x,
                                             const std::vector<float>& w, const std::vector<float>& b,
@@ -63,7 +63,7 @@ std::vector<double> winograd_s2_error_bound(const S2Case& s, size_t oh, size_t o
           for (size_t c = 0; c < s.c; ++c) t += wsum[m * s.c + c] * d[c];
           const size_t o = ((n * oh + y) * ow + xo) * s.m + m;
           const double extra = (s.bias ? std::fabs(b[m]) : 0.0) + (s.residual ? std::fabs(r[o]) : 0.0);
-          bound[o] = 1.5 * static_cast<double>(s.c + 16) * u * (9 * t + extra);
+          bound[o] = 1.5 * static_cast<double>(4 * s.c + 16) * u * (9 * t + extra);
         }
       }
     }
