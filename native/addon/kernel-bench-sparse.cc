@@ -227,13 +227,16 @@ Aligned64Vector<float> random_floats(size_t count, std::mt19937& rng) {
   return v;
 }
 
-// { h, w, c, m, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: the Conv op (3x3 pad 1, batch 1,
-// bias + ReLU) with algorithm "winograd" vs algorithm "gemm" (our best non-Winograd conv: direct conv or im2col).
+// { h, w, c, m, stride, reps } -> { kernel, ms, baselineKernel, baselineMs, maxAbsDiff }: the Conv op (3x3 pad 1,
+// stride 1 or 2, batch 1, bias + ReLU) with algorithm "winograd" (F(2,3), or its polyphase form at stride 2) vs
+// algorithm "gemm" (our best non-Winograd conv: direct conv or im2col).
 Napi::Value BenchWinogradF32(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Napi::Object o = info[0].As<Napi::Object>();
   const size_t h = get_size(o, "h", 56), wd = get_size(o, "w", h), c = get_size(o, "c", 64),
-               m = get_size(o, "m", 64), reps = get_size(o, "reps", 20);
+               m = get_size(o, "m", 64), stride = get_size(o, "stride", 1), reps = get_size(o, "reps", 20);
+  if (stride > 2) throw Napi::TypeError::New(env, "Expected 1 or 2 for stride but received " + std::to_string(stride));
+  const size_t oh = (h - 1) / stride + 1, ow = (wd - 1) / stride + 1;  // pad 1 on each side
   const CpuFeatures features = features_for_level(default_level());
   std::mt19937 rng(42);
   std::vector<Aligned64Vector<float>> xs;
@@ -248,13 +251,14 @@ Napi::Value BenchWinogradF32(const Napi::CallbackInfo& info) {
     ix.push_back(bench.tensor({1, i64(h), i64(wd), i64(c)}, TensorKind::kArena, xs[r].data()));
   const int32_t iw = bench.tensor({i64(m), i64(c), 3, 3}, TensorKind::kConstant, weights.data());
   const int32_t ib = bench.tensor({i64(m)}, TensorKind::kConstant, bias.data());
-  const int32_t iy_wino = bench.tensor({1, i64(h), i64(wd), i64(m)}, TensorKind::kArena, nullptr);
-  const int32_t iy_base = bench.tensor({1, i64(h), i64(wd), i64(m)}, TensorKind::kArena, nullptr);
+  const int32_t iy_wino = bench.tensor({1, i64(oh), i64(ow), i64(m)}, TensorKind::kArena, nullptr);
+  const int32_t iy_base = bench.tensor({1, i64(oh), i64(ow), i64(m)}, TensorKind::kArena, nullptr);
   OpAttrs at;
   at.numbers["kernel_shape"] = {3, 3};
   at.numbers["pads"] = {1, 1, 1, 1};
+  at.numbers["strides"] = {double(stride), double(stride)};
   at.strings["activation"] = "relu";
-  return compare_with_gemm(env, bench, "Conv", ix, {iw, ib}, iy_wino, iy_base, h * wd * m, at, "winograd", reps,
+  return compare_with_gemm(env, bench, "Conv", ix, {iw, ib}, iy_wino, iy_base, oh * ow * m, at, "winograd", reps,
                            features);
 }
 

@@ -18,8 +18,9 @@ ConvAlgorithm read_conv_algorithm(const OpDesc& desc) {
 }
 
 bool winograd_applies(const ConvGeometry& g) {
-  return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-         g.dilation_w == 1 && g.group == 1;
+  const bool stride_1_or_2 = g.stride_h == g.stride_w && (g.stride_h == 1 || g.stride_h == 2);
+  return g.kernel_h == 3 && g.kernel_w == 3 && stride_1_or_2 && g.dilation_h == 1 && g.dilation_w == 1 &&
+         g.group == 1;
 }
 
 // A cost model rather than timing both at build: plans are compiled once per shape signature and must be
@@ -28,9 +29,26 @@ bool winograd_applies(const ConvGeometry& g) {
 // dense conv (direct conv or im2col) by 1.56-1.65x at 64-256 channels and 1.14-1.16x at 512 (7x7); with few
 // channels the 16-position transforms (16 loads + 16 stores per channel per 2x2 tile) cost more than the
 // 2.25x fewer multiplies save, and below a handful of tiles the per-block setup dominates.
+//
+// Stride 2 (the polyphase form, 25 instead of 36 multiplies per 2x2 outputs) measured the same way on Zen 5 AVX-512
+// (EPYC, `npm run bench -- winograd` and the same export on more shapes), Winograd vs our best dense conv:
+//   even output sizes: 24->48 @28 (14x14 out) 1.19x, 32->32 / 32->64 / 16->32 @28 1.15x / 1.15x / 1.06x,
+//   48->64 @16 1.26x, 96->96 @16 1.29x, 64->128 @56 1.32x, 128->256 @28 1.33x, 4x4 outputs (4 tiles: each transformed
+//   weight is used 4 times) 64->128 1.06x, 32->64 1.08x, 64->64 / 128->128 @8 1.14x / 1.16x;
+//   odd output sizes (7x7 out: 2x2 tiles compute 64 outputs for 49, the saving drops to 1.10x): 48->64 1.00x,
+//   48->96 1.03x, 24->24 0.95x, 16->32 0.93x, 256->512 1.02x.
+// In a model run the 4x4 outputs lose: `node scripts/op-times.js exits-fmnist` timed its 64->128 @7 layer at 9.35 us
+// on direct conv and 9.65 us on Winograd (25 x 64 x 128 transformed weights, 819 KB, come from L3 every inference
+// and serve 4 tiles), while its 24->48 @28 layer went from 16.9 to 15.2 us. So stride 2 needs the multiply saving
+// 9 * out_h * out_w / (25 * tiles) of at least 1.25 (even sizes, or odd ones from 15 up), at least 16 tiles, and the
+// channels measured.
 bool winograd_pays_off(const ConvGeometry& g) {
   if (!winograd_applies(g)) return false;
-  const size_t tiles = g.batch * ((g.out_h + 1) / 2) * ((g.out_w + 1) / 2);
+  const size_t tiles_per_image = ((g.out_h + 1) / 2) * ((g.out_w + 1) / 2), tiles = g.batch * tiles_per_image;
+  if (g.stride_h == 2) {
+    const double saving = 9.0 * static_cast<double>(g.out_h * g.out_w) / (25.0 * static_cast<double>(tiles_per_image));
+    return saving >= 1.25 && g.in_c >= 16 && g.out_c >= 32 && tiles >= 16;
+  }
   return g.in_c >= 16 && g.out_c >= 16 && tiles >= 4;
 }
 

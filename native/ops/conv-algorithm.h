@@ -15,7 +15,7 @@ enum class ConvAlgorithm { kAuto, kGemm, kWinograd, kSparse24 };
 // The op's `algorithm` attr; throws PlanError (naming the op) for an unknown name.
 ConvAlgorithm read_conv_algorithm(const OpDesc& desc);
 
-// Winograd F(2,3) computes this conv: 3x3, stride 1, dilation 1, one group.
+// Winograd F(2,3) computes this conv: 3x3, stride 1 or 2 (the polyphase form, winograd-s2.h), dilation 1, one group.
 bool winograd_applies(const ConvGeometry& g);
 // ...and is expected to beat the dense GEMM paths on it (see the measurements in conv-algorithm.cc).
 bool winograd_pays_off(const ConvGeometry& g);

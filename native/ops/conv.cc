@@ -1,9 +1,9 @@
 // Conv (NHWC, fp32): 1x1 as a direct GEMM on activation rows, 1x1 strided by row gather, KxK with L2-sized
 // weights by direct-conv kernels on a zero-padded copy of the input (a tile's accumulators stay in registers over
 // every tap, nothing is unfolded), other KxK by blocked im2col + GEMM, depthwise by direct channel-vectorised
-// kernels; grouped convs run one GEMM per group. 3x3 stride-1 convs may run as Winograd
-// F(2,3) and convs with 2:4-sparse weights on the 2:4 kernels (ops/conv-algorithm.h chooses per layer); stems with
-// 1-4 input channels may run on the few-channel kernels (ops/conv-few-channels.h).
+// kernels; grouped convs run one GEMM per group. 3x3 stride-1 and stride-2 convs may run as Winograd
+// (ops/f32-winograd-conv.h) and convs with 2:4-sparse weights on the 2:4 kernels (ops/conv-algorithm.h chooses
+// per layer); stems with 1-4 input channels may run on the few-channel kernels (ops/conv-few-channels.h).
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -20,9 +20,9 @@
 #include "ops/conv-transpose.h"
 #include "ops/f32-gemm-driver.h"
 #include "ops/f32-op-validation.h"
+#include "ops/f32-winograd-conv.h"
 #include "ops/im2col.h"
 #include "runtime/dispatch-f32.h"
-#include "runtime/dispatch-winograd.h"
 #include "runtime/op.h"
 
 namespace sparq {
@@ -73,7 +73,7 @@ class ConvOp : public Op {
 
     const ConvAlgorithm algorithm = read_conv_algorithm(desc);
     if (algorithm == ConvAlgorithm::kWinograd && !winograd_applies(g_))
-      throw_op_error(desc, "algorithm 'winograd' needs a 3x3 conv with stride 1, dilation 1 and one group");
+      throw_op_error(desc, "algorithm 'winograd' needs a 3x3 conv with stride 1 or 2, dilation 1 and one group");
     if (algorithm == ConvAlgorithm::kSparse24 && g_.group != 1)
       throw_op_error(desc, "algorithm 'sparse24' needs a conv with one group");
     const bool depthwise = g_.group == g_.in_c && m == g_.in_c && g_.kernel_h <= 32;
@@ -186,7 +186,7 @@ class ConvOp : public Op {
     if (path_ == Path::kDepthwise) return dw_->name;
     if (path_ == Path::kDconv) return dconv_->name;
     if (path_ == Path::kFewChannels) return fewc_->kernel_name();
-    if (path_ == Path::kWinograd) return std::string(wino_.name) + " winograd";
+    if (path_ == Path::kWinograd) return wino_->name();
     if (path_ == Path::kSparse24) return sparse_->name() + (sparse_direct_ ? " sparse24 direct" : " sparse24 im2col");
     const char* how = path_ == Path::kDirect   ? " direct"
                       : path_ == Path::kGather ? " gather"
@@ -229,37 +229,10 @@ class ConvOp : public Op {
   // W = OIHW is what the Winograd packing transforms; the residual joins in the output transform.
   void build_winograd(const BuildContext& ctx, const std::vector<float>& weights, const std::vector<float>& bias) {
     path_ = Path::kWinograd;
-    wino_ = winograd_f32_kernel(ctx.features);
-    wino_problem_.batch = g_.batch;
-    wino_problem_.in_h = g_.in_h;
-    wino_problem_.in_w = g_.in_w;
-    wino_problem_.channels = g_.in_c;
-    wino_problem_.out_channels = g_.out_c;
-    wino_problem_.pad_top = g_.pad_top;
-    wino_problem_.pad_left = g_.pad_left;
-    wino_problem_.out_h = g_.out_h;
-    wino_problem_.out_w = g_.out_w;
-    wino_weights_ = winograd_f23_f32_pack(weights.data(), has_bias_ ? bias.data() : nullptr, g_.in_c, g_.out_c, wino_.nr);
+    wino_ = std::make_unique<F32WinogradConv>(ctx.features, g_, weights.data(), has_bias_ ? bias.data() : nullptr);
   }
 
-  void run_winograd(RunContext& ctx, const float* x, const float* r, float* y) {
-    WinogradF23Problem p = wino_problem_;
-    p.residual = r;
-    const size_t tiles = p.tiles(), mp = wino_weights_.out_channels_padded;
-    auto body = [&](size_t t0, size_t t1) {
-      thread_local AlignedFloats workspace;
-      workspace.resize(winograd_f23_f32_workspace_floats(p.channels, mp, wino_.mr));
-      wino_.conv(p, x, wino_weights_, act_, y, workspace.data(), t0, t1);
-    };
-    if (ctx.pool && ctx.pool->threads() > 1) {
-      // Whole tile blocks per task, but never fewer tasks than threads.
-      const size_t threads = static_cast<size_t>(ctx.pool->threads());
-      const size_t grain = std::min(winograd_f23_tile_block(p.channels, mp, wino_.mr), (tiles + threads - 1) / threads);
-      ctx.pool->parallel_for(tiles, std::max<size_t>(1, grain), body);
-    } else {
-      body(0, tiles);
-    }
-  }
+  void run_winograd(RunContext& ctx, const float* x, const float* r, float* y) { wino_->run(ctx.pool, x, r, y, act_); }
 
   // B = K x M with k = (ki, kj, c) packed in the tile's panels; tap offsets address the zero-padded input (or the
   // input itself when the conv has no padding).
@@ -365,9 +338,7 @@ class ConvOp : public Op {
   size_t dconv_channels_ = 0;
   std::vector<size_t> tap_offsets_;
   F32DwconvParams dw_params_;
-  WinogradF32Kernel wino_{};
-  WinogradF23Problem wino_problem_;
-  WinogradF23F32Weights wino_weights_;
+  std::unique_ptr<F32WinogradConv> wino_;
   std::unique_ptr<F32Sparse24Layer> sparse_;
   std::unique_ptr<F32FewChannelConv> fewc_;
   bool sparse_direct_ = false;

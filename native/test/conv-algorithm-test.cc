@@ -138,6 +138,26 @@ SPARQ_TEST(conv_winograd_matches_direct_conv) {
   }
 }
 
+// The stride-2 (polyphase) form through the op on 1 and 2 threads; the kernel name says which algorithm ran.
+SPARQ_TEST(conv_winograd_stride2_matches_direct_conv) {
+  const ConvShape cases[] = {
+      {1, 28, 28, 24, 48, 3, 3, 2, 1, 1, 1, 1, "relu", true, false},   // exits-fmnist 28x28x24 -> 14x14x48
+      {1, 14, 14, 48, 64, 3, 3, 2, 1, 1, 1, 1, "relu", true, true},    // -> 7x7x64 (odd: half-empty tiles)
+      {1, 7, 7, 64, 128, 3, 3, 2, 1, 1, 1, 1, "none", true, false},    // -> 4x4x128
+      {2, 9, 10, 17, 33, 3, 3, 2, 0, 1, 1, 0, "clip", true, true},     // batch 2, asymmetric pads, ragged
+      {1, 3, 3, 5, 7, 3, 3, 2, 0, 0, 0, 0, "sigmoid", false, true},    // one pixel
+      {2, 12, 11, 40, 20, 3, 3, 2, 1, 1, 0, 1, "hard_swish", false, false},
+  };
+  for (const ConvShape& k : cases) {
+    const auto w = random_floats(k.m * k.c * 9, 31 + static_cast<uint32_t>(k.m));
+    std::vector<float> want;
+    const ConvRun got = run_conv(k, w, "winograd", &want);
+    CHECK(got.kernel.find("f32-winograd-s2-") == 0);
+    CHECK(got.kernel.find(" winograd") != std::string::npos);
+    for (const auto& y : got.outputs) check_relative(y, want, 1e-4f, describe(k) + " [" + got.kernel + "]");
+  }
+}
+
 SPARQ_TEST(conv_sparse24_matches_dense_on_zero_filled_weights) {
   const ConvShape cases[] = {
       {1, 8, 8, 64, 48, 1, 1, 1, 0, 0, 0, 0, "relu", true, true},        // 1x1: direct rows, 64 pixels
@@ -265,10 +285,12 @@ SPARQ_TEST(matmul_sparse24_matches_dense_on_zero_filled_weights) {
 }
 
 SPARQ_TEST(auto_algorithm_follows_the_cost_model) {
-  // Conv: Winograd on a 3x3 64-channel layer, dense on 3-channel input with many outputs and on strided convs.
-  auto conv_kernel = [](size_t c, size_t m, size_t k, size_t stride, const std::vector<float>* w) {
+  // Conv: Winograd on a 3x3 64-channel layer, dense on 3-channel input with many outputs; stride 2 on Winograd where
+  // the output size is even (16 -> 8x8), on direct conv where it is odd (14 -> 7x7: 2x2 tiles waste a third of
+  // their work).
+  auto conv_kernel = [](size_t c, size_t m, size_t k, size_t stride, const std::vector<float>* w, int64_t size = 16) {
     sparq_test::F32PlanFixture f;
-    const int64_t size = 16, pad = static_cast<int64_t>(k / 2);
+    const int64_t pad = static_cast<int64_t>(k / 2);
     const int64_t out = (size + 2 * pad - static_cast<int64_t>(k)) / static_cast<int64_t>(stride) + 1;
     const int32_t ix = f.input({1, size, size, static_cast<int64_t>(c)}, random_floats(size * size * c, 1));
     const int32_t iw = f.constant({static_cast<int64_t>(m), static_cast<int64_t>(c), static_cast<int64_t>(k), static_cast<int64_t>(k)},
@@ -284,7 +306,9 @@ SPARQ_TEST(auto_algorithm_follows_the_cost_model) {
   // A one-channel stem: the few-channel kernels where the CPU has them (ops/conv-few-channels.cc), else direct conv.
   const sparq::CpuFeatures features = sparq::features_for_level(sparq::default_level());
   CHECK(conv_kernel(1, 24, 3, 1, nullptr).find(features.avx2 || features.avx512f ? "f32-conv-fewc" : "f32-dconv") == 0);
-  CHECK(conv_kernel(64, 64, 3, 2, nullptr).find("f32-dconv") != std::string::npos);
+  CHECK(conv_kernel(64, 64, 3, 2, nullptr).find("f32-winograd-s2-") == 0);
+  CHECK(conv_kernel(64, 64, 3, 2, nullptr, 14).find("f32-dconv") != std::string::npos);
+  CHECK(conv_kernel(8, 64, 3, 2, nullptr).find("f32-dconv") != std::string::npos);
   // A 1x1 conv whose weights are 2:4 along C runs sparse; the same layer with dense weights does not.
   std::vector<float> b = random_floats(256 * 128, 3);
   CHECK(conv_kernel(256, 128, 1, 1, &b).find("f32-gemm") != std::string::npos);
@@ -315,8 +339,16 @@ SPARQ_TEST(forced_algorithms_that_cannot_apply_are_plan_errors) {
   CHECK_THROWS(f.build("Conv", {ix, iw5}, f.output({1, 8, 8, 8}), at));  // 5x5
   at.numbers["kernel_shape"] = {3, 3};
   at.numbers["pads"] = {1, 1, 1, 1};
+  at.numbers["strides"] = {3, 3};
+  CHECK_THROWS(f.build("Conv", {ix, iw3}, f.output({1, 3, 3, 8}), at));  // stride 3
+  at.numbers["strides"] = {1, 2};
+  CHECK_THROWS(f.build("Conv", {ix, iw3}, f.output({1, 8, 4, 8}), at));  // mixed strides
+  at.numbers["strides"] = {1, 1};
+  at.numbers["dilations"] = {2, 2};
+  CHECK_THROWS(f.build("Conv", {ix, iw3}, f.output({1, 6, 6, 8}), at));  // dilation 2
+  at.numbers.erase("dilations");
   at.numbers["strides"] = {2, 2};
-  CHECK_THROWS(f.build("Conv", {ix, iw3}, f.output({1, 4, 4, 8}), at));  // stride 2
+  CHECK(f.build("Conv", {ix, iw3}, f.output({1, 4, 4, 8}), at)->kernel_name().find("f32-winograd-s2-") == 0);
   at.numbers["strides"] = {1, 1};
   at.strings["algorithm"] = "fastest";
   std::string message;

@@ -127,7 +127,7 @@ std::string run_direct_case(const DirectCase& k) {
   at.numbers["dilations"] = {double(k.dh), double(k.dw)};
   at.numbers["pads"] = {double(k.pt), double(k.pl), double(k.pb), double(k.pr)};
   at.strings["activation"] = k.activation;
-  at.strings["algorithm"] = "gemm";  // the direct-conv kernels; `auto` runs few-channel stems elsewhere (f32-conv-fewc-test.cc)
+  at.strings["algorithm"] = "gemm";  // the direct-conv kernels even where "auto" would take Winograd or (stems) few-channel kernels
   if (std::string(k.activation) == "clip") {
     at.numbers["alpha"] = {-0.25};
     at.numbers["beta"] = {0.6};

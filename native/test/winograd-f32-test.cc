@@ -34,8 +34,8 @@ void check_case(const WinogradF32Kernel& k, size_t batch, size_t h, size_t w, si
   std::vector<float> ws(winograd_f23_f32_workspace_floats(c, packed.out_channels_padded, k.mr));
   // Two calls over a split tile range, as threads would run it.
   const size_t tiles = p.tiles(), half = tiles / 2;
-  k.conv(p, x.data(), packed, act, got.data(), ws.data(), 0, half);
-  k.conv(p, x.data(), packed, act, got.data(), ws.data(), half, tiles);
+  k.conv(p, k.gemm_tile(), x.data(), packed, act, got.data(), ws.data(), 0, half);
+  k.conv(p, k.gemm_tile(), x.data(), packed, act, got.data(), ws.data(), half, tiles);
   // Relative to the magnitude of the sum of |terms| (sqrt(9C) random terms): 1e-4 of the output scale.
   double scale = 0;
   for (float v : ref) scale = std::max(scale, static_cast<double>(std::fabs(v)));

@@ -1,14 +1,14 @@
-// Fused Winograd F(2,3) fp32 conv built with neon flags around the 8x8 GEMM microkernel.
+// Fused Winograd F(2,3) fp32 conv: the transforms built with neon flags; the GEMM microkernel comes from the caller.
 #if defined(__aarch64__)
 #define SPARQ_WINOGRAD_VECTOR_FLOATS 4
 #include "kernels/winograd/f32-winograd-f23-driver.h"
 
 namespace sparq {
 
-void f32_winograd_f23_conv__neon(const WinogradF23Problem& p, const float* x, const WinogradF23F32Weights& w,
-                                 const ActivationParams& act, float* y, float* workspace, size_t tile_begin,
-                                 size_t tile_end) {
-  winograd_f23_f32_run<8>(f32_winograd_gemm_ukernel_8x8__neon, p, x, w, act, y, workspace, tile_begin, tile_end);
+void f32_winograd_f23_conv__neon(const WinogradF23Problem& p, const WinogradF32Gemm& gemm, const float* x,
+                                 const WinogradF23F32Weights& w, const ActivationParams& act, float* y,
+                                 float* workspace, size_t tile_begin, size_t tile_end) {
+  winograd_f23_f32_run(p, gemm, x, w, act, y, workspace, tile_begin, tile_end);
 }
 
 }  // namespace sparq

@@ -5,28 +5,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/winograd/winograd-f23.h"
+#include "kernels/winograd/winograd-simd.h"
 
 namespace sparq {
 namespace {
-
-#ifndef SPARQ_WINOGRAD_VECTOR_FLOATS
-#error "define SPARQ_WINOGRAD_VECTOR_FLOATS (floats per SIMD register of the including file's ISA)"
-#endif
-// A SIMD register of the including file's width (GCC/Clang vector extension; aligned(4) allows unaligned access).
-typedef float WinogradVec __attribute__((vector_size(SPARQ_WINOGRAD_VECTOR_FLOATS * 4), aligned(4)));
-
-template <typename T>
-inline T winograd_load(const float* p) {
-  T v;
-  __builtin_memcpy(&v, p, sizeof(T));
-  return v;
-}
-template <typename T>
-inline void winograd_store(float* p, T v) {
-  __builtin_memcpy(p, &v, sizeof(T));
-}
 
 // Channels [c, c + width of T) of one tile: V[pos][c] = (Bᵀ d B)[pos], Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
 template <typename T>
@@ -50,17 +35,16 @@ inline void winograd_f23_input_step(const float* const* rows, size_t c, float* v
 
 // rows[16] point at the 4x4 input pixels of one tile (a zero row when padded).
 inline void winograd_f23_input_tile(const float* const* rows, size_t channels, float* v, size_t pos_stride) {
-  constexpr size_t W = SPARQ_WINOGRAD_VECTOR_FLOATS;
-  size_t c = 0;
-  for (; c + W <= channels; c += W) winograd_f23_input_step<WinogradVec>(rows, c, v, pos_stride);
-  for (; c < channels; ++c) winograd_f23_input_step<float>(rows, c, v, pos_stride);
+  winograd_channel_loop(channels, [&](auto vec, size_t c) {
+    winograd_f23_input_step<decltype(vec)>(rows, c, v, pos_stride);
+  });
 }
 
 // Channels [k, k + width of T): out = (Aᵀ M A) + bias (+ residual, read before the store so it may alias out),
 // Aᵀ = [[1,1,1,0],[0,1,-1,-1]].
-template <typename T, bool kResidual>
+template <typename T, bool kResidual, bool kClamp>
 inline void winograd_f23_output_step(const float* m, size_t pos_stride, const float* bias, size_t k, float* const* o,
-                                     const float* const* r) {
+                                     const float* const* r, const WinogradClamp& clamp) {
   T s[2][4];
   for (int j = 0; j < 4; ++j) {
     const T m0 = winograd_load<T>(m + (0 * 4 + j) * pos_stride + k), m1 = winograd_load<T>(m + (1 * 4 + j) * pos_stride + k);
@@ -73,6 +57,7 @@ inline void winograd_f23_output_step(const float* m, size_t pos_stride, const fl
               s[1][1] - s[1][2] - s[1][3] + b};
   for (int q = 0; q < 4; ++q) {
     if (kResidual) out[q] += winograd_load<T>(r[q] + k);
+    if (kClamp) out[q] = winograd_apply_clamp(out[q], clamp);
     winograd_store<T>(o[q] + k, out[q]);
   }
 }
@@ -80,48 +65,37 @@ inline void winograd_f23_output_step(const float* m, size_t pos_stride, const fl
 // o[4] = output pixels (0,0), (0,1), (1,0), (1,1) of one tile; m = its products, position stride given; r[4] = the
 // residual at those pixels (all null = none).
 inline void winograd_f23_output_tile(const float* m, size_t pos_stride, const float* bias, size_t out_channels,
-                                     float* const* o, const float* const* r) {
-  constexpr size_t W = SPARQ_WINOGRAD_VECTOR_FLOATS;
-  size_t k = 0;
+                                     float* const* o, const float* const* r, const WinogradClamp& clamp) {
+  auto steps = [&](auto residual, auto clamped) {
+    winograd_channel_loop(out_channels, [&](auto vec, size_t k) {
+      winograd_f23_output_step<decltype(vec), decltype(residual)::value, decltype(clamped)::value>(m, pos_stride, bias, k,
+                                                                                                 o, r, clamp);
+    });
+  };
+  using Yes = std::true_type;
+  using No = std::false_type;
   if (r[0]) {
-    for (; k + W <= out_channels; k += W) winograd_f23_output_step<WinogradVec, true>(m, pos_stride, bias, k, o, r);
-    for (; k < out_channels; ++k) winograd_f23_output_step<float, true>(m, pos_stride, bias, k, o, r);
+    clamp.on ? steps(Yes{}, Yes{}) : steps(Yes{}, No{});
   } else {
-    for (; k + W <= out_channels; k += W) winograd_f23_output_step<WinogradVec, false>(m, pos_stride, bias, k, o, r);
-    for (; k < out_channels; ++k) winograd_f23_output_step<float, false>(m, pos_stride, bias, k, o, r);
+    clamp.on ? steps(No{}, Yes{}) : steps(No{}, No{});
   }
 }
 
-// ReLU and Clip vectorized here; the rest through the portable out-of-line loop (never the shared inline one, whose
-// weak symbol could be taken from a file built with wider ISA flags).
-inline void winograd_activate(float* y, size_t n, const ActivationParams& act) {
-  if (act.kind == Activation::kRelu) {
-    for (size_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
-  } else if (act.kind == Activation::kClip) {
-    const float lo = act.alpha, hi = act.beta;
-    for (size_t i = 0; i < n; ++i) {
-      const float v = y[i] < lo ? lo : y[i];
-      y[i] = v > hi ? hi : v;
-    }
-  } else {
-    winograd_activate_span_portable(y, n, act);
-  }
-}
-
-template <size_t MR>
-void winograd_f23_f32_run(WinogradF32GemmFn gemm, const WinogradF23Problem& p, const float* x,
+void winograd_f23_f32_run(const WinogradF23Problem& p, const WinogradF32Gemm& gemm, const float* x,
                           const WinogradF23F32Weights& w, const ActivationParams& act, float* y, float* workspace,
                           size_t tile_begin, size_t tile_end) {
-  const size_t C = p.channels, M = p.out_channels, MP = w.out_channels_padded, NR = w.nr;
+  const size_t C = p.channels, M = p.out_channels, MP = w.out_channels_padded, NR = w.nr, MR = gemm.mr;
   const size_t block = winograd_f23_tile_block(C, MP, MR);
   // 64-byte aligned so rows of V and of the products start on cache lines when C and MP are multiples of 16.
-  float* v = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(workspace) + 63) & ~uintptr_t{63});  // 16 x block x C
-  float* prod = v + 16 * block * C;       // 16 x block x MP
-  float* zeros = prod + 16 * block * MP;  // C (+ 16 spare) zeros for padded pixels
+  const size_t vs = winograd_position_stride(block * C), ps = winograd_position_stride(block * MP);
+  float* v = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(workspace) + 63) & ~uintptr_t{63});  // 16 x vs
+  float* prod = v + 16 * vs;      // 16 x ps: block x MP products per position
+  float* zeros = prod + 16 * ps;  // C (+ 16 spare) zeros for padded pixels
   std::memset(zeros, 0, (C + 16) * sizeof(float));
   float* discard = zeros + C + 16;       // MP scratch values: output pixels beyond out_h/out_w land here
   std::memset(discard, 0, MP * sizeof(float));
   const size_t th_count = p.tiles_h(), tw_count = p.tiles_w();
+  const WinogradClamp clamp = winograd_clamp_of(act);
   const size_t panels = MP / NR;
   for (size_t t0 = tile_begin; t0 < tile_end; t0 += block) {
     const size_t count = std::min(block, tile_end - t0);
@@ -132,25 +106,17 @@ void winograd_f23_f32_run(WinogradF32GemmFn gemm, const WinogradF23Problem& p, c
       const ptrdiff_t iy0 = static_cast<ptrdiff_t>(rem / tw_count * 2) - static_cast<ptrdiff_t>(p.pad_top);
       const ptrdiff_t ix0 = static_cast<ptrdiff_t>(rem % tw_count * 2) - static_cast<ptrdiff_t>(p.pad_left);
       const float* rows[16];
-      for (int i = 0; i < 4; ++i) {
-        for (int j = 0; j < 4; ++j) {
-          const ptrdiff_t iy = iy0 + i, ix = ix0 + j;
-          const bool inside = iy >= 0 && ix >= 0 && iy < static_cast<ptrdiff_t>(p.in_h) &&
-                              ix < static_cast<ptrdiff_t>(p.in_w);
-          rows[i * 4 + j] = inside ? x + ((n * p.in_h + static_cast<size_t>(iy)) * p.in_w + static_cast<size_t>(ix)) * C
-                                   : zeros;
-        }
-      }
-      winograd_f23_input_tile(rows, C, v + t * C, block * C);
+      winograd_tile_pixels<4>(x, n, p.in_h, p.in_w, C, iy0, ix0, zeros, rows);
+      winograd_f23_input_tile(rows, C, v + t * C, vs);
     }
     // 2. sixteen GEMMs: prod[pos] (count x MP) = V[pos] (count x C) * U[pos] (C x MP); a panel stays hot across rows.
     for (size_t pos = 0; pos < 16; ++pos) {
-      const float* a = v + pos * block * C;
-      float* c = prod + pos * block * MP;
+      const float* a = v + pos * vs;
+      float* c = prod + pos * ps;
       for (size_t j = 0; j < panels; ++j) {
         const float* b = w.u.data() + (pos * panels + j) * C * NR;
         for (size_t r = 0; r < count; r += MR) {
-          gemm(std::min(MR, count - r), C, a + r * C, C, b, c + r * MP + j * NR, MP);
+          gemm.fn(std::min(MR, count - r), C, a + r * C, C, b, c + r * MP + j * NR, MP);
         }
       }
     }
@@ -170,11 +136,9 @@ void winograd_f23_f32_run(WinogradF32GemmFn gemm, const WinogradF23Problem& p, c
           res[i * 2 + j] = !p.residual ? nullptr : inside ? p.residual + at : discard;
         }
       }
-      winograd_f23_output_tile(prod + t * MP, block * MP, w.bias.data(), M, o, res);
-      if (act.kind != Activation::kNone) {
-        for (int q = 0; q < 4; ++q) {
-          if (o[q] != discard) winograd_activate(o[q], M, act);
-        }
+      winograd_f23_output_tile(prod + t * MP, ps, w.bias.data(), M, o, res, clamp);
+      for (int q = 0; q < 4; ++q) {
+        if (o[q] != discard) winograd_activate_rest(o[q], M, act, clamp);
       }
     }
   }

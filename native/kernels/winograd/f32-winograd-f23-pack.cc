@@ -56,7 +56,9 @@ size_t winograd_f23_tile_block(size_t channels, size_t out_channels_padded, size
 
 size_t winograd_f23_f32_workspace_floats(size_t channels, size_t out_channels_padded, size_t mr) {
   const size_t t = winograd_f23_tile_block(channels, out_channels_padded, mr);
-  return 16 * t * (channels + out_channels_padded) + channels + 16 + out_channels_padded + 16;
+  // V and products, the zero pixel (+16 spare), the discard row, and 16 floats of alignment slack.
+  return 16 * (winograd_position_stride(t * channels) + winograd_position_stride(t * out_channels_padded)) + channels +
+         16 + out_channels_padded + 16;
 }
 
 void winograd_activate_span_portable(float* y, size_t n, const ActivationParams& act) { activate_span(y, n, act); }

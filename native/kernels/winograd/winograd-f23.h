@@ -43,6 +43,15 @@ WinogradF23F32Weights winograd_f23_f32_pack(const float* w, const float* bias, s
 // products (16 x tiles x (C + M) floats) stay in the L2 cache; a multiple of mr.
 size_t winograd_f23_tile_block(size_t channels, size_t out_channels_padded, size_t mr);
 
+// Floats between the per-position matrices of V and of the products in a workspace: `floats` rounded up to whole
+// cache lines, and to an odd number of them, so the 16 (25) positions one tile writes fall in different L1 sets. A
+// stride that is a multiple of 4 KB (64 tiles x 48 channels) put them all in one set and doubled the input transform.
+inline size_t winograd_position_stride(size_t floats) {
+  size_t lines = (floats + 15) / 16;
+  if (lines % 2 == 0) ++lines;
+  return lines * 16;
+}
+
 // activate_span compiled once, portably: kernel files built with ISA flags call this instead of the inline one.
 void winograd_activate_span_portable(float* y, size_t n, const ActivationParams& act);
 
@@ -53,35 +62,45 @@ size_t winograd_f23_f32_workspace_floats(size_t channels, size_t out_channels_pa
 using WinogradF32GemmFn = void (*)(size_t rows, size_t k, const float* a, size_t lda, const float* b, float* c,
                                    size_t ldc);
 
+// The GEMM microkernel a conv call multiplies with: its tile (tiles x output channels) and function. The weights
+// must have been packed with the same nr.
+struct WinogradF32Gemm {
+  WinogradF32GemmFn fn;
+  size_t mr, nr;
+};
+
 // Computes the output tiles [tile_begin, tile_end) (tile index = (n * tiles_h + th) * tiles_w + tw), adding bias and
-// applying the activation. workspace holds winograd_f23_f32_workspace_floats() floats.
-using WinogradF23F32ConvFn = void (*)(const WinogradF23Problem& p, const float* x, const WinogradF23F32Weights& w,
-                                      const ActivationParams& act, float* y, float* workspace, size_t tile_begin,
-                                      size_t tile_end);
+// applying the activation. workspace holds winograd_f23_f32_workspace_floats(.., gemm.mr) floats. The conv file's
+// ISA vectorizes the transforms; the GEMM tile is the caller's choice (any microkernel the CPU runs).
+using WinogradF23F32ConvFn = void (*)(const WinogradF23Problem& p, const WinogradF32Gemm& gemm, const float* x,
+                                      const WinogradF23F32Weights& w, const ActivationParams& act, float* y,
+                                      float* workspace, size_t tile_begin, size_t tile_end);
 
 void f32_winograd_gemm_ukernel_4x8__scalar(size_t rows, size_t k, const float* a, size_t lda, const float* b,
                                            float* c, size_t ldc);
-void f32_winograd_f23_conv__scalar(const WinogradF23Problem& p, const float* x, const WinogradF23F32Weights& w,
-                                   const ActivationParams& act, float* y, float* workspace, size_t tile_begin,
-                                   size_t tile_end);
+void f32_winograd_f23_conv__scalar(const WinogradF23Problem& p, const WinogradF32Gemm& gemm, const float* x,
+                                   const WinogradF23F32Weights& w, const ActivationParams& act, float* y,
+                                   float* workspace, size_t tile_begin, size_t tile_end);
 #if defined(__x86_64__)
 void f32_winograd_gemm_ukernel_6x16__avx2(size_t rows, size_t k, const float* a, size_t lda, const float* b,
                                           float* c, size_t ldc);
-void f32_winograd_f23_conv__avx2(const WinogradF23Problem& p, const float* x, const WinogradF23F32Weights& w,
-                                 const ActivationParams& act, float* y, float* workspace, size_t tile_begin,
-                                 size_t tile_end);
+void f32_winograd_f23_conv__avx2(const WinogradF23Problem& p, const WinogradF32Gemm& gemm, const float* x,
+                                 const WinogradF23F32Weights& w, const ActivationParams& act, float* y,
+                                 float* workspace, size_t tile_begin, size_t tile_end);
 void f32_winograd_gemm_ukernel_8x32__avx512(size_t rows, size_t k, const float* a, size_t lda, const float* b,
                                             float* c, size_t ldc);
-void f32_winograd_f23_conv__avx512(const WinogradF23Problem& p, const float* x, const WinogradF23F32Weights& w,
-                                   const ActivationParams& act, float* y, float* workspace, size_t tile_begin,
-                                   size_t tile_end);
+void f32_winograd_gemm_ukernel_8x48__avx512(size_t rows, size_t k, const float* a, size_t lda, const float* b,
+                                            float* c, size_t ldc);
+void f32_winograd_f23_conv__avx512(const WinogradF23Problem& p, const WinogradF32Gemm& gemm, const float* x,
+                                   const WinogradF23F32Weights& w, const ActivationParams& act, float* y,
+                                   float* workspace, size_t tile_begin, size_t tile_end);
 #endif
 #if defined(__aarch64__)
 void f32_winograd_gemm_ukernel_8x8__neon(size_t rows, size_t k, const float* a, size_t lda, const float* b,
                                          float* c, size_t ldc);
-void f32_winograd_f23_conv__neon(const WinogradF23Problem& p, const float* x, const WinogradF23F32Weights& w,
-                                 const ActivationParams& act, float* y, float* workspace, size_t tile_begin,
-                                 size_t tile_end);
+void f32_winograd_f23_conv__neon(const WinogradF23Problem& p, const WinogradF32Gemm& gemm, const float* x,
+                                 const WinogradF23F32Weights& w, const ActivationParams& act, float* y,
+                                 float* workspace, size_t tile_begin, size_t tile_end);
 #endif
 
 // ---- int8: u8 X (zero point) x s8 W -> exact s32 -> requantized u8 -------------------------------------------
