@@ -178,6 +178,13 @@ std::unique_ptr<Op> make_resize(const OpDesc& desc, const BuildContext& ctx) {
     plan_fail(desc, "output Y " + shape_string(y.shape) + " does not match X " + shape_string(x.shape) +
                         " scaled by [" + std::to_string(scales[0]) + ", " + std::to_string(scales[1]) + "]");
 
+  // An empty Y never runs (the executor skips ops whose outputs are all empty), and its height or width alone may be
+  // huge (e.g. [1, 2^28, 1, 0]): no index tables for it.
+  if (n == 0 || c == 0 || oh == 0 || ow == 0) {
+    if (mode == "nearest") return std::make_unique<ResizeNearestOp>(desc.inputs[0], desc.outputs[0], n, h, w, c,
+                                                                    std::vector<int64_t>(), std::vector<int64_t>());
+    return std::make_unique<ResizeLinearOp>(desc.inputs[0], desc.outputs[0], n, h, w, c, LinearTaps(), LinearTaps());
+  }
   if (mode == "nearest") {
     std::vector<int64_t> iy, ix;
     for (int64_t o = 0; o < oh; ++o)

@@ -272,3 +272,16 @@ SPARQ_TEST(resize_validation) {
   d.attrs.numbers["scales"] = {2, 2};
   CHECK_RUN_OK(t.run(d));
 }
+
+SPARQ_TEST(resize_to_an_empty_output_of_huge_height_builds_no_index_tables) {
+  // Y [1, 2^40, 4, 0] holds nothing, but an index table per output row would need 8 TB (found by the plan fuzzer).
+  for (const char* mode : {"nearest", "linear"}) {
+    TestPlan t;
+    const int x = t.tensor(DType::kFloat32, {1, 4, 4, 0});
+    const int y = t.tensor(DType::kFloat32, {1, int64_t(1) << 40, 4, 0});
+    auto d = t.op("Resize", {x}, {y});
+    d.attrs.strings["mode"] = mode;
+    d.attrs.numbers["scales"] = {std::ldexp(1.0, 38), 1};
+    CHECK_RUN_OK(t.run(d));
+  }
+}
