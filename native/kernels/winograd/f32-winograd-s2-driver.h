@@ -55,30 +55,17 @@ inline void winograd_s2_output_step(const float* m, size_t pos_stride, const flo
   enum { aa, ab, ac, ba, bb, bc, ca, cb, cc };
   const T top = p[ab] + p[bb] + b, bottom = p[cb] + p[bb] + b;
   T out[4] = {p[aa] + p[ba] + top, p[ac] + p[bc] + top, p[ba] + p[ca] + bottom, p[bc] + p[cc] + bottom};
-  for (int q = 0; q < 4; ++q) {
-    if (kResidual) out[q] += winograd_load<T>(r[q] + k);
-    if (kClamp) out[q] = winograd_apply_clamp(out[q], clamp);
-    winograd_store<T>(o[q] + k, out[q]);
-  }
+  winograd_store_outputs<T, kResidual, kClamp>(out, k, o, r, clamp);
 }
 
 // o[4] = output pixels (0,0), (0,1), (1,0), (1,1) of one tile; m = its products, position stride given; r[4] = the
 // residual at those pixels (all null = none).
 inline void winograd_s2_output_tile(const float* m, size_t pos_stride, const float* bias, size_t out_channels,
                                     float* const* o, const float* const* r, const WinogradClamp& clamp) {
-  auto steps = [&](auto residual, auto clamped) {
-    winograd_channel_loop(out_channels, [&](auto vec, size_t k) {
-      winograd_s2_output_step<decltype(vec), decltype(residual)::value, decltype(clamped)::value>(m, pos_stride, bias, k,
-                                                                                                 o, r, clamp);
-    });
-  };
-  using Yes = std::true_type;
-  using No = std::false_type;
-  if (r[0]) {
-    clamp.on ? steps(Yes{}, Yes{}) : steps(Yes{}, No{});
-  } else {
-    clamp.on ? steps(No{}, Yes{}) : steps(No{}, No{});
-  }
+  winograd_output_channels(out_channels, r[0] != nullptr, clamp.on, [&](auto vec, size_t k, auto residual, auto clamped) {
+    using Vec = decltype(vec);
+    winograd_s2_output_step<Vec, decltype(residual)::value, decltype(clamped)::value>(m, pos_stride, bias, k, o, r, clamp);
+  });
 }
 
 void winograd_s2_f32_run(const WinogradS2Problem& p, const WinogradF32Gemm& gemm, const float* x,
@@ -131,15 +118,7 @@ void winograd_s2_f32_run(const WinogradS2Problem& p, const WinogradF32Gemm& gemm
       const size_t oy = rem / tw_count * 2, ox = rem % tw_count * 2;
       float* o[4];
       const float* res[4];
-      for (int i = 0; i < 2; ++i) {
-        for (int j = 0; j < 2; ++j) {
-          const bool inside = oy + i < p.out_h && ox + j < p.out_w;
-          const size_t at = ((n * p.out_h + oy + i) * p.out_w + ox + j) * M;
-          o[i * 2 + j] = inside ? y + at : discard;
-          // A pixel beyond the output reads its residual from the discard row it is written to (thrown away).
-          res[i * 2 + j] = !p.residual ? nullptr : inside ? p.residual + at : discard;
-        }
-      }
+      winograd_tile_outputs(y, p.residual, n, oy, ox, p.out_h, p.out_w, M, discard, o, res);
       winograd_s2_output_tile(prod + t * G * MP, MP, w.bias.data(), M, o, res, clamp);
       for (int q = 0; q < 4; ++q) {
         if (o[q] != discard) winograd_activate_rest(o[q], M, act, clamp);

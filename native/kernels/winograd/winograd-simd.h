@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/winograd/winograd-f23.h"  // winograd_activate_span_portable
 #include "ops/activation.h"
@@ -97,6 +98,47 @@ inline T winograd_apply_clamp(T v, const WinogradClamp& c) {
 // The activations the clamp does not cover, after the output transform of a tile's pixels.
 inline void winograd_activate_rest(float* y, size_t n, const ActivationParams& act, const WinogradClamp& clamp) {
   if (act.kind != Activation::kNone && !clamp.on) winograd_activate_span_portable(y, n, act);
+}
+
+// Stores a tile's 4 output vectors at channel k of o[4]: + residual r[4], then the clamp, when those are on.
+template <typename T, bool kResidual, bool kClamp>
+inline void winograd_store_outputs(T out[4], size_t k, float* const* o, const float* const* r, const WinogradClamp& clamp) {
+  for (int q = 0; q < 4; ++q) {
+    if (kResidual) out[q] += winograd_load<T>(r[q] + k);
+    if (kClamp) out[q] = winograd_apply_clamp(out[q], clamp);
+    winograd_store<T>(o[q] + k, out[q]);
+  }
+}
+
+// Runs step(T{}, k, residual, clamped) over output channels [0, out_channels) with `residual` and `clamped` as
+// compile-time std::true_type / std::false_type, so each output transform's inner loop has no branches on them.
+template <typename Step>
+inline void winograd_output_channels(size_t out_channels, bool residual, bool clamped, Step&& step) {
+  auto steps = [&](auto r, auto c) {
+    winograd_channel_loop(out_channels, [&](auto vec, size_t k) { step(vec, k, r, c); });
+  };
+  using Yes = std::true_type;
+  using No = std::false_type;
+  if (residual) {
+    clamped ? steps(Yes{}, Yes{}) : steps(Yes{}, No{});
+  } else {
+    clamped ? steps(No{}, Yes{}) : steps(No{}, No{});
+  }
+}
+
+// The 2x2 output pixels of the tile at (oy, ox) of image n in Y [batch, out_h, out_w, M]: o[4] = (0,0), (0,1),
+// (1,0), (1,1), and res[4] = the residual there (all null without one). A pixel beyond the output (ragged last tile)
+// is written to `discard` and reads its residual from there (thrown away).
+inline void winograd_tile_outputs(float* y, const float* residual, size_t n, size_t oy, size_t ox, size_t out_h,
+                                  size_t out_w, size_t M, float* discard, float* o[4], const float* res[4]) {
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) {
+      const bool inside = oy + i < out_h && ox + j < out_w;
+      const size_t at = ((n * out_h + oy + i) * out_w + ox + j) * M;
+      o[i * 2 + j] = inside ? y + at : discard;
+      res[i * 2 + j] = !residual ? nullptr : inside ? residual + at : discard;
+    }
+  }
 }
 
 }  // namespace
