@@ -14,8 +14,9 @@ namespace sparq {
 // 4 * 9 * C * 255 * 128 < 2^31  <=>  C <= 1827. Beyond it the conv must use a non-Winograd algorithm.
 constexpr size_t kWinogradQu8MaxChannels = 1827;
 
-// One 3x3 stride-1 conv: X [batch, in_h, in_w, channels] NHWC, Y [batch, out_h, out_w, out_channels] NHWC.
-// out_h = in_h + pad_top + pad_bottom - 2 (the caller derives it from its pads).
+// One 3x3 conv computed in 2x2 output tiles: X [batch, in_h, in_w, channels] NHWC, Y [batch, out_h, out_w,
+// out_channels] NHWC. At stride 1 (F(2,3)) out_h = in_h + pad_top + pad_bottom - 2; the stride-2 form (winograd-s2.h)
+// uses the same struct. The caller derives out_h from its pads.
 struct WinogradF23Problem {
   size_t batch = 1, in_h = 0, in_w = 0, channels = 0, out_channels = 0;
   size_t pad_top = 0, pad_left = 0, out_h = 0, out_w = 0;
@@ -28,7 +29,8 @@ struct WinogradF23Problem {
 };
 
 // Transformed weights U = G g Gᵀ, one C x M matrix per position of the 4x4 tile, packed for the GEMM microkernel.
-// u = [16 positions][out_channels_padded / nr panels][channels][nr]; padded columns are zero.
+// u = [16 positions][out_channels_padded / nr panels][channels][nr]; padded columns are zero. (The stride-2 form packs
+// its own layout into the same holder: winograd-s2.h.)
 struct WinogradF23F32Weights {
   size_t channels = 0, out_channels = 0, out_channels_padded = 0, nr = 0;
   Aligned64Vector<float> u;

@@ -56,27 +56,16 @@ constexpr WinogradS2Slots winograd_s2_slots() {
 constexpr WinogradS2Slots kWinogradS2Slot = winograd_s2_slots();
 constexpr size_t winograd_s2_slot(int i, int j) { return kWinogradS2Slot.of[i * 5 + j]; }
 
-// One 3x3 stride-2 conv: X [batch, in_h, in_w, channels] NHWC, Y [batch, out_h, out_w, out_channels] NHWC.
-// out_h = (in_h + pad_top + pad_bottom - 3) / 2 + 1 (the caller derives it from its pads).
-struct WinogradS2Problem {
-  size_t batch = 1, in_h = 0, in_w = 0, channels = 0, out_channels = 0;
-  size_t pad_top = 0, pad_left = 0, out_h = 0, out_w = 0;
-  // Y-shaped NHWC tensor added before the activation (a fused residual); nullptr = none.
-  const float* residual = nullptr;
-
-  size_t tiles_h() const { return (out_h + 1) / 2; }
-  size_t tiles_w() const { return (out_w + 1) / 2; }
-  size_t tiles() const { return batch * tiles_h() * tiles_w(); }
-};
+// One 3x3 stride-2 conv: X [batch, in_h, in_w, channels] NHWC, Y [batch, out_h, out_w, out_channels] NHWC with
+// out_h = (in_h + pad_top + pad_bottom - 3) / 2 + 1 (the caller derives it from its pads). The problem and weight
+// holders are F(2,3)'s (winograd-f23.h): the same fields describe any 3x3 conv computed in 2x2 output tiles; only the
+// packing and the transforms differ.
+using WinogradS2Problem = WinogradF23Problem;
 
 // Transformed weights U = G g Gᵀ (5x5 per channel pair), one K x M matrix per group (K = its positions x C, rows in slot
 // order), packed for the GEMM microkernel: group g starts at slot(g) * C * Mpad floats and holds Mpad / nr panels of
 // K x nr. 25 x C x Mpad floats in all; padded columns are zero.
-struct WinogradS2F32Weights {
-  size_t channels = 0, out_channels = 0, out_channels_padded = 0, nr = 0;
-  Aligned64Vector<float> u;
-  std::vector<float> bias;  // out_channels_padded, zero when the conv has none
-};
+using WinogradS2F32Weights = WinogradF23F32Weights;
 
 // w = OIHW [out_channels, channels, 3, 3]; bias may be null.
 WinogradS2F32Weights winograd_s2_f32_pack(const float* w, const float* bias, size_t channels, size_t out_channels,
