@@ -1,6 +1,6 @@
 // Suite `winograd`: Winograd 3x3 conv vs our best non-Winograd conv, batch 1, one thread; both timed in the same native
 // call on the same data. Stride 1 (F(2,3)) on ResNet 3x3 layers and the 48/64-channel layers of exits-fmnist; stride 2
-// (the polyphase F(2x2,3x3), fp32 only) on the stride-2 layers of exits-fmnist and resnet-fmnist. fp32: the Conv op with
+// (the polyphase F(2x2,3x3), fp32 only) on the stride-2 layers of exits-fmnist and resnet-fmnist and three ResNet-50-sized ones. fp32: the Conv op with
 // algorithm "winograd" vs "gemm" (the direct-conv kernels or im2col + GEMM, whichever the plan's cost rule picks);
 // int8: the kernels vs im2col + our best dense int8 GEMM. Records say vs 'non-winograd'; the baseline's kernel name
 // is in each record.
@@ -19,6 +19,10 @@ const LAYERS = [
   { c: 64, m: 128, hw: 7, stride: 2, model: 'exits-fmnist' },
   { c: 16, m: 32, hw: 14, stride: 2, model: 'resnet-fmnist' },
   { c: 32, m: 64, hw: 7, stride: 2, model: 'resnet-fmnist' },
+  // ResNet-50-sized stride-2 3x3s: even outputs (28x28, 14x14), where the 2x2 tiles fit exactly, and an odd one (7x7).
+  { c: 64, m: 128, hw: 56, stride: 2 },
+  { c: 128, m: 256, hw: 28, stride: 2 },
+  { c: 256, m: 512, hw: 14, stride: 2 },
 ];
 
 function addon() {

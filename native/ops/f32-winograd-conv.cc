@@ -10,10 +10,8 @@ namespace sparq {
 
 namespace {
 
-// The fields both problem structs share, from the conv's geometry.
-template <typename Problem>
-Problem winograd_problem(const ConvGeometry& g) {
-  Problem p;
+WinogradF23Problem winograd_problem(const ConvGeometry& g) {
+  WinogradF23Problem p;
   p.batch = g.batch;
   p.in_h = g.in_h;
   p.in_w = g.in_w;
@@ -46,41 +44,26 @@ void run_tiles(ThreadPool* pool, size_t tiles, size_t block, size_t workspace_fl
 }  // namespace
 
 F32WinogradConv::F32WinogradConv(const CpuFeatures& features, const ConvGeometry& g, const float* w, const float* bias)
-    : stride2_(g.stride_h == 2) {
-  if (stride2_) {
-    s2_ = winograd_s2_f32_kernel_for(features, g.out_c);
-    s2_problem_ = winograd_problem<WinogradS2Problem>(g);
-    s2_weights_ = winograd_s2_f32_pack(w, bias, g.in_c, g.out_c, s2_.nr);
-  } else {
-    f23_ = winograd_f32_kernel_for(features, g.out_c);
-    f23_problem_ = winograd_problem<WinogradF23Problem>(g);
-    f23_weights_ = winograd_f23_f32_pack(w, bias, g.in_c, g.out_c, f23_.nr);
-  }
+    : stride2_(g.stride_h == 2), problem_(winograd_problem(g)) {
+  kernel_ = stride2_ ? winograd_s2_f32_kernel_for(features, g.out_c) : winograd_f32_kernel_for(features, g.out_c);
+  weights_ = stride2_ ? winograd_s2_f32_pack(w, bias, g.in_c, g.out_c, kernel_.nr)
+                      : winograd_f23_f32_pack(w, bias, g.in_c, g.out_c, kernel_.nr);
 }
 
 void F32WinogradConv::run(ThreadPool* pool, const float* x, const float* residual, float* y,
                           const ActivationParams& act) const {
-  if (stride2_) {
-    WinogradS2Problem p = s2_problem_;
-    p.residual = residual;
-    const size_t mp = s2_weights_.out_channels_padded;
-    const WinogradF32Gemm gemm = s2_.gemm_tile();
-    run_tiles(pool, p.tiles(), winograd_s2_tile_block(p.channels, mp, gemm.mr),
-              winograd_s2_f32_workspace_floats(p.channels, mp, gemm.mr), [&](float* ws, size_t t0, size_t t1) {
-                s2_.conv(p, gemm, x, s2_weights_, act, y, ws, t0, t1);
-              });
-  } else {
-    WinogradF23Problem p = f23_problem_;
-    p.residual = residual;
-    const size_t mp = f23_weights_.out_channels_padded;
-    const WinogradF32Gemm gemm = f23_.gemm_tile();
-    run_tiles(pool, p.tiles(), winograd_f23_tile_block(p.channels, mp, gemm.mr),
-              winograd_f23_f32_workspace_floats(p.channels, mp, gemm.mr), [&](float* ws, size_t t0, size_t t1) {
-                f23_.conv(p, gemm, x, f23_weights_, act, y, ws, t0, t1);
-              });
-  }
+  WinogradF23Problem p = problem_;
+  p.residual = residual;
+  const size_t c = p.channels, mp = weights_.out_channels_padded;
+  const WinogradF32Gemm gemm = kernel_.gemm_tile();
+  const size_t block = stride2_ ? winograd_s2_tile_block(c, mp, gemm.mr) : winograd_f23_tile_block(c, mp, gemm.mr);
+  const size_t workspace = stride2_ ? winograd_s2_f32_workspace_floats(c, mp, gemm.mr)
+                                    : winograd_f23_f32_workspace_floats(c, mp, gemm.mr);
+  run_tiles(pool, p.tiles(), block, workspace, [&](float* ws, size_t t0, size_t t1) {
+    kernel_.conv(p, gemm, x, weights_, act, y, ws, t0, t1);
+  });
 }
 
-std::string F32WinogradConv::name() const { return std::string(stride2_ ? s2_.name : f23_.name) + " winograd"; }
+std::string F32WinogradConv::name() const { return std::string(kernel_.name) + " winograd"; }
 
 }  // namespace sparq

@@ -24,13 +24,10 @@ class F32WinogradConv {
   std::string name() const;
 
  private:
-  bool stride2_ = false;
-  WinogradF32Kernel f23_{};
-  WinogradF23Problem f23_problem_;
-  WinogradF23F32Weights f23_weights_;
-  WinogradS2F32Kernel s2_{};
-  WinogradS2Problem s2_problem_;
-  WinogradS2F32Weights s2_weights_;
+  bool stride2_ = false;  // the polyphase stride-2 form (winograd_s2_*) rather than F(2,3) (winograd_f23_*)
+  WinogradF32Kernel kernel_{};
+  WinogradF23Problem problem_;  // both forms share the problem and weight holders
+  WinogradF23F32Weights weights_;
 };
 
 }  // namespace sparq

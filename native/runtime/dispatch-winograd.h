@@ -9,9 +9,11 @@
 
 namespace sparq {
 
+// An fp32 Winograd kernel, F(2,3) or stride 2: the entry's pack and workspace functions are its algorithm's
+// (winograd_f23_* or winograd_s2_*).
 struct WinogradF32Kernel {
-  const char* name;  // e.g. "f32-winograd-f23-8x32-avx512"
-  size_t mr, nr;     // GEMM tile: tiles x output channels; pack with winograd_f23_f32_pack(..., nr)
+  const char* name;  // e.g. "f32-winograd-f23-8x32-avx512", "f32-winograd-s2-8x48-avx512"
+  size_t mr, nr;     // GEMM tile: tiles x output channels; pack with winograd_{f23,s2}_f32_pack(..., nr)
   WinogradF23F32ConvFn conv;  // the transforms, built for the entry's ISA
   WinogradF32GemmFn gemm;     // the MR x NR microkernel conv multiplies with (also a plain dense GEMM over panels)
   bool (*supported)(const CpuFeatures&);
@@ -24,14 +26,7 @@ std::vector<WinogradF32Kernel> winograd_f32_kernels(const CpuFeatures& features)
 WinogradF32Kernel winograd_f32_kernel_for(const CpuFeatures& features, size_t out_channels);
 
 // The stride-2 (polyphase) Winograd kernels: the same GEMM microkernels around the 5x5-tile transforms.
-struct WinogradS2F32Kernel {
-  const char* name;  // e.g. "f32-winograd-s2-8x48-avx512"
-  size_t mr, nr;     // pack with winograd_s2_f32_pack(..., nr); workspace winograd_s2_f32_workspace_floats(.., mr)
-  WinogradS2F32ConvFn conv;
-  WinogradF32GemmFn gemm;
-  bool (*supported)(const CpuFeatures&);
-  WinogradF32Gemm gemm_tile() const { return {gemm, mr, nr}; }
-};
+using WinogradS2F32Kernel = WinogradF32Kernel;
 std::vector<WinogradS2F32Kernel> winograd_s2_f32_kernels(const CpuFeatures& features);
 WinogradS2F32Kernel winograd_s2_f32_kernel_for(const CpuFeatures& features, size_t out_channels);
 

@@ -81,9 +81,8 @@ size_t winograd_s2_f32_workspace_floats(size_t channels, size_t out_channels_pad
 // Computes the output tiles [tile_begin, tile_end) (tile index = (n * tiles_h + th) * tiles_w + tw), adding bias and
 // residual and applying the activation. workspace holds winograd_s2_f32_workspace_floats(.., gemm.mr) floats. The
 // conv file's ISA vectorizes the transforms; the GEMM tile (WinogradF32Gemm, winograd-f23.h) is the caller's choice.
-using WinogradS2F32ConvFn = void (*)(const WinogradS2Problem& p, const WinogradF32Gemm& gemm, const float* x,
-                                     const WinogradS2F32Weights& w, const ActivationParams& act, float* y,
-                                     float* workspace, size_t tile_begin, size_t tile_end);
+// Its conv entry points have F(2,3)'s signature (same problem and weight holders).
+using WinogradS2F32ConvFn = WinogradF23F32ConvFn;
 
 void f32_winograd_s2_conv__scalar(const WinogradS2Problem& p, const WinogradF32Gemm& gemm, const float* x,
                                   const WinogradS2F32Weights& w, const ActivationParams& act, float* y,
