@@ -39,6 +39,13 @@ export function wantsEarlyExit(options: unknown): boolean {
   return typeof options === 'object' && options !== null && ('exits' in options || 'confidence' in options);
 }
 
+/** True when `options` has no own keys but `exits` and `confidence`. */
+export function hasOnlyExitKeys(options: Record<string, unknown>): boolean {
+  const keys = Object.keys(options);
+  for (let k = 0; k < keys.length; k++) if (keys[k] !== 'exits' && keys[k] !== 'confidence') return false;
+  return true;
+}
+
 /**
  * Checks `exits` and `confidence` against the model outputs and splits them off the other run options.
  * @throws TypeError for missing or mistyped fields and unknown or non-float32 exit names, RangeError for a
@@ -46,13 +53,10 @@ export function wantsEarlyExit(options: unknown): boolean {
  */
 export function validateExitOptions(options: Record<string, unknown>, outputs: readonly ValueDescription[]): ExitRequest {
   // The other options are split off (reading each once) only when there are any: runs pass just these two.
-  const keys = Object.keys(options);
-  let onlyExitKeys = true;
-  for (let k = 0; k < keys.length; k++) if (keys[k] !== 'exits' && keys[k] !== 'confidence') onlyExitKeys = false;
   let exits: unknown;
   let confidence: unknown;
   let rest: Record<string, unknown> | undefined;
-  if (onlyExitKeys) {
+  if (hasOnlyExitKeys(options)) {
     exits = options.exits;
     confidence = options.confidence;
   } else {

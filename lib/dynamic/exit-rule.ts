@@ -7,7 +7,7 @@ import { expected } from '../errors';
 import type { NativeExitRule } from '../native';
 import type { CompiledPlan } from '../plan/compile';
 import type { ValueDescription } from '../validate';
-import { ExitRequest, validateExitOptions } from './early-exit';
+import { ExitRequest, hasOnlyExitKeys, validateExitOptions } from './early-exit';
 
 /** Slots of a NativeExitRule: the run reads `confidence` and the ids from `ids` on, and writes the other three. */
 export const EXIT_RULE_SLOT = { confidence: 0, exit: 1, confident: 2, opsRun: 3, ids: 4 } as const;
@@ -56,7 +56,7 @@ export class ExitRuleCache {
   /** The validated request for `options` (see validateExitOptions, which throws for bad ones). */
   requestFor(options: Record<string, unknown>, outputs: readonly ValueDescription[]): ExitRequest {
     const last = this.request;
-    if (last !== undefined && options.confidence === last.confidence && sameNames(options.exits, last.exits) && onlyExitKeys(options)) {
+    if (last !== undefined && options.confidence === last.confidence && sameNames(options.exits, last.exits) && hasOnlyExitKeys(options)) {
       return last;
     }
     const request = validateExitOptions(options, outputs);
@@ -83,12 +83,6 @@ export class ExitRuleCache {
 function sameNames(exits: unknown, names: readonly string[]): boolean {
   if (!Array.isArray(exits) || exits.length !== names.length) return false;
   for (let i = 0; i < names.length; i++) if (exits[i] !== names[i]) return false;
-  return true;
-}
-
-function onlyExitKeys(options: Record<string, unknown>): boolean {
-  const keys = Object.keys(options);
-  for (let k = 0; k < keys.length; k++) if (keys[k] !== 'exits' && keys[k] !== 'confidence') return false;
   return true;
 }
 
